@@ -1,0 +1,212 @@
+import { ChannelClosedError, GatewayClosedError, RemoteError, TimeoutError } from './errors';
+
+/** What a Channel needs from its gateway: sending its own messages and forgetting it when done. */
+export interface ChannelHost {
+  readonly spec: string;
+  sendChannelData(channel: Channel, item: unknown): Promise<void>;
+  sendChannelClose(channel: Channel, error?: unknown): void;
+  /** Called when items leave the channel's queue, so the gateway can resume reading (flow control). */
+  consumed(bytes: number): void;
+  channelEnded(channel: Channel): void;
+}
+
+type Waiter = { resolve(value: unknown): void; reject(err: Error): void; timer?: NodeJS.Timeout };
+type Entry = { item: unknown; bytes: number };
+
+/** Marks "no end marker" for setCallback, as execnet's NO_ENDMARKER_WANTED. */
+const NO_ENDMARKER = Symbol('no endmarker');
+
+/**
+ * One end of a channel: execnet's Channel in JavaScript idiom. Items arrive in order; after the other end
+ * closes, the items already delivered can still be received, then receive reports the end.
+ */
+export class Channel implements AsyncIterable<unknown> {
+  private readonly items: Entry[] = [];
+  private head = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly closeWaiters: Waiter[] = [];
+  private callback?: (item: unknown) => void;
+  private endmarker: unknown = NO_ENDMARKER;
+  /** Set when the other end will send nothing more: its CLOSE, CLOSE_ERROR, LAST_MESSAGE, or the gateway's end. */
+  private receiveEnd?: Error;
+  private remoteError?: RemoteError;
+  /** Set when this end may no longer send. */
+  private sendClosed = false;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly host: ChannelHost,
+  ) {}
+
+  /** Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise resolves when the gateway's send buffer has room again (await it when flooding). */
+  send(item: unknown): Promise<void> {
+    if (this.sendClosed) throw new ChannelClosedError(`channel ${this.id} is closed; cannot send`);
+    return this.host.sendChannelData(this, item);
+  }
+
+  /** The next item; rejects with TimeoutError, RemoteError (closed with an error), ChannelClosedError or GatewayClosedError. */
+  receive(timeoutMs?: number): Promise<unknown> {
+    if (this.callback) return Promise.reject(new Error(`channel ${this.id} has a callback; it cannot also receive`));
+    if (this.head < this.items.length) return Promise.resolve(this.shift());
+    if (this.receiveEnd) return Promise.reject(this.receiveEnd);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      if (timeoutMs !== undefined && timeoutMs !== null && Number.isFinite(timeoutMs)) {
+        waiter.timer = setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new TimeoutError(`no item on channel ${this.id} within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Delivers every item, those already queued first, to `fn` as it arrives; when the channel ends,
+   * `fn(endmarker)` is called if an end marker was given.
+   */
+  setCallback(fn: (item: unknown) => void, ...endmarker: [unknown?]): void {
+    if (this.callback) throw new Error(`channel ${this.id} already has a callback`);
+    this.callback = fn;
+    if (endmarker.length > 0) this.endmarker = endmarker[0];
+    while (this.head < this.items.length) this.invokeCallback(this.shift());
+    if (this.receiveEnd) this.fireEndmarker();
+  }
+
+  /** Closes this end: the other end's receive reports the end (or raises `error` when given). */
+  close(error?: unknown): void {
+    if (this.closed) return;
+    this.host.sendChannelClose(this, error);
+    this.sendClosed = true;
+    this.markClosed(new ChannelClosedError(`channel ${this.id} was closed by this side`));
+  }
+
+  /** Resolves once both ends are done; rejects with the remote error if the other end closed with one. */
+  waitClose(timeoutMs?: number): Promise<void> {
+    if (this.closed) return this.remoteError ? Promise.reject(this.remoteError) : Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve: () => resolve(), reject };
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        waiter.timer = setTimeout(() => {
+          const i = this.closeWaiters.indexOf(waiter);
+          if (i >= 0) this.closeWaiters.splice(i, 1);
+          reject(new TimeoutError(`channel ${this.id} still open after ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.closeWaiters.push(waiter);
+    });
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Items waiting to be received. */
+  get queued(): number {
+    return this.items.length - this.head;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<unknown> {
+    while (true) {
+      try {
+        yield await this.receive();
+      } catch (err) {
+        if (err instanceof ChannelClosedError) return;
+        throw err;
+      }
+    }
+  }
+
+  toString(): string {
+    return `<Channel id=${this.id} ${this.closed ? 'closed' : 'open'}>`;
+  }
+
+  // ---- called by the gateway ----
+
+  /** An item arrived (DATA). */
+  deliver(item: unknown, bytes: number): void {
+    if (this.callback) {
+      this.host.consumed(bytes);
+      this.invokeCallback(item);
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.host.consumed(bytes);
+      if (waiter.timer) clearTimeout(waiter.timer);
+      waiter.resolve(item);
+      return;
+    }
+    this.items.push({ item, bytes });
+  }
+
+  /** The other end closed (CLOSE or CLOSE_ERROR), or said it sends no more (LAST_MESSAGE: `sendOnly`). */
+  remoteClosed(error?: RemoteError, sendOnly = false): void {
+    if (error) this.remoteError = error;
+    const end = error ?? new ChannelClosedError(`channel ${this.id} was closed by the other side`);
+    if (sendOnly) {
+      this.endReceiving(end);
+      return;
+    }
+    this.sendClosed = true;
+    this.markClosed(end);
+  }
+
+  /** The gateway ended: everything pending rejects at once. */
+  gatewayClosed(err: GatewayClosedError): void {
+    this.sendClosed = true;
+    this.markClosed(err, err);
+  }
+
+  private markClosed(end: Error, closeError?: Error): void {
+    this.endReceiving(end);
+    if (this.closed) return;
+    this.closed = true;
+    this.host.channelEnded(this);
+    const failure = closeError ?? this.remoteError;
+    for (const w of this.closeWaiters.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      if (failure) w.reject(failure);
+      else w.resolve(undefined);
+    }
+  }
+
+  private endReceiving(end: Error): void {
+    if (this.receiveEnd) return;
+    this.receiveEnd = end;
+    for (const w of this.waiters.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(end);
+    }
+    if (this.callback) this.fireEndmarker();
+  }
+
+  private fireEndmarker(): void {
+    if (this.endmarker === NO_ENDMARKER) return;
+    const marker = this.endmarker;
+    this.endmarker = NO_ENDMARKER;
+    this.invokeCallback(marker);
+  }
+
+  private invokeCallback(item: unknown): void {
+    try {
+      this.callback!(item);
+    } catch (err) {
+      // As in execnet: a failing callback closes the channel with its error, so the other side learns of it.
+      if (!this.closed) this.close(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private shift(): unknown {
+    const entry = this.items[this.head];
+    this.items[this.head++] = undefined as unknown as Entry;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    this.host.consumed(entry.bytes);
+    return entry.item;
+  }
+}

@@ -1,0 +1,467 @@
+import { EventEmitter } from 'events';
+import { Channel, type ChannelHost } from './channel';
+import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
+import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
+import {
+  type AgentInfo,
+  type LogRecord,
+  type Message,
+  MESSAGE_NAMES,
+  MessageType,
+  type ObjectStep,
+  PROTOCOL_VERSION,
+  type RemoteStatus,
+  type ReturnType,
+} from './messages';
+import { ObjectTable } from './objectTable';
+import type { Transport, TransportExit } from './transport';
+import { FrameWriter } from './writer';
+
+export interface GatewayOptions {
+  id: string;
+  spec: string;
+  /** Largest frame body this side accepts. */
+  maxFrame?: number;
+  /** Threshold of the agent's log forwarding (Python logging numbers). */
+  logLevel?: number;
+  /** How long to wait for the agent's HELLO. */
+  helloTimeoutMs?: number;
+  /** Bytes of received but unconsumed channel items above which reading pauses (flow control). */
+  highWaterBytes?: number;
+  /** Called for every frame in and out when protocol tracing is on. */
+  trace?: (direction: 'in' | 'out', message: Message) => void;
+}
+
+/** Host-side counters, mirrored by the agent's STATUS. */
+export interface GatewayCounters {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export type GatewayState = 'starting' | 'open' | 'closing' | 'closed';
+
+export interface GatewayExit extends TransportExit {
+  /** Why the gateway closed, in words. */
+  reason: string;
+}
+
+type Pending = { resolve(value: unknown): void; reject(err: Error): void };
+
+/**
+ * The host side of one gateway: the protocol over one Transport. Owns the channels opened through it,
+ * the requests in flight and the table of remote objects held by proxies.
+ *
+ * Events: `stdout` and `stderr` (chunk: Buffer, channel: Channel | undefined), `log` (LogRecord),
+ * `channel` (a Channel the agent opened), `protocolError` (message: string), `exit` (GatewayExit).
+ */
+export class Gateway extends EventEmitter implements ChannelHost {
+  readonly id: string;
+  readonly spec: string;
+  info!: AgentInfo;
+  state: GatewayState = 'starting';
+  readonly counters: GatewayCounters = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly startedAt = Date.now();
+  /** Settles when the gateway has closed, with how it ended. */
+  readonly closed: Promise<GatewayExit>;
+
+  private readonly codec: ValueCodec;
+  private readonly writer: FrameWriter;
+  private readonly decoder: FrameDecoder;
+  private readonly channels = new Map<number, Channel>();
+  private readonly pending = new Map<number, Pending>();
+  private nextChannelId = 1;
+  private nextRequestId = 1;
+  private helloWaiter?: Pending;
+  private closeError?: GatewayClosedError;
+  private resolveClosed!: (exit: GatewayExit) => void;
+  private unconsumedBytes = 0;
+  private readonly highWater: number;
+  private paused = false;
+  private stderrTail = '';
+  readonly objectTable: ObjectTable;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly options: GatewayOptions,
+  ) {
+    super();
+    this.id = options.id;
+    this.spec = options.spec;
+    this.highWater = options.highWaterBytes ?? 64 * 1024 * 1024;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.objectTable = new ObjectTable(this);
+    const context: ValueContext = {
+      channelId: (v) => (v instanceof Channel && this.channels.get(v.id) === v ? v.id : undefined),
+      channelFromId: (id) => this.channelFor(id),
+      objectRef: (v) => this.objectTable.refOf(v),
+      objectFromRef: (ref: ObjectRef) => this.objectTable.proxyFor(ref),
+      hostFunctionId: (fn) => this.objectTable.exportHostFunction(fn),
+      hostFunctionFromId: (id) => this.objectTable.hostFunction(id),
+    };
+    this.codec = new ValueCodec(context);
+    this.decoder = new FrameDecoder(options.maxFrame ?? DEFAULT_MAX_FRAME);
+    this.writer = new FrameWriter(transport.output, this.codec, DEFAULT_MAX_FRAME, () => this.flushReleases());
+    transport.input.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    transport.input.on('end', () => this.shutdown('the agent closed its output stream'));
+    transport.input.on('error', (err) => this.shutdown(`reading from the agent failed: ${err.message}`));
+    transport.output.on('error', (err) => this.shutdown(`writing to the agent failed: ${err.message}`));
+    transport.exited.then((exit) => {
+      this.stderrTail = appendTail(this.stderrTail, exit.stderrTail);
+      this.shutdown(describeExit(exit), exit);
+    });
+  }
+
+  /** Waits for the agent's HELLO and answers it. Rejects with GatewayClosedError if the agent dies first. */
+  start(): Promise<AgentInfo> {
+    const timeoutMs = this.options.helloTimeoutMs ?? 30000;
+    return new Promise<AgentInfo>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.helloWaiter = undefined;
+        reject(new TimeoutError(`no HELLO from the agent of ${this.spec} within ${timeoutMs} ms`));
+        this.transport.kill();
+      }, timeoutMs);
+      this.helloWaiter = {
+        resolve: (info) => {
+          clearTimeout(timer);
+          resolve(info as AgentInfo);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      if (this.closeError) this.helloWaiter.reject(this.closeError);
+    });
+  }
+
+  /** Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. */
+  remoteExec(source: string, options: { session?: boolean; name?: string } = {}): Channel {
+    const channel = this.newChannel();
+    const payload: Record<string, unknown> = { source };
+    if (options.session) payload.session = true;
+    if (options.name) payload.name = options.name;
+    this.send(MessageType.EXEC, channel.id, payload);
+    return channel;
+  }
+
+  /** A new channel, for sending to remote code that receives it inside a message. */
+  newChannel(): Channel {
+    this.assertOpen();
+    const id = this.nextChannelId;
+    this.nextChannelId += 2;
+    return this.channelFor(id);
+  }
+
+  /** The agent's STATUS (§5), with execnet's and saranwrap's keys. */
+  remoteStatus(): Promise<RemoteStatus> {
+    return this.request(MessageType.STATUS, null) as Promise<RemoteStatus>;
+  }
+
+  /** One OBJECT request (§7): apply `steps` to `target` and return the result under `returnType`. */
+  objectRequest(target: number | null, steps: ObjectStep[], returnType: ReturnType = 'auto'): Promise<unknown> {
+    return this.request(MessageType.OBJECT, [target, steps, returnType]);
+  }
+
+  /** A proxy to the module `moduleName` on the agent (saranwrap's `wrap`; `require` on a Node agent). */
+  wrap(moduleName: string): Promise<any> {
+    return this.objectRequest(null, [['import', moduleName]], 'proxy');
+  }
+
+  /** The objects the agent has exported, by id: `[id, typeName, repr]`. */
+  objects(): Promise<[number, string, string][]> {
+    return this.objectRequest(null, [['list']]) as Promise<[number, string, string][]>;
+  }
+
+  /** Raises the language's interrupt in the task of `channel`, or in every running task. */
+  interrupt(channel?: Channel): void {
+    this.send(MessageType.INTERRUPT, channel ? channel.id : 0, null);
+  }
+
+  /** Open channels by id. */
+  listChannels(): Channel[] {
+    return Array.from(this.channels.values());
+  }
+
+  /**
+   * Ends the agent gracefully (TERMINATE, then end of input) and reaps it; kills it if it has not exited
+   * after `timeoutMs`.
+   */
+  async exit(timeoutMs = 3000): Promise<GatewayExit> {
+    if (this.state === 'closed') return this.closed;
+    if (this.state !== 'closing') {
+      this.state = 'closing';
+      try {
+        this.send(MessageType.TERMINATE, 0, null);
+      } catch {
+        // Already unwritable: ending the stream below is all there is to do.
+      }
+      this.writer.end();
+    }
+    const timer = setTimeout(() => this.transport.kill(), timeoutMs);
+    try {
+      return await this.closed;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  override toString(): string {
+    return `<Gateway id=${this.id} spec=${JSON.stringify(this.spec)} ${this.state}>`;
+  }
+
+  // ---- ChannelHost ----
+
+  sendChannelData(channel: Channel, item: unknown): Promise<void> {
+    this.send(MessageType.DATA, channel.id, item);
+    return this.writer.drained();
+  }
+
+  sendChannelClose(channel: Channel, error?: unknown): void {
+    if (this.state === 'closed') return;
+    if (error === undefined || error === null) this.send(MessageType.CLOSE, channel.id, null);
+    else this.send(MessageType.CLOSE_ERROR, channel.id, error instanceof Error ? error : String(error));
+  }
+
+  consumed(bytes: number): void {
+    this.unconsumedBytes -= bytes;
+    if (this.paused && this.unconsumedBytes < this.highWater / 2) {
+      this.paused = false;
+      this.transport.input.resume();
+    }
+  }
+
+  channelEnded(channel: Channel): void {
+    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+  }
+
+  // ---- sending ----
+
+  /** Encodes and queues one message; throws EncodeError (nothing sent) for a value without encoding. */
+  send(type: MessageType, id: number, payload: unknown): void {
+    this.assertOpen(type);
+    const message: Message = [type, id, payload];
+    const bytes = this.writer.write(message);
+    this.counters.msgsOut++;
+    this.counters.bytesOut += bytes;
+    this.options.trace?.('out', message);
+  }
+
+  /** Releases of dropped proxies ride in the next outgoing write (PROTOCOL.md §7.4). */
+  private flushReleases(): void {
+    const releases = this.objectTable.takeReleases();
+    if (releases.length > 0 && !this.closeError) this.send(MessageType.RELEASE, 0, releases);
+  }
+
+  private request(type: MessageType, payload: unknown): Promise<unknown> {
+    if (this.closeError) return Promise.reject(this.closeError);
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.send(type, id, payload);
+      } catch (err) {
+        this.pending.delete(id);
+        reject(err);
+      }
+    });
+  }
+
+  private assertOpen(type?: MessageType): void {
+    if (this.closeError) throw this.closeError;
+    if (this.state === 'closing' && type !== MessageType.TERMINATE && type !== MessageType.CLOSE && type !== MessageType.RELEASE) {
+      throw new GatewayClosedError(`gateway ${this.id} is exiting`);
+    }
+  }
+
+  // ---- receiving: one handler per message type ----
+
+  private onBytes(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (body) => this.onFrame(body));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.emit('protocolError', message);
+      this.trySend(MessageType.ERROR, message);
+      this.shutdown(`protocol error: ${message}`);
+      this.transport.kill();
+    }
+  }
+
+  private onFrame(body: Buffer): void {
+    const message = this.codec.decode(body) as Message;
+    if (!Array.isArray(message) || message.length !== 3 || typeof message[0] !== 'number' || typeof message[1] !== 'number') {
+      throw new ProtocolError(`a frame body is not a [type, id, payload] message: ${JSON.stringify(message)?.slice(0, 100)}`);
+    }
+    this.counters.msgsIn++;
+    this.counters.bytesIn += body.length;
+    this.options.trace?.('in', message);
+    const [type, id, payload] = message;
+    switch (type) {
+      case MessageType.HELLO: return this.onHello(payload as AgentInfo);
+      case MessageType.DATA: return this.onData(id, payload, body.length);
+      case MessageType.CLOSE: return this.onClose(id);
+      case MessageType.CLOSE_ERROR: return this.onCloseError(id, payload);
+      case MessageType.LAST_MESSAGE: return this.onLastMessage(id);
+      case MessageType.STDOUT: return this.onOutput('stdout', id, payload as Buffer);
+      case MessageType.STDERR: return this.onOutput('stderr', id, payload as Buffer);
+      case MessageType.LOG: return this.onLog(payload as LogRecord);
+      case MessageType.ERROR: return this.onError(payload);
+      case MessageType.REPLY: return this.onReply(id, payload);
+      case MessageType.REPLY_ERROR: return this.onReplyError(id, payload);
+      case MessageType.CALLBACK: return this.onCallback(id, payload);
+      default: return this.onUnknown(type);
+    }
+  }
+
+  private onHello(info: AgentInfo): void {
+    if (info.protocol !== PROTOCOL_VERSION) {
+      const message = `the agent speaks protocol version ${info.protocol}; this host speaks ${PROTOCOL_VERSION}`;
+      this.trySend(MessageType.ERROR, message);
+      this.helloWaiter?.reject(new ProtocolError(message));
+      this.transport.kill();
+      return;
+    }
+    this.info = info;
+    this.writer.maxFrame = info.maxFrame || DEFAULT_MAX_FRAME;
+    // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
+    const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
+    if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
+    this.send(MessageType.HELLO, 0, hello);
+    this.state = 'open';
+    this.helloWaiter?.resolve(info);
+    this.helloWaiter = undefined;
+  }
+
+  private onData(id: number, item: unknown, bytes: number): void {
+    this.unconsumedBytes += bytes;
+    if (!this.paused && this.unconsumedBytes > this.highWater) {
+      this.paused = true;
+      this.transport.input.pause();
+    }
+    this.channelFor(id).deliver(item, bytes);
+  }
+
+  private onClose(id: number): void {
+    this.channels.get(id)?.remoteClosed();
+  }
+
+  private onCloseError(id: number, error: unknown): void {
+    const remote = error instanceof RemoteError ? error : new RemoteError('Error', String(error), '');
+    this.channels.get(id)?.remoteClosed(remote);
+  }
+
+  private onLastMessage(id: number): void {
+    this.channels.get(id)?.remoteClosed(undefined, true);
+  }
+
+  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: Buffer): void {
+    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, chunk.toString('utf8'));
+    this.emit(stream, chunk, id ? this.channels.get(id) : undefined);
+  }
+
+  private onLog(record: LogRecord): void {
+    this.emit('log', record);
+  }
+
+  private onError(message: unknown): void {
+    this.emit('protocolError', `the agent reports: ${String(message)}`);
+  }
+
+  private onReply(id: number, value: unknown): void {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    pending?.resolve(value);
+  }
+
+  private onReplyError(id: number, error: unknown): void {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    pending?.reject(error instanceof RemoteError ? error : new RemoteError('Error', String(error), ''));
+  }
+
+  private onCallback(id: number, payload: unknown): void {
+    const [fnId, args, kwargs] = payload as [number, unknown[], Record<string, unknown> | null];
+    this.objectTable.callHostFunction(fnId, args ?? [], kwargs ?? {}).then(
+      (value) => this.replyTo(id, value),
+      (err) => this.trySend(MessageType.REPLY_ERROR, err instanceof Error ? err : new Error(String(err)), id),
+    );
+  }
+
+  private onUnknown(type: number): void {
+    this.trySend(MessageType.ERROR, `unknown message type ${type} (${MESSAGE_NAMES[type] ?? 'not in the protocol'})`);
+  }
+
+  private replyTo(id: number, value: unknown): void {
+    try {
+      this.send(MessageType.REPLY, id, value);
+    } catch (err) {
+      if (err instanceof EncodeError) this.trySend(MessageType.REPLY_ERROR, err, id);
+    }
+  }
+
+  private trySend(type: MessageType, payload: unknown, id = 0): void {
+    try {
+      if (!this.closeError) this.send(type, id, payload);
+    } catch {
+      // The stream is gone; the close path reports what happened.
+    }
+  }
+
+  private channelFor(id: number): Channel {
+    let channel = this.channels.get(id);
+    if (!channel) {
+      channel = new Channel(id, this);
+      this.channels.set(id, channel);
+      if (id % 2 === 0) this.emit('channel', channel);
+    }
+    return channel;
+  }
+
+  /** Every pending thing rejects with GatewayClosedError at once; the transport is reaped. */
+  private shutdown(reason: string, exit?: TransportExit): void {
+    if (!this.closeError) {
+      const code = exit?.code ?? null;
+      const signal = exit?.signal ?? null;
+      const tail = this.stderrTail.trim();
+      const message = `gateway ${this.id} (${this.spec}) closed: ${reason}${tail ? `\n--- agent stderr (tail) ---\n${tail}` : ''}`;
+      this.closeError = new GatewayClosedError(message, code, signal, tail);
+      this.state = 'closed';
+      this.helloWaiter?.reject(this.closeError);
+      this.helloWaiter = undefined;
+      for (const p of this.pending.values()) p.reject(this.closeError);
+      this.pending.clear();
+      for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
+      this.channels.clear();
+      this.objectTable.gatewayClosed(this.closeError);
+      this.writer.end();
+    }
+    if (exit) {
+      // The exit event waits for the process itself, so no caller sees 'exit' with the agent still alive.
+      const final: GatewayExit = { ...exit, stderrTail: this.stderrTail.trim(), reason };
+      this.resolveClosed(final);
+      this.emit('exit', final);
+    } else {
+      // Reap the process or connection behind the stream even if it ignores the end of its input.
+      const timer = setTimeout(() => this.transport.kill(), 2000);
+      this.transport.exited.finally(() => clearTimeout(timer));
+    }
+  }
+}
+
+function appendTail(tail: string, more: string): string {
+  const joined = tail + more;
+  return joined.length > 4096 ? joined.slice(joined.length - 4096) : joined;
+}
+
+function describeExit(exit: TransportExit): string {
+  if (exit.signal) return `the agent was killed by ${exit.signal}`;
+  if (exit.code !== null) return `the agent exited with code ${exit.code}`;
+  return 'the connection to the agent ended';
+}

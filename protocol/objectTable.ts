@@ -1,0 +1,161 @@
+import type { ObjectRef } from './codec';
+import type { GatewayClosedError } from './errors';
+import type { ObjectStep, ReturnType } from './messages';
+import { createProxy, type Holder, holderOf, isProxy, Kw } from './proxy';
+
+/** What the object table needs from its gateway. */
+export interface ObjectHost {
+  readonly id: string;
+  objectRequest(target: number | null, steps: ObjectStep[], returnType?: ReturnType): Promise<unknown>;
+  /** Asks for a flush soon, so queued releases go out even when nothing else is sent. */
+  send(type: number, id: number, payload: unknown): void;
+  isClosed(): boolean;
+}
+
+const RELEASE_DELAY_MS = 20;
+
+/**
+ * The host's half of object lifetimes (PROTOCOL.md §7.4): one proxy per live remote id, the number of
+ * references received for it, and the releases owed to the agent once proxies are dropped.
+ */
+export class ObjectTable {
+  private readonly live = new Map<number, WeakRef<object>>();
+  private releases = new Map<number, number>();
+  private releaseTimer?: NodeJS.Timeout;
+  private readonly registry = new FinalizationRegistry<Holder>((holder) => this.finalized(holder));
+  private readonly hostFunctions = new Map<number, (...args: any[]) => unknown>();
+  private readonly hostFunctionIds = new WeakMap<object, number>();
+  private nextHostFunctionId = 1;
+  private closedError?: GatewayClosedError;
+
+  constructor(private readonly host: ObjectHost) {}
+
+  /** A proxy for a reference the agent sent; the same proxy while it lives, one more reference counted. */
+  proxyFor(ref: ObjectRef): unknown {
+    const existing = this.live.get(ref.id)?.deref();
+    if (existing) {
+      const holder = holderOf(existing)!;
+      if (!holder.released) {
+        holder.count++;
+        return existing;
+      }
+    }
+    const holder: Holder = { id: ref.id, typeName: ref.typeName, callable: ref.callable, count: 1, inflight: 0, released: false, table: this };
+    const proxy = createProxy(holder, []);
+    this.live.set(ref.id, new WeakRef(proxy));
+    this.registry.register(proxy, holder, holder);
+    return proxy;
+  }
+
+  /** The wire reference of a resolved proxy of this gateway. */
+  refOf(value: object): ObjectRef | undefined {
+    const holder = isProxy(value) ? holderOf(value) : undefined;
+    if (!holder || holder.table !== this) return undefined;
+    if (holder.released) throw new Error(`remote object ${holder.id} (${holder.typeName}) was released; it cannot be sent`);
+    return { id: holder.id, typeName: holder.typeName, callable: holder.callable };
+  }
+
+  request(holder: Holder | null, steps: ObjectStep[], returnType: ReturnType): Promise<unknown> {
+    if (holder?.released) return Promise.reject(new Error(`remote object ${holder.id} (${holder.typeName}) was released`));
+    if (!holder) return this.host.objectRequest(null, steps, returnType);
+    holder.inflight++;
+    const settle = () => {
+      holder.inflight--;
+      if (holder.inflight === 0 && holder.onIdle) holder.onIdle();
+    };
+    const result = this.host.objectRequest(holder.id, steps, returnType);
+    result.then(settle, settle);
+    return result;
+  }
+
+  /** Releases one proxy's references now: after the requests in flight on it have settled. */
+  release(holder: Holder): Promise<void> {
+    if (holder.released) return Promise.resolve();
+    holder.released = true;
+    this.registry.unregister(holder);
+    if (this.live.get(holder.id)?.deref() && holderOf(this.live.get(holder.id)!.deref()!) === holder) this.live.delete(holder.id);
+    const queue = () => this.queueRelease(holder.id, holder.count);
+    if (holder.inflight === 0) {
+      queue();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      holder.onIdle = () => {
+        queue();
+        resolve();
+      };
+    });
+  }
+
+  /** The releases owed, as RELEASE pairs; empties the queue. */
+  takeReleases(): [number, number][] {
+    if (this.releases.size === 0) return [];
+    const pairs = Array.from(this.releases.entries());
+    this.releases = new Map();
+    if (this.releaseTimer) {
+      clearTimeout(this.releaseTimer);
+      this.releaseTimer = undefined;
+    }
+    return pairs;
+  }
+
+  /** Number of remote objects held by live proxies. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  exportHostFunction(fn: (...args: any[]) => unknown): number | undefined {
+    if (isProxy(fn)) return undefined;
+    let id = this.hostFunctionIds.get(fn);
+    if (id === undefined) {
+      id = this.nextHostFunctionId++;
+      this.hostFunctionIds.set(fn, id);
+      this.hostFunctions.set(id, fn);
+    }
+    return id;
+  }
+
+  hostFunction(id: number): unknown {
+    return this.hostFunctions.get(id);
+  }
+
+  async callHostFunction(id: number, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {
+    const fn = this.hostFunctions.get(id);
+    if (!fn) throw new Error(`no host function with id ${id} on gateway ${this.host.id}`);
+    const extra = Object.keys(kwargs).length > 0 ? [new Kw(kwargs)] : [];
+    return await fn(...args, ...extra);
+  }
+
+  gatewayClosed(err: GatewayClosedError): void {
+    this.closedError = err;
+    this.releases.clear();
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+  }
+
+  private finalized(holder: Holder): void {
+    if (holder.released) return;
+    holder.released = true;
+    const current = this.live.get(holder.id);
+    if (current && !current.deref()) this.live.delete(holder.id);
+    this.queueRelease(holder.id, holder.count);
+  }
+
+  private queueRelease(id: number, count: number): void {
+    if (this.closedError || this.host.isClosed()) return;
+    this.releases.set(id, (this.releases.get(id) ?? 0) + count);
+    // Releases normally ride in the next outgoing write; the timer sends them when nothing else goes out.
+    this.releaseTimer ??= setTimeout(() => {
+      this.releaseTimer = undefined;
+      const pairs = this.takeReleases();
+      if (pairs.length > 0 && !this.host.isClosed()) {
+        try {
+          this.host.send(23, 0, pairs);
+        } catch {
+          // The gateway is closing: the agent drops every object with its process.
+        }
+      }
+    }, RELEASE_DELAY_MS);
+    this.releaseTimer.unref?.();
+  }
+}

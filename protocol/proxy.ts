@@ -1,0 +1,216 @@
+import { inspect as nodeInspect } from 'util';
+import type { ObjectStep, ReturnType } from './messages';
+import type { ObjectTable } from './objectTable';
+
+/** The host's record of one remote reference held by a proxy. */
+export interface Holder {
+  id: number;
+  typeName: string;
+  callable: boolean;
+  /** References received for this id and not yet released. */
+  count: number;
+  /** Requests in flight on this object; a release waits for them (never drops one). */
+  inflight: number;
+  released: boolean;
+  onIdle?: () => void;
+  table: ObjectTable;
+}
+
+/** Keyword arguments for a remote call: `proxy.f(1, kw({ reverse: true }))`. */
+export class Kw {
+  constructor(readonly kwargs: Record<string, unknown>) {}
+}
+export function kw(kwargs: Record<string, unknown>): Kw {
+  return new Kw(kwargs);
+}
+
+interface ProxyState {
+  holder: Holder | null;
+  steps: ObjectStep[];
+  table: ObjectTable;
+}
+
+const states = new WeakMap<object, ProxyState>();
+const ITER_BATCH = 256;
+
+export function isProxy(value: unknown): boolean {
+  return (typeof value === 'function' || typeof value === 'object') && value !== null && states.has(value);
+}
+
+export function holderOf(value: object): Holder | undefined {
+  const state = states.get(value);
+  return state && state.steps.length === 0 ? (state.holder ?? undefined) : undefined;
+}
+
+function stateOf(value: unknown, what: string): ProxyState {
+  const state = typeof value === 'function' || (typeof value === 'object' && value !== null) ? states.get(value) : undefined;
+  if (!state) throw new TypeError(`${what} expects a remote object proxy`);
+  return state;
+}
+
+/**
+ * A proxy over a remote object and a chain of steps not yet sent. Reading a property or calling extends
+ * the chain; awaiting it sends the whole chain as one OBJECT request (promise pipelining).
+ */
+export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: ObjectTable): any {
+  const owner = holder?.table ?? table!;
+  const state: ProxyState = { holder, steps, table: owner };
+  const target = function remoteProxy() {};
+  const proxy: any = new Proxy(target, {
+    get(_t, prop) {
+      if (prop === 'then') {
+        // A resolved proxy is a value, not a promise; a chain resolves by sending itself.
+        if (steps.length === 0) return undefined;
+        return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
+          send(owner, state, 'auto').then(onFulfilled, onRejected);
+      }
+      if (prop === Symbol.asyncIterator) return () => iterate(owner, state);
+      if (prop === Symbol.asyncDispose) return () => releaseProxy(proxy);
+      if (prop === nodeInspect.custom || prop === Symbol.toStringTag || prop === 'toString' || prop === Symbol.toPrimitive) {
+        return () => describe(state);
+      }
+      if (typeof prop === 'symbol') return undefined;
+      return createProxy(holder, [...steps, ['getattr', prop]], owner);
+    },
+    apply(_t, _this, args: unknown[]) {
+      let kwargs: Record<string, unknown> = {};
+      if (args.length > 0 && args[args.length - 1] instanceof Kw) kwargs = (args.pop() as Kw).kwargs;
+      return createProxy(holder, [...steps, ['call', args, kwargs]], owner);
+    },
+    set(_t, prop) {
+      throw new TypeError(
+        `cannot assign ${String(prop)} on a remote object: an assignment cannot report a remote error; use await setattr(proxy, ${JSON.stringify(String(prop))}, value)`,
+      );
+    },
+    deleteProperty(_t, prop) {
+      throw new TypeError(`cannot delete ${String(prop)} on a remote object with 'delete'; use the delattr step through setattr/del helpers`);
+    },
+    has() {
+      return false;
+    },
+  });
+  states.set(proxy, state);
+  return proxy;
+}
+
+function describe(state: ProxyState): string {
+  const base = state.holder ? `<RemoteObject id=${state.holder.id} type=${state.holder.typeName}>` : '<remote>';
+  return state.steps.length === 0 ? base : `${base}${state.steps.map(describeStep).join('')} (not yet sent)`;
+}
+
+function describeStep(step: ObjectStep): string {
+  switch (step[0]) {
+    case 'getattr': return `.${String(step[1])}`;
+    case 'call': return '(…)';
+    case 'import': return `import ${step[1]}`;
+    default: return `[${step[0]}]`;
+  }
+}
+
+/** Sends a chain; chains used as call arguments are resolved first, each to a reference. */
+async function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, extra: ObjectStep[] = []): Promise<unknown> {
+  const steps = await resolveArguments([...state.steps, ...extra]);
+  return table.request(state.holder, steps, returnType);
+}
+
+async function resolveArguments(steps: ObjectStep[]): Promise<ObjectStep[]> {
+  const resolveValue = async (v: unknown): Promise<unknown> => {
+    if (!isProxy(v)) return v;
+    const s = states.get(v as object)!;
+    return s.steps.length === 0 ? v : send(s.table, s, 'proxy');
+  };
+  const out: ObjectStep[] = [];
+  for (const step of steps) {
+    if (step[0] === 'call') {
+      const args = await Promise.all(step[1].map(resolveValue));
+      const kwargs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(step[2])) kwargs[k] = await resolveValue(v);
+      out.push(['call', args, kwargs]);
+    } else if (step[0] === 'setattr' || step[0] === 'setitem') {
+      out.push([step[0], step[1] as never, await resolveValue(step[2])] as ObjectStep);
+    } else if (step[0] === 'getitem' || step[0] === 'eq' || step[0] === 'delitem') {
+      out.push([step[0], await resolveValue(step[1])] as ObjectStep);
+    } else {
+      out.push(step);
+    }
+  }
+  return out;
+}
+
+async function* iterate(table: ObjectTable, state: ProxyState): AsyncGenerator<unknown> {
+  const [iterator, first, done] = (await send(table, state, 'auto', [['iter', ITER_BATCH]])) as [any, unknown[], boolean];
+  try {
+    yield* first;
+    let finished = done;
+    while (!finished) {
+      const [items, end] = (await send(table, states.get(iterator)!, 'auto', [['next', ITER_BATCH]])) as [unknown[], boolean];
+      yield* items;
+      finished = end;
+    }
+  } finally {
+    if (iterator) await releaseProxy(iterator);
+  }
+}
+
+function releaseProxy(proxy: unknown): Promise<void> {
+  const state = stateOf(proxy, 'del');
+  if (!state.holder) return Promise.resolve();
+  if (state.steps.length > 0) throw new TypeError('del expects a resolved proxy; await the chain first');
+  return state.holder.table.release(state.holder);
+}
+
+/** Sends a chain (or a resolved proxy with one more step) with an explicit return rule. */
+function sendWith(proxy: unknown, what: string, step: ObjectStep | undefined, returnType: ReturnType = 'auto'): Promise<unknown> {
+  const state = stateOf(proxy, what);
+  return send(state.table, state, returnType, step ? [step] : []);
+}
+
+// ---- saranwrap's commands as helpers ----
+
+export function getattr(proxy: unknown, name: string): Promise<unknown> {
+  return sendWith(proxy, 'getattr', ['getattr', name]);
+}
+export function setattr(proxy: unknown, name: string, value: unknown): Promise<void> {
+  return sendWith(proxy, 'setattr', ['setattr', name, value]) as Promise<void>;
+}
+export function getitem(proxy: unknown, key: unknown): Promise<unknown> {
+  return sendWith(proxy, 'getitem', ['getitem', key]);
+}
+export function setitem(proxy: unknown, key: unknown, value: unknown): Promise<void> {
+  return sendWith(proxy, 'setitem', ['setitem', key, value]) as Promise<void>;
+}
+export function delattr(proxy: unknown, name: string): Promise<void> {
+  return sendWith(proxy, 'delattr', ['delattr', name]) as Promise<void>;
+}
+export function delitem(proxy: unknown, key: unknown): Promise<void> {
+  return sendWith(proxy, 'delitem', ['delitem', key]) as Promise<void>;
+}
+export function eq(proxy: unknown, other: unknown): Promise<boolean> {
+  return sendWith(proxy, 'eq', ['eq', other]) as Promise<boolean>;
+}
+export function repr(proxy: unknown): Promise<string> {
+  return sendWith(proxy, 'repr', ['repr']) as Promise<string>;
+}
+/** Releases the remote object now (after any request in flight on it). */
+export function del(proxy: unknown): Promise<void> {
+  return releaseProxy(proxy);
+}
+/** Sends a chain with an explicit return rule: `await resolve(time.gmtime(0), 'value')`. */
+export function resolve(proxy: unknown, returnType: ReturnType = 'auto'): Promise<unknown> {
+  return sendWith(proxy, 'resolve', undefined, returnType);
+}
+
+export interface ObjectInspection {
+  id: number;
+  type: string;
+  repr: string;
+  len?: number;
+  callable: boolean;
+  attrs: [name: string, typeName: string, shortRepr: string][];
+  total: number;
+}
+
+/** Id, type, bounded repr, length and a page of attributes of a remote object (PROTOCOL.md §7.5). */
+export function inspect(proxy: unknown, offset = 0, limit = 100): Promise<ObjectInspection> {
+  return sendWith(proxy, 'inspect', ['inspect', offset, limit]) as Promise<ObjectInspection>;
+}

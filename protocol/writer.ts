@@ -1,0 +1,100 @@
+import type { Writable } from 'stream';
+import type { ValueCodec } from './codec';
+import { EncodeError } from './errors';
+import { frameHeader } from './frames';
+import type { Message } from './messages';
+
+/** Byte payloads at least this large are written by reference, not copied into the encoder's buffer. */
+const ZERO_COPY_MIN = 64 * 1024;
+/** Queued bytes above which `drained()` makes senders wait for the stream (flow control). */
+const SEND_HIGH_WATER = 8 * 1024 * 1024;
+
+/**
+ * Writes frames to one stream. Frames written in one turn of the event loop are coalesced into one
+ * write (cork until the next tick), and a message whose payload is a large byte array is written
+ * without copying the payload.
+ */
+export class FrameWriter {
+  private corked = false;
+  private ended = false;
+  private drainWaiter?: Promise<void>;
+
+  constructor(
+    private readonly output: Writable,
+    private readonly codec: ValueCodec,
+    public maxFrame: number,
+    /** Called at each flush while still corked, so what it writes (the batched releases) rides in the same write. */
+    private readonly beforeFlush: () => void,
+  ) {}
+
+  /** Encodes and queues one message; returns the body's size. Throws (nothing queued) if it cannot be sent. */
+  write(message: Message): number {
+    const codec = this.codec;
+    if (this.ended) throw new EncodeError('the stream to the agent has ended');
+    const payload = message[2];
+    if (payload instanceof Uint8Array && payload.byteLength >= ZERO_COPY_MIN) {
+      const prefix = Buffer.concat([
+        Buffer.from([0x93]),
+        codec.encode(message[0]),
+        codec.encode(message[1]),
+        Buffer.from([0xc6, 0, 0, 0, 0]),
+      ]);
+      prefix.writeUInt32BE(payload.byteLength, prefix.length - 4);
+      const length = prefix.length + payload.byteLength;
+      this.checkSize(length);
+      this.schedule();
+      this.output.write(Buffer.concat([frameHeader(length), prefix]));
+      this.output.write(payload);
+      return length;
+    }
+    const body = codec.encode(message);
+    this.checkSize(body.length);
+    this.schedule();
+    this.output.write(frameHeader(body.length));
+    this.output.write(body);
+    return body.length;
+  }
+
+  /** Resolves at once while the stream keeps up, else when it has drained. */
+  drained(): Promise<void> {
+    if (this.output.writableLength < SEND_HIGH_WATER || this.ended) return Promise.resolve();
+    this.drainWaiter ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.output.off('drain', done);
+        this.output.off('close', done);
+        this.drainWaiter = undefined;
+        resolve();
+      };
+      this.output.on('drain', done);
+      this.output.on('close', done);
+    });
+    return this.drainWaiter;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = true;
+    this.output.end();
+  }
+
+  private checkSize(length: number): void {
+    if (length > this.maxFrame) {
+      throw new EncodeError(`a message of ${length} bytes exceeds the agent's maximum frame of ${this.maxFrame} bytes; nothing was sent`);
+    }
+  }
+
+  private schedule(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.output.cork();
+    process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    if (!this.corked) return;
+    if (!this.output.destroyed) this.beforeFlush();
+    this.corked = false;
+    this.output.uncork();
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm test: installs what the tests need (from Debian's packages and the npm registry only), then runs
+# lint, type-check, build, and the unit, integration and end-to-end suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_nodedir=/usr
+step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+
+step "test dependencies"
+bash scripts/setup-test-deps.sh
+
+step "lint";        npx eslint .
+step "type-check";  npx tsc -p tsconfig.json --noEmit
+step "build";       node scripts/build.js
+
+step "unit tests"
+node scripts/run-tests.js --concurrency 2 test/unit
+step "integration tests"
+node scripts/run-tests.js --concurrency 1 test/integration
+if [ -d test/e2e ] && [ -z "${REMOTE_EXEC_SKIP_E2E:-}" ]; then
+  step "end-to-end tests"
+  node scripts/run-tests.js --concurrency 1 test/e2e
+fi

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// `remote-exec`: one subcommand per module under cli/, each taking --spec XSPEC (default popen).
+import { commandExec } from './cli/exec';
+import { commandStatus } from './cli/status';
+import { commandDemo } from './cli/demo';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  exec: { run: commandExec, summary: 'run code from -c, a file or stdin on a gateway; stream its output' },
+  status: { run: commandStatus, summary: "print a gateway's remote status (--json for JSON)" },
+  demo: { run: commandDemo, summary: 'show the main job on a local Python gateway: exec, channel, status' },
+};
+
+export const USAGE = `usage: remote-exec <command> [--spec XSPEC] [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
+  .join('\n')}
+
+XSPEC examples: popen, "popen//python=/usr/bin/python3//chdir=/tmp//env:NAME=value", "popen//node=node"
+Run "remote-exec <command> --help" for a command's options.`;
+
+export function registerCommand(name: string, summary: string, run: Command): void {
+  COMMANDS[name] = { run, summary };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`remote-exec: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`remote-exec: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

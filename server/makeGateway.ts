@@ -1,0 +1,36 @@
+import { Gateway } from '../protocol';
+import { protocolTracer } from './debugTrace';
+import { TRANSPORTS } from './transports';
+import { parseXSpec, type XSpec } from './xspec';
+
+export interface MakeGatewayOptions {
+  /** Gateway id; default the spec's `id=`, else `gw0`, `gw1`, ... */
+  id?: string;
+  /** Threshold of remote log forwarding (Python logging levels; default 30, WARNING). */
+  logLevel?: number;
+  /** Largest frame accepted from the agent, in bytes. */
+  maxFrame?: number;
+}
+
+let nextGatewayNumber = 0;
+
+/** Opens a gateway to a fresh agent for `spec` (execnet's makegateway), after the HELLO exchange. */
+export async function makeGateway(spec: string | XSpec = 'popen', options: MakeGatewayOptions = {}): Promise<Gateway> {
+  const xspec = typeof spec === 'string' ? parseXSpec(spec) : spec;
+  const id = options.id ?? xspec.id ?? `gw${nextGatewayNumber++}`;
+  const transport = await TRANSPORTS[xspec.transport](xspec);
+  const gateway = new Gateway(transport, {
+    id,
+    spec: xspec.raw,
+    logLevel: options.logLevel ?? (xspec.options.loglevel ? Number(xspec.options.loglevel) : undefined),
+    maxFrame: options.maxFrame,
+    trace: protocolTracer(id),
+  });
+  try {
+    await gateway.start();
+  } catch (err) {
+    transport.kill();
+    throw err;
+  }
+  return gateway;
+}

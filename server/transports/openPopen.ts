@@ -1,0 +1,14 @@
+import type { Transport } from '../../protocol';
+import { bootstrapPayload, LOADERS } from '../agents';
+import { resolveInterpreter } from '../interpreters';
+import type { XSpec } from '../xspec';
+import { spawnTransport } from './popen';
+
+/** `popen`: the interpreter as a local child process, bootstrapped over its stdin. */
+export async function openPopen(spec: XSpec): Promise<Transport> {
+  if (spec.interpreter === 'repl') throw new Error(`repl= gateways are not built into this version (${spec.raw})`);
+  const env = { ...process.env, ...spec.env };
+  const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
+  const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...LOADERS[spec.interpreter]];
+  return spawnTransport(argv, { cwd: spec.chdir, env, preamble: bootstrapPayload(spec.interpreter) });
+}

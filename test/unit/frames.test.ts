@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { FrameDecoder, frameHeader, ProtocolError } from '../../protocol';
+
+const frame = (body: Buffer) => Buffer.concat([frameHeader(body.length), body]);
+const collect = (decoder: FrameDecoder, chunks: Buffer[]) => {
+  const bodies: string[] = [];
+  for (const c of chunks) decoder.push(c, (b) => bodies.push(b.toString()));
+  return bodies;
+};
+
+describe('frames', () => {
+  test('a frame split across many chunks is reassembled', () => {
+    const bytes = frame(Buffer.from('hello world'));
+    const chunks = Array.from(bytes).map((b) => Buffer.from([b]));
+    assert.deepEqual(collect(new FrameDecoder(), chunks), ['hello world']);
+  });
+
+  test('frames coalesced into one chunk come out one by one, in order', () => {
+    const bytes = Buffer.concat(['a', 'bb', '', 'ccc'].map((s) => frame(Buffer.from(s))));
+    assert.deepEqual(collect(new FrameDecoder(), [bytes]), ['a', 'bb', '', 'ccc']);
+  });
+
+  test('a chunk boundary inside the length header is handled', () => {
+    const bytes = Buffer.concat([frame(Buffer.from('first')), frame(Buffer.from('second'))]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      assert.deepEqual(collect(new FrameDecoder(), [bytes.subarray(0, cut), bytes.subarray(cut)]), ['first', 'second'], `cut at ${cut}`);
+    }
+  });
+
+  test('an oversized frame is a ProtocolError naming both sizes, and no allocation', () => {
+    const decoder = new FrameDecoder(1024);
+    assert.throws(() => decoder.push(frameHeader(1025), () => assert.fail('no body expected')), (err: Error) => {
+      assert.ok(err instanceof ProtocolError);
+      assert.match(err.message, /1025 bytes exceeds the maximum of 1024/);
+      return true;
+    });
+  });
+
+  test('text on the stream (a stray print) is reported as text, not as a huge frame', () => {
+    const decoder = new FrameDecoder(1024 * 1024);
+    assert.throws(() => decoder.push(Buffer.from('Traceback (most recent call last):\n'), () => {}), /carries text, not frames: "Traceback/);
+  });
+});

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseXSpec, splitCommandLine, XSpecError } from '../../server/xspec';
+
+describe('xspec', () => {
+  test('popen defaults to python3', () => {
+    const s = parseXSpec('popen');
+    assert.equal(s.transport, 'popen');
+    assert.equal(s.interpreter, 'python');
+    assert.deepEqual(s.argv, ['python3']);
+  });
+
+  test('every popen key is read', () => {
+    const s = parseXSpec("popen//python=/usr/bin/python3 -X 'utf8'//chdir=/tmp//nice=5//env:GREETING=hi there//env:X=a=b//id=worker1");
+    assert.deepEqual(s.argv, ['/usr/bin/python3', '-X', 'utf8']);
+    assert.equal(s.chdir, '/tmp');
+    assert.equal(s.nice, 5);
+    assert.deepEqual(s.env, { GREETING: 'hi there', X: 'a=b' });
+    assert.equal(s.id, 'worker1');
+  });
+
+  test('transport and interpreter are orthogonal', () => {
+    const s = parseXSpec('ssh=alice@host:2222//repl=R --vanilla');
+    assert.equal(s.transport, 'ssh');
+    assert.equal(s.address, 'alice@host:2222');
+    assert.equal(s.interpreter, 'repl');
+    assert.deepEqual(s.argv, ['R', '--vanilla']);
+    assert.equal(parseXSpec('python=python3.11').transport, 'popen');
+  });
+
+  test('a bad spec names the bad part', () => {
+    const cases: [string, RegExp][] = [
+      ['popen//pyhton=python3', /unknown key "pyhton" in part 2 "pyhton=python3"/],
+      ['popen//nice=high', /nice= needs an integer: part 2/],
+      ['popen//python=a//node=b', /second interpreter in part 3/],
+      ['popen//ssh=h', /second transport/],
+      ['ssh=', /ssh= needs \[user@\]host\[:port\]/],
+      ['popen////id=x', /empty part 2/],
+      ['popen//env:1X=y', /bad environment variable name "1X"/],
+      ["popen//python=python3 'unterminated", /unterminated ' quote/],
+      ['', /empty xspec/],
+    ];
+    for (const [spec, pattern] of cases) assert.throws(() => parseXSpec(spec), (e: Error) => e instanceof XSpecError && pattern.test(e.message), spec);
+  });
+
+  test('command lines split like a shell', () => {
+    assert.deepEqual(splitCommandLine(`a "b c" 'd e' f\\ g "h\\"i"`), ['a', 'b c', 'd e', 'f g', 'h"i']);
+  });
+});
