@@ -227,6 +227,11 @@ export class ValueCodec {
     }
   }
 
+  /** Why `value` has no encoding, naming the offending part's type and place; undefined if it has one. */
+  explain(value: unknown): string | undefined {
+    return describeUnencodable(value, this.context);
+  }
+
   decode(body: Uint8Array): unknown {
     return this.decoder.decode(body);
   }

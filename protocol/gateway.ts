@@ -105,7 +105,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.decoder = new FrameDecoder(options.maxFrame ?? DEFAULT_MAX_FRAME);
     this.writer = new FrameWriter(transport.output, this.codec, DEFAULT_MAX_FRAME, () => this.flushReleases());
     transport.input.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    transport.input.on('end', () => this.shutdown('the agent closed its output stream'));
+    transport.input.on('end', () => this.streamEnded('the agent closed its output stream'));
     transport.input.on('error', (err) => this.shutdown(`reading from the agent failed: ${err.message}`));
     transport.output.on('error', (err) => this.shutdown(`writing to the agent failed: ${err.message}`));
     transport.exited.then((exit) => {
@@ -247,7 +247,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
   send(type: MessageType, id: number, payload: unknown): void {
     this.assertOpen(type);
     const message: Message = [type, id, payload];
-    const bytes = this.writer.write(message);
+    let bytes: number;
+    try {
+      bytes = this.writer.write(message);
+    } catch (err) {
+      // Name the bad part relative to what the caller passed, not to the envelope around it.
+      const why = err instanceof EncodeError ? this.codec.explain(payload) : undefined;
+      throw why ? new EncodeError(why) : err;
+    }
     this.counters.msgsOut++;
     this.counters.bytesOut += bytes;
     this.options.trace?.('out', message);
@@ -422,6 +429,19 @@ export class Gateway extends EventEmitter implements ChannelHost {
       if (id % 2 === 0) this.emit('channel', channel);
     }
     return channel;
+  }
+
+  /**
+   * The stream ended. The process is usually exiting at the same moment: wait a little for its exit code
+   * and signal so the GatewayClosedError can name them, but never long.
+   */
+  private streamEnded(reason: string): void {
+    if (this.closeError) return;
+    const grace = new Promise<undefined>((resolve) => setTimeout(resolve, 300));
+    void Promise.race([this.transport.exited, grace]).then((exit) => {
+      if (exit) this.stderrTail = appendTail(this.stderrTail, exit.stderrTail);
+      this.shutdown(exit ? describeExit(exit) : reason, exit);
+    });
   }
 
   /** Every pending thing rejects with GatewayClosedError at once; the transport is reaped. */

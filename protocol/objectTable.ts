@@ -55,15 +55,20 @@ export class ObjectTable {
     return { id: holder.id, typeName: holder.typeName, callable: holder.callable };
   }
 
-  request(holder: Holder | null, steps: ObjectStep[], returnType: ReturnType): Promise<unknown> {
+  /**
+   * Sends one request on `holder`'s object. It counts as in flight from this call on, even while its
+   * arguments are still being resolved, so a release made meanwhile waits for it.
+   */
+  request(holder: Holder | null, steps: ObjectStep[] | Promise<ObjectStep[]>, returnType: ReturnType): Promise<unknown> {
     if (holder?.released) return Promise.reject(new Error(`remote object ${holder.id} (${holder.typeName}) was released`));
-    if (!holder) return this.host.objectRequest(null, steps, returnType);
+    const send = (s: ObjectStep[]) => this.host.objectRequest(holder ? holder.id : null, s, returnType);
+    const result = Array.isArray(steps) ? send(steps) : steps.then(send);
+    if (!holder) return result;
     holder.inflight++;
     const settle = () => {
       holder.inflight--;
       if (holder.inflight === 0 && holder.onIdle) holder.onIdle();
     };
-    const result = this.host.objectRequest(holder.id, steps, returnType);
     result.then(settle, settle);
     return result;
   }

@@ -108,9 +108,15 @@ function describeStep(step: ObjectStep): string {
 }
 
 /** Sends a chain; chains used as call arguments are resolved first, each to a reference. */
-async function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, extra: ObjectStep[] = []): Promise<unknown> {
-  const steps = await resolveArguments([...state.steps, ...extra]);
-  return table.request(state.holder, steps, returnType);
+function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, extra: ObjectStep[] = []): Promise<unknown> {
+  const steps = [...state.steps, ...extra];
+  return table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType);
+}
+
+function hasUnsentChain(step: ObjectStep): boolean {
+  const isChain = (v: unknown) => isProxy(v) && states.get(v as object)!.steps.length > 0;
+  if (step[0] === 'call') return step[1].some(isChain) || Object.values(step[2]).some(isChain);
+  return step.slice(1).some(isChain);
 }
 
 async function resolveArguments(steps: ObjectStep[]): Promise<ObjectStep[]> {

@@ -28,7 +28,8 @@ async function main() {
   const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
   const entries = [
     { entryPoints: { api: 'server/api.ts' } },
-    { entryPoints: { cli: 'server/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+    // esbuild keeps server/cli.ts's own #! line; a banner would add a second one (a syntax error).
+    { entryPoints: { cli: 'server/cli.ts' } },
   ];
   if (fs.existsSync(path.join(root, 'extension/extension.ts'))) {
     entries.push({ entryPoints: { extension: 'extension/extension.ts' }, external: ['vscode'] });

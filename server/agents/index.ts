@@ -11,13 +11,13 @@ const AGENT_FILES: Record<Exclude<InterpreterKind, 'repl'>, string> = {
   node: 'node/agent.js',
 };
 
+const sources = new Map<string, string>();
+
 /** The one-line loaders: read `<length>\n<source>` from stdin and run it. */
 export const LOADERS: Record<Exclude<InterpreterKind, 'repl'>, string[]> = {
   python: ['-c', "import sys;b=sys.stdin.buffer;exec(compile(b.read(int(b.readline())),'remote-exec-agent','exec'))"],
   node: ['-e', nodeLoader()],
 };
-
-const sources = new Map<string, string>();
 
 export function agentSource(kind: Exclude<InterpreterKind, 'repl'>): string {
   let source = sources.get(kind);

@@ -33,7 +33,7 @@ describe('value codec (PROTOCOL.md §6)', () => {
   });
 
   test('lists, tuples, str-keyed dicts and non-str-keyed maps keep their kinds, nested', () => {
-    const value = { list: [1, [2, [3]]], tuple: Tuple.of(1, 'a', Tuple.of()), map: new Map<unknown, unknown>([[1, 'one'], [Tuple.of(1, 2), { deep: [null] }]]) };
+    const value = { list: [1, [2, [3]]], tuple: Tuple.of<unknown>(1, 'a', Tuple.of()), map: new Map<unknown, unknown>([[1, 'one'], [Tuple.of(1, 2), { deep: [null] }]]) };
     const out = roundTrip(value) as typeof value;
     assert.deepEqual(out.list, [1, [2, [3]]]);
     assert.ok(out.tuple instanceof Tuple);
