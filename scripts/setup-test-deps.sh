@@ -4,10 +4,18 @@
 set -euo pipefail
 need=()
 [ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v sudo >/dev/null || need+=(sudo)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# R for the repl= gateway tests: about 10 s to install without recommends (it is skipped when absent).
+if [ ! -x /usr/bin/R ] && [ "$(id -u)" = 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends r-base-core >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core >/dev/null; } || echo "r-base-core not installed: the R repl test will be skipped" >&2
 fi
 echo "test dependencies present"

@@ -1,6 +1,7 @@
 import { Gateway } from '../protocol';
 import { protocolTracer } from './debugTrace';
-import { TRANSPORTS } from './transports';
+import { registerGateway } from './gatewayRegistry';
+import { startFailure, TRANSPORTS } from './transports';
 import { parseXSpec, type XSpec } from './xspec';
 
 export interface MakeGatewayOptions {
@@ -29,8 +30,8 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
   try {
     await gateway.start();
   } catch (err) {
-    transport.kill();
-    throw err;
+    throw await startFailure(transport, err);
   }
+  registerGateway(gateway);
   return gateway;
 }

@@ -1,12 +1,40 @@
 import type { Transport } from '../../protocol';
-import type { TransportKind, XSpec } from '../xspec';
+import { XSpecError, type TransportKind, type XSpec } from '../xspec';
 import { openPopen } from './openPopen';
+import { hasPrefix, openPrefixed, PREFIX_KEYS } from './prefix';
+import { openSocket } from './socket';
+import { openSsh } from './ssh';
+import { isDiagnosable } from './sshDiagnostics';
+import { openVia } from './via';
 
 /** How each transport of the xspec opens a stream to a freshly bootstrapped agent. */
 export type TransportOpener = (spec: XSpec) => Promise<Transport>;
 
 export const TRANSPORTS: Record<TransportKind, TransportOpener> = {
-  popen: openPopen,
-  ssh: () => Promise.reject(new Error('ssh= gateways are not built into this version')),
-  socket: () => Promise.reject(new Error('socket= gateways are not built into this version')),
+  popen: (spec) => {
+    if (spec.options.via !== undefined) return openVia(spec);
+    return hasPrefix(spec) ? openPrefixed(spec) : openPopen(spec);
+  },
+  ssh: (spec) => {
+    if (spec.options.via !== undefined) return Promise.reject(new XSpecError(`via= starts a popen gateway on another gateway's host; it does not combine with ssh= (${spec.raw})`));
+    return openSsh(spec);
+  },
+  socket: (spec) => {
+    const misplaced = [...PREFIX_KEYS, 'via'].filter((k) => k in spec.options);
+    if (misplaced.length) return Promise.reject(new XSpecError(`${misplaced.join('=, ')}= do not combine with socket=: the server chooses how its agents start (${spec.raw})`));
+    return openSocket(spec);
+  },
 };
+
+/**
+ * The error to report when a transport opened but its agent never said HELLO: the transport's own
+ * diagnosis when it has one (ssh's "Permission denied", a remote "command not found"), else `err`.
+ * Ends the transport either way.
+ */
+export async function startFailure(transport: Transport, err: unknown): Promise<unknown> {
+  try {
+    return isDiagnosable(transport) ? await transport.explainStartFailure(err) : err;
+  } finally {
+    transport.kill();
+  }
+}

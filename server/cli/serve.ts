@@ -1,0 +1,88 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { isLoopback, startSocketServer } from '../serve';
+import { expandHome, readTokenFile, TOKEN_ENV } from '../socketAuth';
+import { splitCommandLine } from '../xspec';
+import { parseCommand } from './options';
+
+const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]
+
+Runs a socket agent server (execnet's socketserver, authenticated). Every connection must pass a
+challenge-response proving it holds the token (the token never crosses the wire); only then is a fresh
+agent started for it. Clients connect with --spec "socket=HOST:PORT//token-file=FILE".
+
+  --listen HOST:PORT   where to listen (default 127.0.0.1:8888; port 0 picks a free one)
+  --token-file FILE    the shared token; created with a random token (mode 600) if missing
+  --token T            the token itself (visible to other local users in ps; prefer a file or $${TOKEN_ENV})
+  --python ARGV        the Python interpreter started for clients (default python3)
+  --node ARGV          the Node interpreter started for clients (default node)
+
+Without a token, serve makes a random one in a private file and prints its path; it refuses to listen
+beyond loopback unless given a token.`;
+
+export async function commandServe(argv: string[]): Promise<number> {
+  const { values } = parseCommand(
+    argv,
+    {
+      listen: { type: 'string', default: '127.0.0.1:8888' },
+      'token-file': { type: 'string' },
+      token: { type: 'string' },
+      python: { type: 'string' },
+      node: { type: 'string' },
+    },
+    false,
+  );
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const m = /^(.+):(\d+)$/.exec(values.listen);
+  if (!m) {
+    process.stderr.write(`remote-exec serve: --listen needs HOST:PORT, not ${JSON.stringify(values.listen)}\n`);
+    return 2;
+  }
+  const host = m[1].replace(/^\[(.*)\]$/, '$1');
+  const port = Number(m[2]);
+  let token = values.token ?? process.env[TOKEN_ENV]?.trim();
+  let tokenFile = values['token-file'] ? expandHome(values['token-file']) : undefined;
+  if (!token && tokenFile) token = loadOrCreateTokenFile(tokenFile);
+  if (!token) {
+    if (!isLoopback(host)) {
+      process.stderr.write(`remote-exec serve: refusing to listen on ${host} without a token; give --token-file FILE (or --token, or $${TOKEN_ENV})\n`);
+      return 2;
+    }
+    tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-serve-')), 'token');
+    token = loadOrCreateTokenFile(tokenFile);
+  }
+  const server = await startSocketServer({
+    host,
+    port,
+    token,
+    interpreters: {
+      python: values.python ? splitCommandLine(values.python, '--python') : undefined,
+      node: values.node ? splitCommandLine(values.node, '--node') : undefined,
+    },
+  });
+  const where = `${host}:${server.port}`;
+  const spec = `socket=${where}${tokenFile ? `//token-file=${tokenFile}` : ''}`;
+  process.stdout.write(`remote-exec serve: listening on ${where}; connect with --spec '${spec}'${tokenFile ? '' : ` and ${TOKEN_ENV} set`}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+function loadOrCreateTokenFile(file: string): string {
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    process.stderr.write(`remote-exec serve: wrote a new token to ${file}\n`);
+  } else if ((fs.statSync(file).mode & 0o077) !== 0) {
+    process.stderr.write(`remote-exec serve: warning: ${file} is readable by other users (chmod 600 it)\n`);
+  }
+  return readTokenFile(file);
+}
