@@ -8,8 +8,14 @@ export function streamGatewayOutput(gateway: Gateway): void {
   gateway.on('log', (record: LogRecord) => process.stderr.write(formatLogRecord(record)));
 }
 
-export function formatLogRecord(record: LogRecord): string {
-  const text = `[${record.levelname}] ${record.logger}: ${record.message}\n`;
+const LEVEL_COLOURS: [number, string][] = [[40, '\x1b[31m'], [30, '\x1b[33m'], [20, '\x1b[36m'], [0, '\x1b[2m']];
+
+/** `[LEVEL] logger (thread): message`, then any exception text; the level coloured when `colour`. */
+export function formatLogRecord(record: LogRecord, colour = process.stderr.isTTY === true): string {
+  const name = record.levelname || String(record.level);
+  const level = colour ? `${LEVEL_COLOURS.find(([n]) => record.level >= n)?.[1] ?? ''}[${name}]\x1b[0m` : `[${name}]`;
+  const where = record.thread && record.thread !== 'MainThread' ? `${record.logger} (${record.thread})` : record.logger;
+  const text = `${level} ${where}: ${record.message}\n`;
   return record.exc_text ? `${text}${record.exc_text.replace(/\n?$/, '\n')}` : text;
 }
 

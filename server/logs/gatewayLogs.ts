@@ -1,0 +1,135 @@
+import { StringDecoder } from 'string_decoder';
+import type { EventEmitter } from 'events';
+import type { LogRecord } from '../../protocol/messages';
+import { levelName, type NewLogEntry } from './logEntry';
+
+/** What attachGatewayLogs needs of a Gateway (its events, `id`, `spec`, `info`). */
+export interface GatewayLogSource extends EventEmitter {
+  readonly id: string;
+  readonly spec: string;
+  readonly info?: { language: string; version: string; pid: number };
+}
+
+export interface AttachOptions {
+  /** Longest line kept; longer lines are cut and marked, so one huge write cannot flood the panel. */
+  maxLineChars?: number;
+  /** A partial line (no newline yet) waits this long for the rest before it is shown as is. */
+  partialLineMs?: number;
+}
+
+const STDOUT_LEVEL = 20;
+const STDERR_LEVEL = 30;
+
+/**
+ * Turns a gateway's `stdout`, `stderr`, `log` and `exit` events into log entries for `sink`, one per line,
+ * plus lifecycle entries for its opening and closing. Returns a function that detaches.
+ */
+export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLogEntry) => void, options: AttachOptions = {}): () => void {
+  const maxLineChars = options.maxLineChars ?? 16_384;
+  const streams = {
+    stdout: new LineSplitter('stdout', STDOUT_LEVEL),
+    stderr: new LineSplitter('stderr', STDERR_LEVEL),
+  };
+  const emitLine = (stream: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => {
+    sink({ gateway: gateway.id, stream, level, levelname: levelName(level), text: clip(text, maxLineChars), ...(channel ? { channel } : {}) });
+  };
+  let partialTimer: NodeJS.Timeout | undefined;
+  const flushPartials = () => {
+    partialTimer = undefined;
+    for (const s of Object.values(streams)) s.flushPartial(emitLine);
+  };
+  const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer, channel?: { id: number }) => {
+    const splitter = streams[stream];
+    splitter.write(chunk, channel?.id, emitLine, maxLineChars);
+    if (splitter.hasPartial() && !partialTimer) {
+      partialTimer = setTimeout(flushPartials, options.partialLineMs ?? 100);
+      partialTimer.unref?.();
+    }
+  };
+  const onStdout = onOutput('stdout');
+  const onStderr = onOutput('stderr');
+  const onLog = (record: LogRecord) => sink(entryFromRecord(gateway.id, record, maxLineChars));
+  const onExit = (exit: { code: number | null; signal: string | null; reason: string }) => {
+    flushPartials();
+    const failed = (exit.code !== null && exit.code !== 0) || exit.signal !== null;
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+    const level = failed ? 40 : 20;
+    sink({ gateway: gateway.id, stream: 'lifecycle', level, levelname: levelName(level), text: `gateway ${gateway.id} closed (${how}): ${exit.reason}` });
+  };
+
+  gateway.on('stdout', onStdout);
+  gateway.on('stderr', onStderr);
+  gateway.on('log', onLog);
+  gateway.on('exit', onExit);
+  const info = gateway.info;
+  const about = info ? ` — ${info.language} ${info.version}, pid ${info.pid}` : '';
+  sink({ gateway: gateway.id, stream: 'lifecycle', level: 20, levelname: 'INFO', text: `gateway ${gateway.id} opened: ${gateway.spec}${about}` });
+
+  return () => {
+    if (partialTimer) clearTimeout(partialTimer);
+    flushPartials();
+    gateway.off('stdout', onStdout);
+    gateway.off('stderr', onStderr);
+    gateway.off('log', onLog);
+    gateway.off('exit', onExit);
+  };
+}
+
+export function entryFromRecord(gateway: string, record: LogRecord, maxLineChars = 16_384): NewLogEntry {
+  const kind = record.kind ?? 'log';
+  const text = record.exc_text ? `${record.message}\n${record.exc_text.replace(/\n+$/, '')}` : record.message;
+  const level = typeof record.level === 'number' ? record.level : 20;
+  return {
+    gateway,
+    stream: kind === 'exception' || kind === 'warning' ? kind : 'log',
+    level,
+    levelname: record.levelname || levelName(level),
+    logger: record.logger,
+    thread: record.thread,
+    text: clip(String(text), maxLineChars * 4),
+    ...(typeof record.time === 'number' ? { remoteTime: Math.round(record.time * 1000) } : {}),
+  };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters cut]` : text;
+}
+
+/**
+ * Splits one output stream into lines, decoding UTF-8 across chunk boundaries. A partial line is held
+ * until its newline arrives, it grows past the line limit, or the caller flushes it after a pause.
+ */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+  private partialChannel: number | undefined;
+
+  constructor(readonly stream: 'stdout' | 'stderr', readonly level: number) {}
+
+  hasPartial(): boolean {
+    return this.partial.length > 0;
+  }
+
+  write(chunk: Buffer, channel: number | undefined, emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void, maxLineChars: number): void {
+    if (this.partial && channel !== this.partialChannel) this.flushPartial(emit);
+    let text = this.partial + this.decoder.write(chunk);
+    this.partialChannel = channel;
+    let start = 0;
+    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      emit(this.stream, this.level, text.slice(start, nl > start && text[nl - 1] === '\r' ? nl - 1 : nl), channel);
+      start = nl + 1;
+    }
+    text = text.slice(start);
+    if (text.length > maxLineChars) {
+      emit(this.stream, this.level, text, channel);
+      text = '';
+    }
+    this.partial = text;
+  }
+
+  flushPartial(emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void): void {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    if (rest) emit(this.stream, this.level, rest, this.partialChannel);
+  }
+}
