@@ -6,7 +6,7 @@ import { spawnTransport } from './popen';
 
 /** `popen`: the interpreter as a local child process, bootstrapped over its stdin. */
 export async function openPopen(spec: XSpec): Promise<Transport> {
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways are not built into this version (${spec.raw})`);
+  if (spec.interpreter === 'repl') return (await import('./repl')).openRepl(spec);
   const env = { ...process.env, ...spec.env };
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
   const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...LOADERS[spec.interpreter]];

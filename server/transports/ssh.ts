@@ -82,6 +82,7 @@ export function sshArgv(spec: XSpec, env: NodeJS.ProcessEnv = process.env): stri
 
 /** `ssh=[user@]host[:port]`: the system OpenSSH client, so ~/.ssh/config, agents, ProxyJump and keys all apply. */
 export async function openSsh(spec: XSpec): Promise<Transport> {
+  if (spec.interpreter === 'repl') return (await import('./repl')).openRepl(spec);
   const argv = sshArgv(spec);
   const transport = spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') });
   return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
