@@ -1,0 +1,10 @@
+import type { Check } from '../check';
+import { channelChecks } from './channels';
+import { framingChecks } from './framing';
+import { handshakeChecks } from './handshake';
+import { objectChecks } from './objects';
+import { processChecks } from './process';
+import { valueChecks } from './values';
+
+/** Every check of the suite, in the order of PROTOCOL.md. */
+export const CHECKS: Check[] = [...handshakeChecks, ...framingChecks, ...channelChecks, ...processChecks, ...valueChecks, ...objectChecks];

@@ -1,0 +1,154 @@
+import type { ObjectStep } from '../../protocol';
+
+/**
+ * Source the checks run through EXEC, and object requests they make, written once per agent language
+ * (HELLO's `language`). A check whose snippet is missing for a language is skipped with that reason.
+ * Every snippet sees `channel` bound as in PROTOCOL.md §6.2.
+ */
+export interface Snippets {
+  /** Sends back every item received, until the channel ends. */
+  echo: string;
+  /** As `echo`, then sends the string 'after-end' once the host's items have ended. */
+  echoThenMarker: string;
+  /** Sends the task's module name (`__channelexec__`). */
+  sendName: string;
+  /** Raises an error of type `raisedType` with the message 'conformance-boom'. */
+  raise: string;
+  raisedType: RegExp;
+  /** Closes the channel with the error text 'conformance-closed'. */
+  closeWithError: string;
+  /** Sends 0, 1, 2, 3, 4 and ends. */
+  sendFive: string;
+  /** Prints 'conformance-stdout' through the language's own stdout, then sends 'done'. */
+  print: string;
+  /** Writes 'conformance-stderr' to the language's own stderr, then sends 'done'. */
+  printStderr: string;
+  /** A child process writes 'conformance-child' to its stdout (the agent's fd 1), then sends 'done'. */
+  childOutput: string;
+  /** Writes 'conformance-fd1' straight to file descriptor 1, then sends 'done'. */
+  writeFd1: string;
+  /** Reads standard input to its end and sends the number of bytes read. */
+  readStdin: string;
+  /** Sends 'ready', then blocks until interrupted. */
+  block: string;
+  /** Opens a channel from the agent side, sends it, sends 'from-agent-channel' on it and closes it. */
+  newChannel: string;
+  /** Receives a channel, sends 'hello-on-host-channel' on it, then sends back what it receives on it. */
+  useChannelFromMessage: string;
+  /** Receives a channel, receives on it, and sends back 'TypeName: message' of what that raised. */
+  receiveCloseError: string;
+  /** Tries to send a value with no encoding; sends 'refused: <error text>'. */
+  sendUnencodable: string;
+  unencodableType: RegExp;
+  /** Tries to send `n` bytes in one item; sends 'refused: <error text>' when that fails. */
+  sendBytes(n: number): string;
+  /** Sends a new channel, one item on it, then drops it without closing it (LAST_MESSAGE). */
+  dropChannel?: string;
+  /** Logs 'conformance-log' at WARNING level through the language's logging. */
+  log?: string;
+
+  /** Object requests (§7) against the agent's namespace root. */
+  objects: {
+    /** A module to import, one of its attributes, and that attribute's value. */
+    module: string;
+    attr: string;
+    attrValue: unknown;
+    /** A call of a builtin with `callArgs`, and its result. */
+    call: ObjectStep[];
+    callResult: unknown;
+    /** A pipelined chain from the root: import, two getattrs and a call, and its result. */
+    chain: ObjectStep[];
+    chainResult: unknown;
+    /** Steps from the root making a new object that takes attribute writes. */
+    attrTarget: ObjectStep[];
+    /** Steps from the root making a new object that takes item writes. */
+    itemTarget: ObjectStep[];
+    /** Steps from the root making a sequence of 0..9, asked for as a reference. */
+    sequence: ObjectStep[];
+    /** Steps from the root that call `fn` (a host function) with the values [3, 1, 2] or one of them; and the result when fn(x) = -x. */
+    callback(fn: (x: number) => number): ObjectStep[];
+    callbackResult: unknown;
+  };
+}
+
+const range10 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+const python: Snippets = {
+  echo: 'for item in channel:\n    channel.send(item)\n',
+  echoThenMarker: "for item in channel:\n    channel.send(item)\nchannel.send('after-end')\n",
+  sendName: 'channel.send(__name__)\n',
+  raise: "def conformance_failing():\n    raise ValueError('conformance-boom')\nconformance_failing()\n",
+  raisedType: /^(builtins\.)?ValueError$/,
+  closeWithError: "channel.close('conformance-closed')\n",
+  sendFive: 'for i in range(5):\n    channel.send(i)\n',
+  print: "print('conformance-stdout')\nchannel.send('done')\n",
+  printStderr: "import sys\nsys.stderr.write('conformance-stderr\\n')\nsys.stderr.flush()\nchannel.send('done')\n",
+  childOutput: "import subprocess\nsubprocess.run(['sh', '-c', 'echo conformance-child'])\nchannel.send('done')\n",
+  writeFd1: "import os\nos.write(1, b'conformance-fd1\\n')\nchannel.send('done')\n",
+  readStdin: 'import os\nchannel.send(len(os.read(0, 65536)))\n',
+  block: "import time\nchannel.send('ready')\nwhile True:\n    time.sleep(0.01)\n",
+  newChannel: "c = channel.gateway.newchannel()\nchannel.send(c)\nc.send('from-agent-channel')\nc.close()\n",
+  useChannelFromMessage: "c = channel.receive()\nc.send('hello-on-host-channel')\nchannel.send(c.receive())\n",
+  receiveCloseError:
+    "c = channel.receive()\ntry:\n    c.receive()\n    channel.send('no error raised')\nexcept Exception as e:\n    channel.send(type(e).__name__ + ': ' + str(e))\n",
+  sendUnencodable: "try:\n    channel.send({1, 2})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n",
+  unencodableType: /set/,
+  sendBytes: (n) => `try:\n    channel.send(b'x' * ${n})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n`,
+  dropChannel: "def conformance_drop():\n    c = channel.gateway.newchannel()\n    channel.send(c)\n    c.send(1)\nconformance_drop()\nimport gc\ngc.collect()\nchannel.receive()\n",
+  log: "import logging\nlogging.getLogger('conformance').warning('conformance-log')\nchannel.send('done')\n",
+  objects: {
+    module: 'os',
+    attr: 'sep',
+    attrValue: '/',
+    call: [['getattr', 'sorted'], ['call', [[3, 1, 2]], { reverse: true }]],
+    callResult: [3, 2, 1],
+    chain: [['import', 'os'], ['getattr', 'path'], ['getattr', 'join'], ['call', ['a', 'b'], {}]],
+    chainResult: 'a/b',
+    attrTarget: [['import', 'types'], ['getattr', 'SimpleNamespace'], ['call', [], {}]],
+    itemTarget: [['getattr', 'dict'], ['call', [], {}]],
+    sequence: [['getattr', 'list'], ['call', [range10], {}]],
+    callback: (fn) => [['getattr', 'sorted'], ['call', [[3, 1, 2]], { key: fn }]],
+    callbackResult: [3, 2, 1],
+  },
+};
+
+// The Node agent runs each EXEC source as the body of an async function with `channel` in scope.
+const node: Snippets = {
+  echo: 'for await (const item of channel) channel.send(item);\n',
+  echoThenMarker: "for await (const item of channel) channel.send(item);\nchannel.send('after-end');\n",
+  sendName: 'channel.send(__name__);\n',
+  raise: "function conformanceFailing() { throw new TypeError('conformance-boom'); }\nconformanceFailing();\n",
+  raisedType: /^TypeError$/,
+  closeWithError: "channel.close('conformance-closed');\n",
+  sendFive: 'for (let i = 0; i < 5; i++) channel.send(i);\n',
+  print: "console.log('conformance-stdout');\nchannel.send('done');\n",
+  printStderr: "console.error('conformance-stderr');\nchannel.send('done');\n",
+  childOutput: "require('child_process').execSync('echo conformance-child', { stdio: 'inherit' });\nchannel.send('done');\n",
+  writeFd1: "require('fs').writeSync(1, 'conformance-fd1\\n');\nchannel.send('done');\n",
+  readStdin: "channel.send(require('fs').readFileSync(0).length);\n",
+  block: "channel.send('ready');\nawait new Promise(() => setInterval(() => {}, 1000));\n",
+  newChannel: "const c = gateway.newChannel();\nchannel.send(c);\nc.send('from-agent-channel');\nc.close();\n",
+  useChannelFromMessage: "const c = await channel.receive();\nc.send('hello-on-host-channel');\nchannel.send(await c.receive());\n",
+  receiveCloseError:
+    "const c = await channel.receive();\ntry {\n  await c.receive();\n  channel.send('no error raised');\n} catch (e) {\n  channel.send(`${e.name}: ${e.message}`);\n}\n",
+  sendUnencodable: "try {\n  channel.send(new Set([1, 2]));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n",
+  unencodableType: /Set/,
+  log: "gateway.log('conformance-log', 30, 'conformance');\nchannel.send('done');\n",
+  sendBytes: (n) => `try {\n  channel.send(Buffer.alloc(${n}, 120));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n`,
+  objects: {
+    module: 'path',
+    attr: 'sep',
+    attrValue: '/',
+    call: [['getattr', 'Math'], ['getattr', 'max'], ['call', [3, 1, 2], {}]],
+    callResult: 3,
+    chain: [['import', 'path'], ['getattr', 'posix'], ['getattr', 'join'], ['call', ['a', 'b'], {}]],
+    chainResult: 'a/b',
+    attrTarget: [['getattr', 'Object'], ['call', [], {}]],
+    itemTarget: [['getattr', 'Object'], ['call', [], {}]],
+    sequence: [['getattr', 'Array'], ['call', range10, {}]],
+    callback: (fn) => [['getattr', 'Reflect'], ['getattr', 'apply'], ['call', [fn, null, [3]], {}]],
+    callbackResult: -3,
+  },
+};
+
+export const SNIPPETS: Record<string, Snippets> = { python, node };
