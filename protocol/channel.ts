@@ -1,4 +1,5 @@
 import { ChannelClosedError, GatewayClosedError, RemoteError, TimeoutError } from './errors';
+import type { Gateway } from './gateway';
 
 /** What a Channel needs from its gateway: sending its own messages and forgetting it when done. */
 export interface ChannelHost {
@@ -38,6 +39,11 @@ export class Channel implements AsyncIterable<unknown> {
     readonly id: number,
     private readonly host: ChannelHost,
   ) {}
+
+  /** The gateway this channel belongs to (execnet's `channel.gateway`). */
+  get gateway(): Gateway {
+    return this.host as Gateway;
+  }
 
   /** Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise resolves when the gateway's send buffer has room again (await it when flooding). */
   send(item: unknown): Promise<void> {

@@ -1264,7 +1264,7 @@ function unwrap(v) { return v instanceof Bound ? v.fn : v; }
 function autoRule(v, receiver) { return isPlainData(v, 0) ? v : new RefMarker(v, receiver); }
 
 async function handleObject(reqId, payload) {
-  let value, mode = MODE_STRICT;
+  let value, fallback, mode = MODE_STRICT;
   try {
     if (!Array.isArray(payload) || payload.length < 2 || !Array.isArray(payload[1])) throw new TypeError('an OBJECT request is [target, steps, returnType]');
     const [target, steps, rt = 'auto'] = payload;
@@ -1333,13 +1333,21 @@ async function handleObject(reqId, payload) {
     }
     if (formatted) value = new Formatted(formatted);
     else if (rt === 'proxy') value = new RefMarker(cur, receiver);
-    else if (rt === 'value') { value = cur; mode = MODE_REFS; if (typeof cur === 'function' && receiver !== undefined) value = new RefMarker(cur, receiver); }
+    else if (rt === 'value') {
+      value = cur; mode = MODE_REFS;
+      if (typeof cur === 'function' && receiver !== undefined) value = new RefMarker(cur, receiver);
+      // §7.3: a value that cannot be sent by value (a cycle, too deep) comes back as a reference instead.
+      fallback = new RefMarker(cur, receiver);
+    }
     else value = autoRule(cur, receiver);
   } catch (e) {
     replyError(reqId, e);
     return;
   }
-  try { sendMsg(REPLY, reqId, value, mode); } catch (e) { replyError(reqId, e); }
+  try { sendMsg(REPLY, reqId, value, mode); } catch (e) {
+    if (fallback) { try { sendMsg(REPLY, reqId, fallback); return; } catch (e2) { e = e2; } }
+    replyError(reqId, e);
+  }
 }
 
 function replyError(reqId, e) {
