@@ -116,8 +116,8 @@ export class Group implements Iterable<Gateway> {
     const slot: Slot = { id, making: Promise.resolve(undefined as unknown as Gateway) };
     slot.making = (async () => {
       // A gateway reached through another member can only start once that member is up.
-      if (viaSlot) await viaSlot.making;
-      const gateway = await makeGateway(xspec, { id, logLevel: this.logLevel });
+      const viaGateway = viaSlot ? await viaSlot.making : undefined;
+      const gateway = await makeGateway(xspec, { id, logLevel: this.logLevel, via: viaGateway });
       slot.gateway = gateway;
       void gateway.closed.then(() => this.remove(slot));
       return gateway;

@@ -11,6 +11,8 @@ export interface MakeGatewayOptions {
   logLevel?: number;
   /** Largest frame accepted from the agent, in bytes. */
   maxFrame?: number;
+  /** The gateway a `via=` spec goes through; default: the open gateway whose id the spec names. */
+  via?: Gateway;
 }
 
 let nextGatewayNumber = 0;
@@ -19,7 +21,7 @@ let nextGatewayNumber = 0;
 export async function makeGateway(spec: string | XSpec = 'popen', options: MakeGatewayOptions = {}): Promise<Gateway> {
   const xspec = typeof spec === 'string' ? parseXSpec(spec) : spec;
   const id = options.id ?? xspec.id ?? `gw${nextGatewayNumber++}`;
-  const transport = await TRANSPORTS[xspec.transport](xspec);
+  const transport = await TRANSPORTS[xspec.transport](xspec, { via: options.via });
   const gateway = new Gateway(transport, {
     id,
     spec: xspec.raw,

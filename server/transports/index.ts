@@ -1,4 +1,4 @@
-import type { Transport } from '../../protocol';
+import type { Gateway, Transport } from '../../protocol';
 import { XSpecError, type TransportKind, type XSpec } from '../xspec';
 import { openPopen } from './openPopen';
 import { hasPrefix, openPrefixed, PREFIX_KEYS } from './prefix';
@@ -7,12 +7,18 @@ import { openSsh } from './ssh';
 import { isDiagnosable } from './sshDiagnostics';
 import { openVia } from './via';
 
+/** What the caller of makeGateway knows beyond the spec. */
+export interface OpenContext {
+  /** The gateway that `via=` names, when the caller holds it (a Group's member), so ids need not be unique process-wide. */
+  via?: Gateway;
+}
+
 /** How each transport of the xspec opens a stream to a freshly bootstrapped agent. */
-export type TransportOpener = (spec: XSpec) => Promise<Transport>;
+export type TransportOpener = (spec: XSpec, context?: OpenContext) => Promise<Transport>;
 
 export const TRANSPORTS: Record<TransportKind, TransportOpener> = {
-  popen: (spec) => {
-    if (spec.options.via !== undefined) return openVia(spec);
+  popen: (spec, context) => {
+    if (spec.options.via !== undefined) return openVia(spec, context?.via);
     return hasPrefix(spec) ? openPrefixed(spec) : openPopen(spec);
   },
   ssh: (spec) => {

@@ -90,10 +90,10 @@ export function relaySource(language: string): string {
 }
 
 /** `popen//via=gw1`: a fresh agent started on the host of the already open gateway `gw1` (execnet's via). */
-export async function openVia(spec: XSpec): Promise<Transport> {
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways are not built into this version (${spec.raw})`);
+export async function openVia(spec: XSpec, given?: Gateway): Promise<Transport> {
+  if (spec.interpreter === 'repl') throw new Error(`repl= gateways do not start through via= (${spec.raw}); use ssh= or popen`);
   const viaId = spec.options.via;
-  const via = findGateway(viaId);
+  const via = given ?? findGateway(viaId);
   if (!via) {
     const open = openGatewayIds();
     throw new XSpecError(`via=${viaId}: no open gateway has that id (open: ${open.length ? open.join(', ') : 'none'})`);
