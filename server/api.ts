@@ -1,6 +1,18 @@
 // The public Node API (`dist/api.js`): execnet's names in camelCase, saranwrap's helpers beside them.
 export { makeGateway, type MakeGatewayOptions } from './makeGateway';
 export { parseXSpec, XSpecError, type XSpec } from './xspec';
+export { Group, expandGroupSpecs, type GroupOptions } from './group';
+export { MultiChannel, ReceiveQueue } from './multiChannel';
+export { RSync, type RSyncOptions, type RSyncTargetOptions, type RSyncStats, type RSyncTargetStats, type RSyncResult } from './rsync';
+export {
+  AgentStartError,
+  AuthenticationError,
+  GatewayStartError,
+  HostKeyError,
+  HostUnreachableError,
+  InterpreterNotFoundError,
+} from './transports/sshDiagnostics';
+export { startSocketServer, type SocketServer, type SocketServerOptions } from './serve';
 export {
   Channel,
   ChannelClosedError,
@@ -32,3 +44,4 @@ export {
   type RemoteStatus,
   type ReturnType,
 } from '../protocol';
+export { resizeRepl } from './transports/repl';
