@@ -81,6 +81,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private readonly highWater: number;
   private paused = false;
   private stderrTail = '';
+  private exitReported = false;
   readonly objectTable: ObjectTable;
 
   constructor(
@@ -462,12 +463,13 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.objectTable.gatewayClosed(this.closeError);
       this.writer.end();
     }
-    if (exit) {
+    if (exit && !this.exitReported) {
+      this.exitReported = true;
       // The exit event waits for the process itself, so no caller sees 'exit' with the agent still alive.
       const final: GatewayExit = { ...exit, stderrTail: this.stderrTail.trim(), reason };
       this.resolveClosed(final);
       this.emit('exit', final);
-    } else {
+    } else if (!exit) {
       // Reap the process or connection behind the stream even if it ignores the end of its input.
       const timer = setTimeout(() => this.transport.kill(), 2000);
       this.transport.exited.finally(() => clearTimeout(timer));

@@ -3,10 +3,11 @@ import { bootstrapPayload, LOADERS } from '../agents';
 import { resolveInterpreter } from '../interpreters';
 import type { XSpec } from '../xspec';
 import { spawnTransport } from './popen';
+import { openRepl } from './repl';
 
 /** `popen`: the interpreter as a local child process, bootstrapped over its stdin. */
 export async function openPopen(spec: XSpec): Promise<Transport> {
-  if (spec.interpreter === 'repl') return (await import('./repl')).openRepl(spec);
+  if (spec.interpreter === 'repl') return openRepl(spec);
   const env = { ...process.env, ...spec.env };
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
   const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...LOADERS[spec.interpreter]];

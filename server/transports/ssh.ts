@@ -7,6 +7,7 @@ import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../xspec';
 import { spawnTransport } from './popen';
 import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
 import { classifyStartFailure, withStartDiagnosis } from './sshDiagnostics';
+import { openRepl } from './repl';
 
 /** Extra ssh arguments for every ssh gateway, split like a shell: `-i KEY -o UserKnownHostsFile=F`. */
 export const SSH_OPTIONS_ENV = 'REMOTE_EXEC_SSH_OPTIONS';
@@ -82,7 +83,7 @@ export function sshArgv(spec: XSpec, env: NodeJS.ProcessEnv = process.env): stri
 
 /** `ssh=[user@]host[:port]`: the system OpenSSH client, so ~/.ssh/config, agents, ProxyJump and keys all apply. */
 export async function openSsh(spec: XSpec): Promise<Transport> {
-  if (spec.interpreter === 'repl') return (await import('./repl')).openRepl(spec);
+  if (spec.interpreter === 'repl') return openRepl(spec);
   const argv = sshArgv(spec);
   const transport = spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') });
   return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
