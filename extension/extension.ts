@@ -1,11 +1,70 @@
 import * as vscode from 'vscode';
+import { State } from 'vscode-languageclient/node';
+import * as rpc from '../server/service/contract';
+import { createClient } from './client';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { InlineResults } from './inlineResult';
+import { OBJECTS_VIEW_ID, ObjectsTree, type ObjectNode } from './objectsTree';
+import { GatewayStatusBar } from './statusBar';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('remoteExec.execSelection', () => {
-      void vscode.window.showInformationMessage('Remote Exec: the extension is being built.');
-    }),
-  );
+/** What activate() returns: enough for tests in the extension host to observe the UI state. */
+export interface RemoteExecExtension {
+  ctx: Ctx;
+  /** The inline result shown after a line, if any. */
+  inlineTextAt(uri: vscode.Uri, line: number): string | undefined;
+  /** The explorer's rows under `node` (the gateways at the top). */
+  treeChildren(node?: ObjectNode): Promise<ObjectNode[]>;
+  treeItem(node: ObjectNode): vscode.TreeItem;
+  /** Settles after the explorer has redrawn for the notifications received so far. */
+  whenTreeRefreshed(): Promise<void>;
 }
 
-export function deactivate(): void {}
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): RemoteExecExtension {
+  const client = createClient(context);
+  ctx = new Ctx(context, client);
+  const c = ctx;
+  context.subscriptions.push(c);
+
+  const inline = c.push(new InlineResults());
+  const tree = c.push(new ObjectsTree(c));
+  c.push(vscode.window.createTreeView(OBJECTS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
+  c.push(new GatewayStatusBar(c));
+  registerCommands({ ctx: c, inline, tree });
+
+  // Run output streams into the output channel as it arrives.
+  c.push(c.events.onOutput((e) => c.output.append(e.text)));
+  c.push(
+    c.events.onLog((e) => c.output.appendLine(`[${e.gatewayId}] ${e.record.levelname} ${e.record.logger}: ${e.record.message}${e.record.exc_text ? `\n${e.record.exc_text}` : ''}`)),
+  );
+  // A (re)started server has its own set of gateways: none after a crash.
+  c.push(
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running) void client.sendRequest(rpc.listGateways).then((list) => c.gateways.replaceAll(list));
+      if (e.newState === State.Stopped) c.gateways.replaceAll([]);
+    }),
+  );
+
+  // ---- log panel and status page registration (issue 7) ----
+  // Subscribe to the shared notifications through c.events (onOutput, onLog, onGatewayChanged, …), never
+  // with client.onNotification for those methods: a connection keeps one handler per method.
+  // ---- end of log panel and status page registration ----
+
+  void c.ensureStarted().catch((err) => c.output.appendLine(`Remote Exec: the server did not start: ${err instanceof Error ? err.message : String(err)}`));
+
+  return {
+    ctx: c,
+    inlineTextAt: (uri, line) => inline.textAt(uri, line),
+    treeChildren: (node) => tree.getChildren(node),
+    treeItem: (node) => tree.getTreeItem(node),
+    whenTreeRefreshed: () => tree.whenRefreshed(),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  // Stopping the client sends shutdown and exit; the server closes every gateway before it exits.
+  if (ctx?.client.isRunning()) await ctx.client.stop(5000).catch(() => undefined);
+  ctx = undefined;
+}

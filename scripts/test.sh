@@ -19,5 +19,6 @@ step "integration tests"
 node scripts/run-tests.js --concurrency 1 test/integration
 if [ -d test/e2e ] && [ -z "${REMOTE_EXEC_SKIP_E2E:-}" ]; then
   step "end-to-end tests"
+  bash scripts/setup-e2e.sh
   node scripts/run-tests.js --concurrency 1 test/e2e
 fi

@@ -3,13 +3,23 @@
 import { commandExec } from './cli/exec';
 import { commandStatus } from './cli/status';
 import { commandDemo } from './cli/demo';
+import { commandConformance } from './cli/conformance';
+import { commandRsync } from './cli/rsync';
+import { commandServer } from './cli/server';
+import { commandServe } from './cli/serve';
+import { commandBench } from './bench';
 
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   exec: { run: commandExec, summary: 'run code from -c, a file or stdin on a gateway; stream its output' },
   status: { run: commandStatus, summary: "print a gateway's remote status (--json for JSON)" },
+  rsync: { run: commandRsync, summary: 'copy a directory to a gateway, sending only what changed (SRC DEST [--delete])' },
+  serve: { run: commandServe, summary: 'run a socket agent server: authenticated connections get a fresh agent each' },
+  server: { run: commandServer, summary: 'the backend of the VS Code extension: JSON-RPC on stdio (--stdio)' },
   demo: { run: commandDemo, summary: 'show the main job on a local Python gateway: exec, channel, status' },
+  conformance: { run: commandConformance, summary: 'check an agent against the protocol (--agent CMD or --spec XSPEC)' },
+  bench: { run: commandBench, summary: 'measure channels, payloads, proxies and ssh beside execnet, RPyC and pythonia (--quick, --json)' },
 };
 
 export const USAGE = `usage: remote-exec <command> [--spec XSPEC] [options]

@@ -1,0 +1,247 @@
+import * as vscode from 'vscode';
+import * as rpc from '../server/service/contract';
+import { configuredGateways, languageGatewaySpec, moveCursorAfterRun } from './config';
+import type { Ctx } from './ctx';
+import type { InlineResults } from './inlineResult';
+import type { ObjectNode, ObjectsTree } from './objectsTree';
+import { codeToSend, moveToNextStatement } from './smartSend';
+
+/** Everything a command needs; each command is a factory taking it, so registration stays one table. */
+export interface CommandDeps {
+  ctx: Ctx;
+  inline: InlineResults;
+  tree: ObjectsTree;
+}
+
+type Factory = (deps: CommandDeps) => (...args: any[]) => unknown;
+
+let runCounter = 0;
+
+/** Remote Exec Selection: the selection or the statement under the cursor, run on its language's gateway. */
+const execSelection: Factory =
+  ({ ctx, inline }) =>
+  async (): Promise<rpc.ExecSelectionResult | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage('Remote Exec: open a file and select code to run.');
+      return undefined;
+    }
+    const languageId = editor.document.languageId;
+    const target = gatewayTarget(ctx, languageId);
+    if (!target) {
+      void vscode.window.showErrorMessage(`Remote Exec: no gateway for ${languageId}. Set "remoteExec.languageGateways": {"${languageId}": "popen//repl=…"} or open one with "Remote Exec: Open Gateway".`);
+      return undefined;
+    }
+    const code = await codeToSend(editor, (source, line) => ctx.request(rpc.statementAt, { ...target, source, line }));
+    if (!code) {
+      if (moveCursorAfterRun()) moveToNextStatement(editor, editor.selection.active.line);
+      return undefined;
+    }
+    const runId = `run-${Date.now().toString(36)}-${++runCounter}`;
+    const uri = editor.document.uri.toString();
+    inline.running(editor, code.endLine);
+    ctx.output.appendLine(`▶ ${vscode.workspace.asRelativePath(editor.document.uri)}:${code.startLine + 1}-${code.endLine + 1} on ${target.gatewayId ?? target.spec}`);
+    let result: rpc.ExecSelectionResult;
+    try {
+      result = await ctx.request(rpc.execSelection, { ...target, source: code.source, startLine: code.startLine, uri, runId });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      inline.finished(editor, code.endLine, { gatewayId: '', runId, status: 'error', items: [], error: { type: 'Error', message, traceback: message, frames: [], interrupted: false } });
+      ctx.output.appendLine(`✗ ${message}`);
+      void vscode.window.showErrorMessage(`Remote Exec: ${message}`);
+      return undefined;
+    }
+    const summary = ctx.gateways.get(result.gatewayId);
+    if (summary && !target.gatewayId) ctx.gateways.setActive(summary, languageId);
+    inline.finished(editor, code.endLine, result);
+    reportResult(ctx, result, editor.document.uri);
+    if (moveCursorAfterRun()) moveToNextStatement(editor, code.endLine);
+    return result;
+  };
+
+/** Where runs of a language go: the gateway chosen for it, else its configured spec (opened on first use). */
+function gatewayTarget(ctx: Ctx, languageId: string): rpc.GatewayTarget | undefined {
+  const active = ctx.gateways.activeFor(languageId);
+  if (active) return { gatewayId: active.id };
+  const spec = languageGatewaySpec(languageId);
+  return spec ? { spec } : undefined;
+}
+
+function reportResult(ctx: Ctx, result: rpc.ExecSelectionResult, uri: vscode.Uri): void {
+  for (const item of result.items) ctx.output.appendLine(`  sent: ${item.repr}`);
+  if (result.status === 'ok') {
+    ctx.output.appendLine(result.value ? `⇒ ${result.value.repr}` : '✓ done');
+    return;
+  }
+  const error = result.error!;
+  ctx.output.appendLine(result.status === 'interrupted' ? '⏹ interrupted' : `✗ ${error.type}: ${error.message}`);
+  ctx.output.appendLine(error.traceback.replace(/\n$/, ''));
+  // path:line links the output view opens on a click.
+  for (const frame of error.frames) ctx.output.appendLine(`  at ${vscode.Uri.parse(frame.uri ?? uri.toString()).fsPath}:${frame.line + 1}`);
+  if (result.status === 'error') ctx.output.show(true);
+}
+
+/** Opens a gateway from the configured list or a typed spec, and makes it the active editor language's. */
+const openGateway: Factory =
+  ({ ctx }) =>
+  async (arg?: { spec: string; name?: string }): Promise<rpc.GatewaySummary | undefined> => {
+    const chosen = arg?.spec ? arg : await pickSpec(ctx);
+    if (!chosen) return undefined;
+    try {
+      const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Remote Exec: opening ${chosen.spec}` }, () =>
+        ctx.request(rpc.openGateway, { spec: chosen.spec, name: chosen.name }),
+      );
+      ctx.gateways.setActive(summary, vscode.window.activeTextEditor?.document.languageId);
+      return summary;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Remote Exec: cannot open ${chosen.spec}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  };
+
+async function pickSpec(ctx: Ctx): Promise<{ spec: string; name?: string } | undefined> {
+  type Item = vscode.QuickPickItem & { spec?: string; name?: string; enter?: boolean };
+  const items: Item[] = configuredGateways().map((g) => ({ label: g.name, description: g.spec, spec: g.spec, name: g.name }));
+  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(edit) Enter a spec…', description: 'popen, ssh=host, socket=host:port, …//python=, node=, repl=', enter: true });
+  const picked = await vscode.window.showQuickPick(items, { title: 'Remote Exec: Open Gateway', placeHolder: 'A configured gateway (remoteExec.gateways) or a spec' });
+  if (!picked) return undefined;
+  if (!picked.enter) return { spec: picked.spec!, name: picked.name };
+  const spec = await vscode.window.showInputBox({
+    title: 'Remote Exec: gateway spec',
+    prompt: 'e.g. popen, popen//python=python3.11//chdir=/tmp, ssh=user@host//node=node, popen//repl=R --vanilla',
+    validateInput: async (value) => {
+      if (!value.trim()) return 'a spec, e.g. popen';
+      const checked = await ctx.request(rpc.validateSpec, { spec: value.trim() });
+      return checked.ok ? undefined : checked.error;
+    },
+  });
+  return spec ? { spec: spec.trim() } : undefined;
+}
+
+/** Chooses which open gateway the active editor language's runs go to (or opens another). */
+const switchGateway: Factory =
+  (deps) =>
+  async (gatewayId?: string): Promise<rpc.GatewaySummary | undefined> => {
+    const { ctx } = deps;
+    const languageId = vscode.window.activeTextEditor?.document.languageId;
+    const open = ctx.gateways.list().filter((g) => g.state === 'open');
+    let chosen = gatewayId ? ctx.gateways.get(gatewayId) : undefined;
+    if (!chosen) {
+      type Item = vscode.QuickPickItem & { id?: string };
+      const items: Item[] = open.map((g) => ({ label: g.id, description: `${g.name ? `${g.name} · ` : ''}${g.spec}`, detail: g.info ? `${g.info.language} ${g.info.version} · pid ${g.info.pid}` : undefined, id: g.id }));
+      items.push({ label: '$(add) Open Gateway…' });
+      const picked = await vscode.window.showQuickPick(items, { title: `Remote Exec: gateway for ${languageId ?? 'runs'}` });
+      if (!picked) return undefined;
+      if (!picked.id) return (await openGateway(deps)()) as rpc.GatewaySummary | undefined;
+      chosen = ctx.gateways.get(picked.id);
+    }
+    if (chosen) ctx.gateways.setActive(chosen, languageId);
+    return chosen;
+  };
+
+/** The gateway a gateway command acts on: the tree row's, the given id, the active one, or a pick. */
+async function resolveGateway(ctx: Ctx, arg: unknown): Promise<string | undefined> {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && 'gatewayId' in arg) return (arg as ObjectNode).gatewayId;
+  const languageId = vscode.window.activeTextEditor?.document.languageId ?? 'python';
+  const active = ctx.gateways.activeFor(languageId);
+  if (active) return active.id;
+  const open = ctx.gateways.list().filter((g) => g.state === 'open');
+  if (open.length === 1) return open[0].id;
+  if (open.length === 0) {
+    void vscode.window.showInformationMessage('Remote Exec: no gateway is open.');
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(open.map((g) => ({ label: g.id, description: g.spec }))))?.label;
+}
+
+const restartGateway: Factory =
+  ({ ctx }) =>
+  async (arg?: unknown) => {
+    const gatewayId = await resolveGateway(ctx, arg);
+    if (!gatewayId) return undefined;
+    const languages = vscode.window.activeTextEditor?.document.languageId;
+    const summary = await ctx.request(rpc.restartGateway, { gatewayId });
+    ctx.gateways.setActive(summary, languages);
+    return summary;
+  };
+
+const interrupt: Factory =
+  ({ ctx }) =>
+  async (arg?: unknown) => {
+    const gatewayId = await resolveGateway(ctx, arg);
+    if (gatewayId) await ctx.request(rpc.interrupt, { gatewayId });
+  };
+
+const closeGateway: Factory =
+  ({ ctx }) =>
+  async (arg?: unknown) => {
+    const gatewayId = await resolveGateway(ctx, arg);
+    if (gatewayId) await ctx.request(rpc.closeGateway, { gatewayId });
+  };
+
+const releaseObject: Factory =
+  ({ ctx }) =>
+  async (node?: ObjectNode) => {
+    const objectId = node?.kind === 'object' ? node.object.id : node?.kind === 'variable' ? node.value.objectId : undefined;
+    if (!node || objectId === undefined) return;
+    try {
+      await ctx.request(rpc.releaseObject, { gatewayId: node.gatewayId, objectId });
+    } catch (err) {
+      void vscode.window.showWarningMessage(`Remote Exec: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+const copyRepr: Factory =
+  ({ ctx }) =>
+  async (node?: ObjectNode) => {
+    if (!node) return;
+    let text: string | undefined;
+    if (node.kind === 'variable') text = node.value.objectId !== undefined ? await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.value.objectId }) : node.value.repr;
+    else if (node.kind === 'object') text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.object.id });
+    else if (node.kind === 'attribute') text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path });
+    if (text !== undefined) await vscode.env.clipboard.writeText(text);
+  };
+
+const closeChannel: Factory =
+  ({ ctx }) =>
+  async (node?: ObjectNode) => {
+    if (node?.kind === 'channel') await ctx.request(rpc.closeChannel, { gatewayId: node.gatewayId, channelId: node.channel.id });
+  };
+
+const refreshObjects: Factory =
+  ({ ctx, tree }) =>
+  async () => {
+    ctx.gateways.replaceAll(await ctx.request0(rpc.listGateways));
+    tree.refreshSoon();
+  };
+
+const loadMore: Factory =
+  ({ tree }) =>
+  (node: ObjectNode) =>
+    tree.loadMore(node);
+
+const showOutput: Factory =
+  ({ ctx }) =>
+  () =>
+    ctx.output.show(true);
+
+/** Command id → factory; every id here is declared in package.json `contributes.commands`. */
+export const COMMANDS: Record<string, Factory> = {
+  'remoteExec.execSelection': execSelection,
+  'remoteExec.openGateway': openGateway,
+  'remoteExec.switchGateway': switchGateway,
+  'remoteExec.restartGateway': restartGateway,
+  'remoteExec.interrupt': interrupt,
+  'remoteExec.closeGateway': closeGateway,
+  'remoteExec.releaseObject': releaseObject,
+  'remoteExec.copyRepr': copyRepr,
+  'remoteExec.closeChannel': closeChannel,
+  'remoteExec.refreshObjects': refreshObjects,
+  'remoteExec.loadMore': loadMore,
+  'remoteExec.showOutput': showOutput,
+};
+
+export function registerCommands(deps: CommandDeps): void {
+  for (const [id, factory] of Object.entries(COMMANDS)) deps.ctx.push(vscode.commands.registerCommand(id, factory(deps)));
+}

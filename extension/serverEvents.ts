@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import * as rpc from '../server/service/contract';
+
+/**
+ * The server's notifications as events any number of views can subscribe to. A JSON-RPC connection keeps
+ * one handler per method (a second `client.onNotification` for the same method replaces the first), so
+ * every notification of the shared contract is received here once and fanned out.
+ */
+export class ServerEvents implements vscode.Disposable {
+  private readonly output = new vscode.EventEmitter<rpc.OutputEvent>();
+  private readonly log = new vscode.EventEmitter<rpc.LogEvent>();
+  private readonly gatewayChanged = new vscode.EventEmitter<rpc.GatewaySummary>();
+  private readonly objectsChanged = new vscode.EventEmitter<rpc.GatewayRef>();
+  private readonly channelsChanged = new vscode.EventEmitter<rpc.GatewayRef & { channels: rpc.ChannelSummary[] }>();
+  private readonly runChanged = new vscode.EventEmitter<rpc.RunEvent>();
+
+  readonly onOutput = this.output.event;
+  readonly onLog = this.log.event;
+  readonly onGatewayChanged = this.gatewayChanged.event;
+  readonly onObjectsChanged = this.objectsChanged.event;
+  readonly onChannelsChanged = this.channelsChanged.event;
+  readonly onRunChanged = this.runChanged.event;
+
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(client: LanguageClient) {
+    this.subscriptions = [
+      client.onNotification(rpc.output, (e) => this.output.fire(e)),
+      client.onNotification(rpc.log, (e) => this.log.fire(e)),
+      client.onNotification(rpc.gatewayChanged, (e) => this.gatewayChanged.fire(e)),
+      client.onNotification(rpc.objectsChanged, (e) => this.objectsChanged.fire(e)),
+      client.onNotification(rpc.channelsChanged, (e) => this.channelsChanged.fire(e)),
+      client.onNotification(rpc.runChanged, (e) => this.runChanged.fire(e)),
+      this.output,
+      this.log,
+      this.gatewayChanged,
+      this.objectsChanged,
+      this.channelsChanged,
+      this.runChanged,
+    ];
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,57 @@
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { version } from '../../package.json';
+import { serviceLog } from '../service/events';
+import { GatewayManager } from '../service/gatewayManager';
+import { notifier, registerHandlers } from '../service/handlers';
+
+const HELP = `usage: remote-exec server --stdio
+
+The backend the VS Code extension starts: JSON-RPC (LSP framing) on stdin/stdout, answering the LSP
+lifecycle (initialize, shutdown, exit) and the remoteExec/* requests. It owns every gateway it opens
+and closes them all on shutdown or when its input ends. Its own logging goes to stderr.`;
+
+/**
+ * `remote-exec server --stdio`. Stdout is the JSON-RPC stream, so nothing else may ever write there:
+ * console output is moved to stderr before anything runs.
+ */
+export async function commandServer(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (!argv.includes('--stdio')) {
+    process.stderr.write(`${HELP}\n`);
+    return 2;
+  }
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const manager = new GatewayManager(notifier(connection));
+  registerHandlers(connection, manager);
+
+  let shutdownRequested = false;
+  let exiting = false;
+  const exit = async (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    await manager.closeAll();
+    process.exit(code);
+  };
+  connection.onRequest('initialize', () => ({ capabilities: {}, serverInfo: { name: 'remote-exec', version } }));
+  connection.onNotification('initialized', () => undefined);
+  connection.onRequest('shutdown', async () => {
+    shutdownRequested = true;
+    await manager.closeAll();
+    return null;
+  });
+  // LSP: exit code 0 only after a shutdown request.
+  connection.onNotification('exit', () => void exit(shutdownRequested ? 0 : 1));
+  connection.onClose(() => void exit(shutdownRequested ? 0 : 1));
+  process.stdin.on('end', () => void exit(shutdownRequested ? 0 : 1));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void exit(1));
+  connection.listen();
+  serviceLog(`listening on stdio (pid ${process.pid}, version ${version})`);
+  return new Promise<number>(() => undefined);
+}

@@ -1,0 +1,282 @@
+/**
+ * The JSON-RPC contract between the extension and `remote-exec server --stdio`: every custom request and
+ * notification is one typed constant here, imported by both sides (the server's handlers and the
+ * extension's LanguageClient), so a method name or a shape is written exactly once.
+ *
+ * Everything crossing this boundary is plain JSON: remote values arrive as `ValueSummary` (a bounded repr,
+ * or a reference the server keeps alive until released), never as live proxies.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { LogRecord, RemoteStatus } from '../../protocol/messages';
+
+export type { LogRecord, RemoteStatus };
+
+// ---- shapes ----
+
+/** The protocol Gateway's state; `failed` when opening never reached the HELLO exchange. */
+export type GatewayState = 'starting' | 'open' | 'closing' | 'closed' | 'failed';
+
+/** What the agent said about itself in its HELLO. */
+export interface GatewayInfo {
+  language: string;
+  version: string;
+  implementation?: string;
+  pid: number;
+  cwd: string;
+  executable: string;
+  platform: string;
+  capabilities: string[];
+}
+
+/** Host-side frame counters of one gateway. */
+export interface GatewayCountersSummary {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Runs (execSelection) started on this gateway. */
+  runs: number;
+  /** Runs currently executing. */
+  running: number;
+}
+
+/** One gateway as the UI shows it; the payload of `remoteExec/gatewayChanged`. */
+export interface GatewaySummary {
+  id: string;
+  spec: string;
+  /** The configured name it was opened under (`remoteExec.gateways[].name`), if any. */
+  name?: string;
+  state: GatewayState;
+  info?: GatewayInfo;
+  counters: GatewayCountersSummary;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  /** Why it closed or failed, in words. */
+  exitReason?: string;
+}
+
+/** A remote value: by value (a bounded repr) or by reference (kept alive by the server until released). */
+export interface ValueSummary {
+  /** The remote type name, e.g. `int`, `pandas.DataFrame`. */
+  type: string;
+  /** A bounded representation for display. */
+  repr: string;
+  /** Set when the value is a remote object held by reference. */
+  objectId?: number;
+  callable?: boolean;
+  /** Whether the UI may expand it (a reference, or a container sent by value). */
+  expandable: boolean;
+  /** The items of a container sent by value (bounded), so the UI expands it without asking again. */
+  children?: VariableSummary[];
+}
+
+export interface VariableSummary {
+  name: string;
+  value: ValueSummary;
+}
+
+export interface ObjectSummary {
+  id: number;
+  type: string;
+  repr: string;
+}
+
+export interface ChannelSummary {
+  id: number;
+  state: 'open' | 'closed';
+  /** `host` for channels this side opened (odd ids), `agent` for the agent's (even ids). */
+  openedBy: 'host' | 'agent';
+  /** Items received from the agent on it. */
+  itemsIn: number;
+  /** Bytes of stdout/stderr the agent attributed to it. */
+  outputBytes: number;
+  /** The run that opened it, if it carries a run. */
+  runId?: string;
+}
+
+/** One page of an object's attributes (PROTOCOL.md §7.5). */
+export interface InspectResult {
+  id: number;
+  type: string;
+  repr: string;
+  len?: number;
+  callable: boolean;
+  attrs: { name: string; type: string; repr: string }[];
+  offset: number;
+  total: number;
+}
+
+/** A line of a remote traceback that points into the sent selection, mapped back to the document. */
+export interface TracebackFrame {
+  /** The document the code of this frame was sent from (an earlier run's, for a function it defined). */
+  uri?: string;
+  /** 0-based line in that document. */
+  line: number;
+  /** The traceback line that named it. */
+  text: string;
+}
+
+export interface ExecError {
+  type: string;
+  message: string;
+  traceback: string;
+  /** Frames in the selection, innermost last; the diagnostic goes on the last one. */
+  frames: TracebackFrame[];
+  interrupted: boolean;
+}
+
+// ---- requests ----
+
+export interface OpenGatewayParams {
+  spec: string;
+  name?: string;
+}
+export const openGateway = new RequestType<OpenGatewayParams, GatewaySummary, void>('remoteExec/openGateway');
+
+export interface ValidateSpecResult {
+  ok: boolean;
+  /** The parser's message naming the bad part of the spec. */
+  error?: string;
+  transport?: string;
+  interpreter?: string;
+}
+export const validateSpec = new RequestType<{ spec: string }, ValidateSpecResult, void>('remoteExec/validateSpec');
+
+export const listGateways = new RequestType0<GatewaySummary[], void>('remoteExec/listGateways');
+
+export interface GatewayRef {
+  gatewayId: string;
+}
+export const closeGateway = new RequestType<GatewayRef, void, void>('remoteExec/closeGateway');
+/** Closes the gateway and opens a fresh one with the same spec and name, under a new id. */
+export const restartGateway = new RequestType<GatewayRef, GatewaySummary, void>('remoteExec/restartGateway');
+/** Raises the interrupt in one run's task, or in every running task of the gateway. */
+export const interrupt = new RequestType<GatewayRef & { runId?: string }, void, void>('remoteExec/interrupt');
+
+/** Where a run goes: an open gateway by id, else the gateway kept for `spec` (opened on first use). */
+export interface GatewayTarget {
+  gatewayId?: string;
+  spec?: string;
+  name?: string;
+}
+
+export interface ExecSelectionParams extends GatewayTarget {
+  source: string;
+  /** 0-based document line of the source's first line, to map traceback lines back. */
+  startLine?: number;
+  uri?: string;
+  /** Chosen by the caller so it can interrupt this run while it executes. */
+  runId?: string;
+}
+export interface ExecSelectionResult {
+  gatewayId: string;
+  runId: string;
+  status: 'ok' | 'error' | 'interrupted';
+  /** The value of the last expression statement, when there was one. */
+  value?: ValueSummary;
+  /** Other items the code sent on its channel. */
+  items: ValueSummary[];
+  error?: ExecError;
+}
+export const execSelection = new RequestType<ExecSelectionParams, ExecSelectionResult, void>('remoteExec/execSelection');
+
+export interface StatementAtParams extends GatewayTarget {
+  source: string;
+  /** 0-based line within `source`. */
+  line: number;
+}
+/** The agent's own parser finds the top-level statement around a line: 0-based [start, end] or null. */
+export const statementAt = new RequestType<StatementAtParams, [number, number] | null, void>('remoteExec/statementAt');
+
+export const namespace = new RequestType<GatewayRef, VariableSummary[], void>('remoteExec/namespace');
+export const objects = new RequestType<GatewayRef, ObjectSummary[], void>('remoteExec/objects');
+export const channels = new RequestType<GatewayRef, ChannelSummary[], void>('remoteExec/channels');
+
+export interface InspectParams extends GatewayRef {
+  objectId: number;
+  /** Attribute names to follow from the object before inspecting. */
+  path?: string[];
+  offset: number;
+  limit: number;
+}
+export const inspectObject = new RequestType<InspectParams, InspectResult, void>('remoteExec/inspect');
+
+export const releaseObject = new RequestType<GatewayRef & { objectId: number }, void, void>('remoteExec/releaseObject');
+export const reprObject = new RequestType<GatewayRef & { objectId: number; path?: string[] }, string, void>('remoteExec/repr');
+export const closeChannel = new RequestType<GatewayRef & { channelId: number }, void, void>('remoteExec/closeChannel');
+
+export interface GatewayStatus extends GatewaySummary {
+  remoteStatus?: RemoteStatus;
+  /** Why the agent's STATUS could not be had (closed, timed out). */
+  remoteStatusError?: string;
+  /** How long the agent's STATUS took to answer, measured by the server, in ms. */
+  roundTripMs?: number;
+}
+export interface ServiceStatus {
+  version: string;
+  /** Seconds since the server started. */
+  uptime: number;
+  pid: number;
+  gateways: GatewayStatus[];
+}
+export const status = new RequestType0<ServiceStatus, void>('remoteExec/status');
+
+// ---- notifications (server → client) ----
+
+export interface OutputEvent {
+  gatewayId: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** Epoch milliseconds. */
+  time: number;
+  channelId?: number;
+  runId?: string;
+}
+export const output = new NotificationType<OutputEvent>('remoteExec/output');
+
+export interface LogEvent {
+  gatewayId: string;
+  record: LogRecord;
+  /** Epoch milliseconds when the server received it. */
+  time: number;
+}
+export const log = new NotificationType<LogEvent>('remoteExec/log');
+
+export const gatewayChanged = new NotificationType<GatewaySummary>('remoteExec/gatewayChanged');
+
+/** The namespace or the exported objects of a gateway may have changed: refetch them. */
+export const objectsChanged = new NotificationType<GatewayRef>('remoteExec/objectsChanged');
+
+export const channelsChanged = new NotificationType<GatewayRef & { channels: ChannelSummary[] }>('remoteExec/channelsChanged');
+
+/** A run started or ended; lets a log view group output by run. */
+export interface RunEvent {
+  gatewayId: string;
+  runId: string;
+  phase: 'started' | 'finished';
+  status?: ExecSelectionResult['status'];
+  uri?: string;
+  startLine?: number;
+  time: number;
+}
+export const runChanged = new NotificationType<RunEvent>('remoteExec/runChanged');
+
+// ---- the Remote Logs panel and the status page (docs/LOGS.md) ----
+
+import type { LogEntry } from '../logs/logEntry';
+import type { LogSnapshot } from '../logs/logStore';
+export type { LogEntry, LogStream } from '../logs/logEntry';
+export type { LogSnapshot };
+
+/** Log lines of every gateway (records, exceptions, warnings, stdout, stderr, lifecycle), batched ~every 50 ms. */
+export const logEntries = new NotificationType<LogEntry[]>('remoteExec/logEntries');
+/** The lines the server still holds (a bounded ring per gateway), for a panel opened late or reloaded. */
+export const logSnapshot = new RequestType0<LogSnapshot, void>('remoteExec/logSnapshot');
+/** Forgets the held lines of one gateway, or of all. */
+export const clearLogs = new RequestType<{ gatewayId?: string }, void, void>('remoteExec/clearLogs');
+/** The threshold of remote log forwarding for gateways opened from now on (Python logging numbers). */
+export const setLogLevel = new RequestType<{ level: number }, void, void>('remoteExec/setLogLevel');
+/** Starts (`watch: true`) or stops the server's status pushes; counted, so two pages may watch. */
+export const watchStatus = new RequestType<{ watch: boolean }, void, void>('remoteExec/watchStatus');
+/** A status snapshot, pushed on changes and about every second while a gateway is busy and someone watches. */
+export const statusChanged = new NotificationType<ServiceStatus>('remoteExec/statusChanged');

@@ -1,0 +1,19 @@
+import type { ChannelSummary, GatewaySummary, LogEvent, OutputEvent, RunEvent } from './contract';
+
+/**
+ * Where the service reports what happens, so the gateway manager knows nothing of JSON-RPC: the server
+ * forwards each call as the notification of the same name; tests may collect them directly.
+ */
+export interface ServiceEvents {
+  output(event: OutputEvent): void;
+  log(event: LogEvent): void;
+  gatewayChanged(summary: GatewaySummary): void;
+  objectsChanged(gatewayId: string): void;
+  channelsChanged(gatewayId: string, channels: ChannelSummary[]): void;
+  runChanged(event: RunEvent): void;
+}
+
+/** Logging of the service itself: stderr only, since stdout carries the JSON-RPC stream. */
+export function serviceLog(message: string): void {
+  process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${message}\n`);
+}

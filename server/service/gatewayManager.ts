@@ -1,0 +1,132 @@
+import { makeGateway } from '../makeGateway';
+import { parseXSpec } from '../xspec';
+import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from './contract';
+import { serviceLog, type ServiceEvents } from './events';
+import { ManagedGateway } from './managedGateway';
+
+/**
+ * Owns every gateway of the service: opens them by spec, finds the one a run targets (by id, else the
+ * one kept for its spec, opened on first use), restarts and closes them. Gateways that ended by
+ * themselves stay listed, closed, with the reason, until closed by the user.
+ */
+export class GatewayManager {
+  private readonly gateways = new Map<string, ManagedGateway>();
+  /** Opening in progress per spec, so two runs at once share one new gateway. */
+  private readonly opening = new Map<string, Promise<ManagedGateway>>();
+  private nextNumber = 1;
+
+  constructor(readonly events: ServiceEvents) {}
+
+  list(): GatewaySummary[] {
+    return Array.from(this.gateways.values()).map((g) => g.summary());
+  }
+
+  all(): ManagedGateway[] {
+    return Array.from(this.gateways.values());
+  }
+
+  get(gatewayId: string): ManagedGateway {
+    const managed = this.gateways.get(gatewayId);
+    if (!managed) throw new Error(`no gateway with id ${JSON.stringify(gatewayId)}; open gateways: ${this.openIds() || 'none'}`);
+    return managed;
+  }
+
+  validate(spec: string): ValidateSpecResult {
+    try {
+      const x = parseXSpec(spec);
+      return { ok: true, transport: x.transport, interpreter: x.interpreter };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Opens a new gateway; rejects with the xspec error or the reason the agent did not start. */
+  async open(spec: string, name?: string): Promise<ManagedGateway> {
+    const xspec = parseXSpec(spec);
+    const id = xspec.id && !this.gateways.has(xspec.id) ? xspec.id : this.newId();
+    const managed = new ManagedGateway(id, spec, name, this.events);
+    this.gateways.set(id, managed);
+    this.events.gatewayChanged(managed.summary());
+    try {
+      managed.attach(await makeGateway(xspec, { id }));
+    } catch (err) {
+      managed.state = 'failed';
+      managed.exitReason = err instanceof Error ? err.message : String(err);
+      this.events.gatewayChanged(managed.summary());
+      this.gateways.delete(id);
+      throw err;
+    }
+    serviceLog(`opened gateway ${id} (${spec}), pid ${managed.gateway!.info.pid}`);
+    this.events.gatewayChanged(managed.summary());
+    return managed;
+  }
+
+  /** The gateway a request targets: an open one by id, else the newest open one for the spec, else a new one. */
+  async ensure(target: GatewayTarget): Promise<ManagedGateway> {
+    if (target.gatewayId) {
+      const managed = this.get(target.gatewayId);
+      managed.open();
+      return managed;
+    }
+    const spec = target.spec ?? 'popen';
+    const existing = this.all()
+      .reverse()
+      .find((g) => g.spec === spec && g.isOpen());
+    if (existing) return existing;
+    let pending = this.opening.get(spec);
+    if (!pending) {
+      pending = this.open(spec, target.name).finally(() => this.opening.delete(spec));
+      this.opening.set(spec, pending);
+    }
+    return pending;
+  }
+
+  async close(gatewayId: string): Promise<void> {
+    const managed = this.get(gatewayId);
+    this.gateways.delete(gatewayId);
+    if (managed.gateway && !managed.gateway.isClosed()) {
+      managed.state = 'closing';
+      this.events.gatewayChanged(managed.summary());
+      await managed.gateway.exit();
+    }
+    managed.state = 'closed';
+    this.events.gatewayChanged(managed.summary());
+    serviceLog(`closed gateway ${gatewayId}`);
+  }
+
+  async restart(gatewayId: string): Promise<ManagedGateway> {
+    const old = this.get(gatewayId);
+    await this.close(gatewayId);
+    return this.open(old.spec, old.name);
+  }
+
+  interrupt(gatewayId: string, runId?: string): void {
+    const managed = this.get(gatewayId);
+    const gateway = managed.open();
+    if (runId === undefined) {
+      gateway.interrupt();
+      return;
+    }
+    const channel = managed.running.get(runId);
+    if (!channel) throw new Error(`run ${runId} is not running on gateway ${gatewayId}`);
+    gateway.interrupt(channel);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(Array.from(this.gateways.keys()).map((id) => this.close(id)));
+  }
+
+  private newId(): string {
+    let id: string;
+    do id = `gw${this.nextNumber++}`;
+    while (this.gateways.has(id));
+    return id;
+  }
+
+  private openIds(): string {
+    return this.all()
+      .filter((g) => g.isOpen())
+      .map((g) => g.id)
+      .join(', ');
+  }
+}

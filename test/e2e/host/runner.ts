@@ -1,0 +1,42 @@
+import * as assert from 'assert';
+
+type TestFn = () => Promise<void> | void;
+const tests: { name: string; fn: TestFn }[] = [];
+
+/** Registers a test of the in-host suite; they run in order, as one user session would. */
+export function test(name: string, fn: TestFn): void {
+  tests.push({ name, fn });
+}
+
+/** Runs every registered test; rejects (exit code 1 for the workbench) if any failed. */
+export async function runAll(): Promise<void> {
+  let failed = 0;
+  for (const t of tests) {
+    const started = Date.now();
+    try {
+      await t.fn();
+      console.log(`  ✔ ${t.name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      failed++;
+      console.log(`  ✖ ${t.name}\n${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+  console.log(`${tests.length - failed} passed, ${failed} failed`);
+  if (failed) throw new Error(`${failed} of ${tests.length} extension host tests failed`);
+}
+
+/** Polls `probe` until it returns a truthy value: UI state arrives through notifications, not at once. */
+export async function eventually<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 20000): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await probe();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new assert.AssertionError({ message: `${what}: not so within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}` });
+}

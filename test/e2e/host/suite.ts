@@ -1,0 +1,153 @@
+// Runs inside the real VS Code extension host (extensionTestsPath): drives the extension through the
+// real vscode API as a user would through commands, and checks what the user would see.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ExecSelectionResult } from '../../../server/service/contract';
+import type { RemoteExecExtension } from '../../../extension/extension';
+import type { ObjectNode } from '../../../extension/objectsTree';
+import { eventually, runAll, test } from './runner';
+
+let api: RemoteExecExtension;
+let editor: vscode.TextEditor;
+
+function select(startLine: number, endLine = startLine): void {
+  const end = editor.document.lineAt(endLine).range.end;
+  editor.selection = new vscode.Selection(new vscode.Position(startLine, 0), end);
+}
+
+function cursorAt(line: number, character = 0): void {
+  editor.selection = new vscode.Selection(new vscode.Position(line, character), new vscode.Position(line, character));
+}
+
+async function execute(): Promise<ExecSelectionResult> {
+  const result = await vscode.commands.executeCommand<ExecSelectionResult | undefined>('remoteExec.execSelection');
+  assert.ok(result, 'the command returned no result');
+  return result;
+}
+
+async function rows(node?: ObjectNode): Promise<{ node: ObjectNode; label: string; description: string }[]> {
+  const children = await api.treeChildren(node);
+  return children.map((child) => {
+    const item = api.treeItem(child);
+    return { node: child, label: String(typeof item.label === 'object' ? item.label.label : item.label), description: String(item.description ?? '') };
+  });
+}
+
+async function variables(): Promise<Map<string, string>> {
+  const [gateway] = await rows();
+  const groups = await rows(gateway.node);
+  const vars = await rows(groups.find((g) => g.label === 'Variables')!.node);
+  return new Map(vars.map((v) => [v.label, v.description]));
+}
+
+test('the extension activates and opens demo.py', async () => {
+  const extension = vscode.extensions.getExtension<RemoteExecExtension>('remote-exec.remote-exec');
+  assert.ok(extension, 'extension remote-exec.remote-exec not found');
+  api = await extension.activate();
+  const [file] = await vscode.workspace.findFiles('demo.py');
+  editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  assert.equal(editor.document.languageId, 'python');
+});
+
+test('Remote Exec Selection runs the selection; the namespace persists and the last value shows inline', async () => {
+  select(0, 1);
+  const first = await execute();
+  assert.equal(first.status, 'ok');
+  assert.equal(first.value, undefined);
+  select(2);
+  const second = await execute();
+  assert.equal(second.status, 'ok');
+  assert.equal(second.value?.repr, '42');
+  assert.equal(api.inlineTextAt(editor.document.uri, 2), '⇒ 42');
+});
+
+test('with no selection the whole statement under the cursor is sent', async () => {
+  cursorAt(5, 6);
+  const defined = await execute();
+  assert.equal(defined.status, 'ok');
+  assert.equal(api.inlineTextAt(editor.document.uri, 6), '✓', 'the result shows after the last line of the def');
+  select(0, 0);
+  editor.selection = new vscode.Selection(new vscode.Position(2, 0), new vscode.Position(2, 0));
+  assert.equal((await execute()).value?.repr, '42');
+});
+
+test('an indented selection is dedented before it runs', async () => {
+  select(18, 19);
+  const result = await execute();
+  assert.equal(result.status, 'ok');
+  assert.equal(result.value?.repr, '6');
+});
+
+test('the Remote Objects tree lists the gateway and its variables, and updates live', async () => {
+  const [gateway] = await rows();
+  assert.match(gateway.label, /^gw\d+$/);
+  assert.match(gateway.description, /^open · pid \d+ · popen$/);
+  const groups = await rows(gateway.node);
+  assert.deepEqual(
+    groups.map((g) => g.label),
+    ['Variables', 'Objects', 'Channels'],
+  );
+  const before = await variables();
+  assert.equal(before.get('x'), '21');
+  assert.equal(before.get('y'), '42');
+  assert.ok(!before.has('box'));
+
+  const refreshed = api.whenTreeRefreshed();
+  select(21, 26);
+  assert.equal((await execute()).status, 'ok');
+  await refreshed;
+  const after = await variables();
+  assert.match(after.get('box') ?? '', /Box object/);
+
+  // Expanding the object lists its attributes, fetched from the agent.
+  const vars = await rows((await rows(gateway.node)).find((g) => g.label === 'Variables')!.node);
+  const box = vars.find((v) => v.label === 'box')!;
+  const attrs = await rows(box.node);
+  assert.deepEqual(
+    attrs.slice(0, 2).map((a) => [a.label, a.description]),
+    [
+      ['items', '[0, 1, 2, 3, 4]'],
+      ['label', "'box'"],
+    ],
+  );
+});
+
+test('Interrupt stops a long-running selection; the gateway keeps its session', async () => {
+  select(8, 10);
+  const running = vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.execSelection');
+  await eventually('the run is under way', () => api.ctx.gateways.list().some((g) => g.counters.running > 0));
+  assert.equal(api.inlineTextAt(editor.document.uri, 10), '⏳ running…');
+  await vscode.commands.executeCommand('remoteExec.interrupt');
+  const result = await running;
+  assert.equal(result?.status, 'interrupted');
+  assert.equal(api.inlineTextAt(editor.document.uri, 10), '⏹ interrupted');
+  select(2);
+  assert.equal((await execute()).value?.repr, '42');
+});
+
+test('an exception shows its traceback and a diagnostic on the failing line', async () => {
+  select(12, 13);
+  await execute();
+  cursorAt(15);
+  const result = await execute();
+  assert.equal(result.status, 'error');
+  assert.equal(result.error?.type, 'ZeroDivisionError');
+  assert.match(api.inlineTextAt(editor.document.uri, 15) ?? '', /^✗ ZeroDivisionError: division by zero/);
+  const diagnostics = vscode.languages.getDiagnostics(editor.document.uri);
+  assert.equal(diagnostics.length, 1);
+  assert.equal(diagnostics[0].range.start.line, 13, 'the innermost frame in this document: return 10 / n');
+  assert.match(diagnostics[0].message, /ZeroDivisionError/);
+  assert.match(result.error!.traceback, /demo\.py", line 14/);
+});
+
+test('Close Gateway ends it and the tree empties', async () => {
+  const [gateway] = api.ctx.gateways.list();
+  await vscode.commands.executeCommand('remoteExec.closeGateway', gateway.id);
+  await eventually('the tree is empty', async () => (await rows()).length === 0).catch((err) => {
+    throw new Error(`${err.message}; gateways: ${JSON.stringify(api.ctx.gateways.list())}`);
+  });
+});
+
+export function run(): Promise<void> {
+  return runAll();
+}
