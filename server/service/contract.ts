@@ -7,7 +7,8 @@
  * or a reference the server keeps alive until released), never as live proxies.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { LogRecord, RemoteStatus } from '../../protocol/messages';
+import type { GatewayCounters } from '../../protocol/gateway';
+import type { AgentInfo, LogRecord, RemoteStatus } from '../../protocol/messages';
 
 export type { LogRecord, RemoteStatus };
 
@@ -16,24 +17,11 @@ export type { LogRecord, RemoteStatus };
 /** The protocol Gateway's state; `failed` when opening never reached the HELLO exchange. */
 export type GatewayState = 'starting' | 'open' | 'closing' | 'closed' | 'failed';
 
-/** What the agent said about itself in its HELLO. */
-export interface GatewayInfo {
-  language: string;
-  version: string;
-  implementation?: string;
-  pid: number;
-  cwd: string;
-  executable: string;
-  platform: string;
-  capabilities: string[];
-}
+/** What the agent said about itself in its HELLO, less the protocol's own fields. */
+export type GatewayInfo = Omit<AgentInfo, 'protocol' | 'maxFrame'>;
 
-/** Host-side frame counters of one gateway. */
-export interface GatewayCountersSummary {
-  msgsIn: number;
-  msgsOut: number;
-  bytesIn: number;
-  bytesOut: number;
+/** Host-side frame counters of one gateway, and its runs. */
+export interface GatewayCountersSummary extends GatewayCounters {
   /** Runs (execSelection) started on this gateway. */
   runs: number;
   /** Runs currently executing. */
