@@ -96,8 +96,11 @@ RBUF_SIZE = 256 * 1024       # read buffer; larger frames get a buffer of their 
 BIG_KEEP = 64 * 1024 * 1024  # the big-frame buffer is kept for reuse up to this size
 REPR_LIMIT = 1000
 LOG_QUEUE_MAX = 1000
+EARLY_MAX = 10000
 MAX_WORKERS = 1024
 BG_GRACE = 0.0005            # the background reader leaves the stream to a task that just read it
+BG_WATCH = 0.002             # ... and checks this often whether the task stopped reading
+BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than this long ago
 WRITE_QUEUE_MAX = 8 * 1024 * 1024
 IOV_MAX = 512
 
@@ -645,6 +648,39 @@ def _c_safe(o, depth=0):
     if isinstance(o, (list, tuple)):
         return _c_safe(list(o), depth + 1)
     return True
+
+
+_bytes_maker_fn = False
+
+
+def _bytes_maker():
+    """On CPython: a function n -> (new bytes object of length n, writable memoryview of its
+    contents), used to read big payloads without a copy; None elsewhere."""
+    global _bytes_maker_fn
+    if _bytes_maker_fn is False:
+        _bytes_maker_fn = None
+        try:
+            if sys.implementation.name != 'cpython':
+                raise ImportError
+            import ctypes
+            f = ctypes.pythonapi.PyBytes_FromStringAndSize
+            f.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
+            f.restype = ctypes.py_object
+            off = bytes.__basicsize__ - 1      # offsetof(PyBytesObject, ob_sval)
+
+            def make(n):
+                obj = f(None, n)
+                arr = (ctypes.c_char * n).from_address(id(obj) + off)
+                return obj, memoryview(arr).cast('B')
+            o, v = make(5)
+            v[:] = b'hello'
+            v.release()
+            if o != b'hello' or hash(o) != hash(b'hello'):
+                raise ValueError
+            _bytes_maker_fn = make
+        except Exception:
+            _bytes_maker_fn = None
+    return _bytes_maker_fn
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1297,6 +1333,7 @@ class Gateway(object):
         self._bgcond = threading.Condition(self._lock)
         self._bg_sleeping = False
         self._last_release = 0.0
+        self._lead_since = 0.0
         self._eof = False
         self._stopping = False
         # writer
@@ -1315,6 +1352,7 @@ class Gateway(object):
         # channels
         self._channels = {}         # id -> weakref to Channel
         self._early = {}            # id -> items that arrived before the channel object existed
+        self._nearly = 0
         self._cb_channels = {}
         self._cbq = None
         self._next_chid = 2
@@ -1632,6 +1670,9 @@ class Gateway(object):
             self._rend = e + k
 
     def _read_big(self, n):
+        r = self._read_big_data(n)
+        if r is not None:
+            return r
         # one reusable buffer for big frames (decoding copies every value out of it)
         body = self._bigbuf
         if body is None or len(body) < n or (len(body) > 4 * n and len(body) > BIG_KEEP):
@@ -1651,6 +1692,53 @@ class Gateway(object):
         self.msgs_in += 1
         self.bytes_in += n
         return self._decode(mv)
+
+    def _read_big_data(self, n):
+        """A big DATA frame whose payload is one bin: read the bytes straight into a new bytes
+        object (no decoding copy).  None when the frame is something else."""
+        hb = self._rbuf
+        s = self._rstart + 4
+        e = self._rend
+        if e - s < 16 or hb[s] != 0x93 or hb[s + 1] != DATA:
+            return None
+        mk = _bytes_maker()
+        if mk is None:
+            return None
+        b = hb[s + 2]
+        p = s + 3
+        if b < 0x80:
+            cid = b
+        elif b == 0xcc:
+            cid = hb[p]
+            p += 1
+        elif b == 0xcd:
+            cid = _u16(hb, p)[0]
+            p += 2
+        elif b == 0xce:
+            cid = _u32(hb, p)[0]
+            p += 4
+        else:
+            return None
+        if hb[p] != 0xc6:
+            return None
+        blen = _u32(hb, p + 1)[0]
+        p += 5
+        if (p - s) + blen != n:
+            return None
+        obj, view = mk(blen)
+        have = min(e - p, blen)
+        view[0:have] = hb[p:p + have]
+        self._rstart = self._rend = 0
+        fd = self.in_fd
+        while have < blen:
+            k = os.readv(fd, [view[have:]])
+            if k == 0:
+                raise _EOF()
+            have += k
+        view.release()
+        self.msgs_in += 1
+        self.bytes_in += n
+        return DATA, cid, obj
 
     def _has_frame(self):
         avail = self._rend - self._rstart
@@ -1748,6 +1836,7 @@ class Gateway(object):
                     raise KeyboardInterrupt()
                 if self._leader is None and not self._eof:
                     self._leader = me
+                    self._lead_since = _mono()
                     lock.release()
                     try:
                         r = self._lead(ready, deadline, task)
@@ -1838,11 +1927,15 @@ class Gateway(object):
                         if wait <= 0:
                             break
                         self._bgcond.wait(wait)
+                    elif self._leader is not None and _mono() - self._lead_since < BG_WATCH_IDLE:
+                        # a task reads actively: watch without asking to be woken at every release
+                        self._bgcond.wait(BG_WATCH)
                     else:
                         self._bg_sleeping = True
                         self._bgcond.wait()
                         self._bg_sleeping = False
                 self._leader = 'bg'
+                self._lead_since = _mono()
             finally:
                 lock.release()
             try:
@@ -1950,6 +2043,7 @@ class Gateway(object):
         chans[cid] = weakref.ref(ch, gone)
         early = self._early.pop(cid, None)
         if early:
+            self._nearly -= len(early)
             for it in early:
                 self._deliver(ch, it)
 
@@ -1991,6 +2085,10 @@ class Gateway(object):
                 r = self._channels.get(cid)
                 ch = r() if r is not None else None
                 if ch is None:
+                    # data for a channel not known (yet): kept, bounded, until its reference arrives
+                    if self._nearly >= EARLY_MAX:
+                        raise ValueError('DATA for unknown channel %d dropped' % cid)
+                    self._nearly += 1
                     self._early.setdefault(cid, []).append(item)
                     return
             ch._items.append(item) if ch._callback is None else self._cb_put(ch, item)
@@ -2170,6 +2268,9 @@ class Gateway(object):
                 self.numexecuting -= 1
             ch._executing = False
             _tls.task = None
+            with self._lock:
+                if self._leader is None and not self._followers:
+                    self._bgcond.notify()
 
     def _register_source(self, filename, source):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
