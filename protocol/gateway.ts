@@ -82,6 +82,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private paused = false;
   private stderrTail = '';
   private exitReported = false;
+  private streamEnding = false;
   readonly objectTable: ObjectTable;
 
   constructor(
@@ -107,8 +108,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.writer = new FrameWriter(transport.output, this.codec, DEFAULT_MAX_FRAME, () => this.flushReleases());
     transport.input.on('data', (chunk: Buffer) => this.onBytes(chunk));
     transport.input.on('end', () => this.streamEnded('the agent closed its output stream'));
-    transport.input.on('error', (err) => this.shutdown(`reading from the agent failed: ${err.message}`));
-    transport.output.on('error', (err) => this.shutdown(`writing to the agent failed: ${err.message}`));
+    transport.input.on('error', (err) => this.streamEnded(`reading from the agent failed: ${err.message}`));
+    transport.output.on('error', (err) => this.streamEnded(`writing to the agent failed: ${err.message}`));
     transport.exited.then((exit) => {
       this.stderrTail = appendTail(this.stderrTail, exit.stderrTail);
       this.shutdown(describeExit(exit), exit);
@@ -437,7 +438,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
    * and signal so the GatewayClosedError can name them, but never long.
    */
   private streamEnded(reason: string): void {
-    if (this.closeError) return;
+    if (this.closeError || this.streamEnding) return;
+    this.streamEnding = true;
     const grace = new Promise<undefined>((resolve) => setTimeout(resolve, 300));
     void Promise.race([this.transport.exited, grace]).then((exit) => {
       if (exit) this.stderrTail = appendTail(this.stderrTail, exit.stderrTail);
