@@ -5,8 +5,10 @@ import { createClient } from './client';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { InlineResults } from './inlineResult';
+import { registerLogPanel } from './logPanel';
 import { OBJECTS_VIEW_ID, ObjectsTree, type ObjectNode } from './objectsTree';
 import { GatewayStatusBar } from './statusBar';
+import { registerStatusPage } from './statusPage';
 
 /** What activate() returns: enough for tests in the extension host to observe the UI state. */
 export interface RemoteExecExtension {
@@ -50,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   // ---- log panel and status page registration (issue 7) ----
   // Subscribe to the shared notifications through c.events (onOutput, onLog, onGatewayChanged, …), never
   // with client.onNotification for those methods: a connection keeps one handler per method.
+  registerLogPanel(c);
+  registerStatusPage(c);
   // ---- end of log panel and status page registration ----
 
   void c.ensureStarted().catch((err) => c.output.appendLine(`Remote Exec: the server did not start: ${err instanceof Error ? err.message : String(err)}`));

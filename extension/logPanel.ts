@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { State } from 'vscode-languageclient/node';
 import { clearLogs, logEntries, logSnapshot, setLogLevel, type LogEntry, type LogSnapshot } from '../server/service/contract';
 import { parseLevel } from '../server/logs/logEntry';
 import { makeNonce, webviewHtml } from '../webview-ui/shared/html';
 import type { FromLogView, ToLogView } from '../webview-ui/shared/messages';
+import type { Ctx } from './ctx';
 
 export const LOG_VIEW_ID = 'remoteExec.logs';
 
@@ -21,10 +22,11 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly client: LanguageClient,
+    private readonly ctx: Ctx,
     private readonly channel: vscode.LogOutputChannel,
   ) {
-    this.disposables.push(client.onNotification(logEntries, (entries: LogEntry[]) => this.onEntries(entries)));
+    // logEntries is this view's own notification, so it may take the connection's one handler for it.
+    this.disposables.push(ctx.client.onNotification(logEntries, (entries: LogEntry[]) => this.onEntries(entries)));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -59,7 +61,7 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
         void this.sendSnapshot();
         break;
       case 'clear':
-        void this.client.sendRequest(clearLogs, {}).then(
+        void this.ctx.request(clearLogs, {}).then(
           () => this.post({ type: 'reset', entries: [], maxLines: maxLines() }),
           (err: Error) => this.channel.error(`clearing the logs failed: ${err.message}`),
         );
@@ -73,7 +75,7 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async sendSnapshot(): Promise<void> {
     this.waiting = [];
     try {
-      const snapshot: LogSnapshot = await this.client.sendRequest(logSnapshot);
+      const snapshot: LogSnapshot = await this.ctx.request0(logSnapshot);
       const cap = maxLines();
       const live = (this.waiting ?? []).filter((e) => e.seq > snapshot.lastSeq);
       this.lastSeq = snapshot.lastSeq;
@@ -124,18 +126,25 @@ export function configuredLogLevel(): number {
  * Registers the Remote Logs view and its output channel, and keeps the server's log level in step with
  * `remoteExec.logs.level` (gateways opened afterwards forward from that level).
  */
-export function registerLogPanel(context: vscode.ExtensionContext, client: LanguageClient): LogPanelProvider {
-  const channel = vscode.window.createOutputChannel('Remote Exec Logs', { log: true });
-  const provider = new LogPanelProvider(context.extensionUri, client, channel);
-  const sendLevel = () => client.sendRequest(setLogLevel, { level: configuredLogLevel() }).catch((err: Error) => channel.warn(`setting the log level failed: ${err.message}`));
-  void sendLevel();
-  context.subscriptions.push(
-    channel,
-    provider,
-    vscode.window.registerWebviewViewProvider(LOG_VIEW_ID, provider),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('remoteExec.logs.level')) void sendLevel();
+export function registerLogPanel(ctx: Ctx): LogPanelProvider {
+  const channel = ctx.push(vscode.window.createOutputChannel('Remote Exec Logs', { log: true }));
+  const provider = ctx.push(new LogPanelProvider(ctx.extensionContext.extensionUri, ctx, channel));
+  const sendLevel = () => {
+    if (!ctx.client.isRunning()) return;
+    ctx.client.sendRequest(setLogLevel, { level: configuredLogLevel() }).catch((err: Error) => channel.warn(`setting the log level failed: ${err.message}`));
+  };
+  ctx.push(vscode.window.registerWebviewViewProvider(LOG_VIEW_ID, provider));
+  // Sent on every (re)start, since a restarted server knows no level, and on every change of the setting.
+  ctx.push(
+    ctx.client.onDidChangeState((e) => {
+      if (e.newState === State.Running) sendLevel();
     }),
   );
+  ctx.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('remoteExec.logs.level')) sendLevel();
+    }),
+  );
+  sendLevel();
   return provider;
 }

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { State } from 'vscode-languageclient/node';
 import { status, statusChanged, watchStatus, type ServiceStatus } from '../server/service/contract';
 import { makeNonce, webviewHtml } from '../webview-ui/shared/html';
 import type { FromStatusView, ToStatusView } from '../webview-ui/shared/messages';
+import type { Ctx } from './ctx';
 
 export const STATUS_VIEW_TYPE = 'remoteExec.status';
 
@@ -15,26 +16,27 @@ export class StatusPage {
   static current: StatusPage | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private watching = false;
+  private disposed = false;
 
-  static createOrShow(extensionUri: vscode.Uri, client: LanguageClient): void {
+  static createOrShow(extensionUri: vscode.Uri, ctx: Ctx): void {
     if (StatusPage.current) {
       StatusPage.current.panel.reveal();
       return;
     }
     const panel = vscode.window.createWebviewPanel(STATUS_VIEW_TYPE, 'Remote Exec Status', vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    StatusPage.current = new StatusPage(panel, extensionUri, client);
+    StatusPage.current = new StatusPage(panel, extensionUri, ctx);
   }
 
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, client: LanguageClient): void {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, ctx: Ctx): void {
     panel.webview.options = webviewOptions(extensionUri);
     StatusPage.current?.dispose();
-    StatusPage.current = new StatusPage(panel, extensionUri, client);
+    StatusPage.current = new StatusPage(panel, extensionUri, ctx);
   }
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    private readonly client: LanguageClient,
+    private readonly ctx: Ctx,
   ) {
     const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     panel.webview.html = webviewHtml({
@@ -46,13 +48,28 @@ export class StatusPage {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromStatusView) => this.onMessage(m)),
-      client.onNotification(statusChanged, (s: ServiceStatus) => this.show(s)),
+      // statusChanged is this page's own notification (one page at a time), not one of ServerEvents'.
+      ctx.client.onNotification(statusChanged, (s: ServiceStatus) => this.show(s)),
       // Pushes only while the page can be seen: a hidden page costs the agents no STATUS requests.
       panel.onDidChangeViewState(() => this.setWatching(panel.visible)),
+      // A restarted server has no watchers: watch again, and show it at once.
+      ctx.client.onDidChangeState((e) => {
+        if (e.newState === State.Running && panel.visible) {
+          this.watching = false;
+          this.setWatching(true);
+          void this.refresh();
+        } else if (e.newState === State.Stopped) {
+          this.watching = false;
+          this.post({ type: 'disconnected', reason: 'the Remote Exec server stopped' });
+        }
+      }),
     );
   }
 
   dispose(): void {
+    // Disposing the panel fires onDidDispose, which lands here again.
+    if (this.disposed) return;
+    this.disposed = true;
     if (StatusPage.current === this) StatusPage.current = undefined;
     this.setWatching(false);
     this.panel.dispose();
@@ -75,7 +92,7 @@ export class StatusPage {
 
   private async refresh(): Promise<void> {
     try {
-      const snapshot: ServiceStatus = await this.client.sendRequest(status);
+      const snapshot: ServiceStatus = await this.ctx.request0(status);
       this.show(snapshot);
     } catch (err) {
       this.post({ type: 'disconnected', reason: (err as Error).message });
@@ -85,7 +102,8 @@ export class StatusPage {
   private setWatching(on: boolean): void {
     if (on === this.watching) return;
     this.watching = on;
-    this.client.sendRequest(watchStatus, { watch: on }).catch((err: Error) => {
+    if (!on && !this.ctx.client.isRunning()) return;
+    this.ctx.request(watchStatus, { watch: on }).catch((err: Error) => {
       if (on) this.post({ type: 'disconnected', reason: err.message });
     });
   }
@@ -108,14 +126,15 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
 }
 
 /** Registers `remoteExec.showStatus` and the serializer that restores an open status page after a reload. */
-export function registerStatusPage(context: vscode.ExtensionContext, client: LanguageClient): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('remoteExec.showStatus', () => StatusPage.createOrShow(context.extensionUri, client)),
+export function registerStatusPage(ctx: Ctx): void {
+  const extensionUri = ctx.extensionContext.extensionUri;
+  ctx.push(vscode.commands.registerCommand('remoteExec.showStatus', () => StatusPage.createOrShow(extensionUri, ctx)));
+  ctx.push(
     vscode.window.registerWebviewPanelSerializer(STATUS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
-        StatusPage.revive(panel, context.extensionUri, client);
+        StatusPage.revive(panel, extensionUri, ctx);
       },
     }),
-    { dispose: () => StatusPage.current?.dispose() },
   );
+  ctx.push({ dispose: () => StatusPage.current?.dispose() });
 }

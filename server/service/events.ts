@@ -17,3 +17,27 @@ export interface ServiceEvents {
 export function serviceLog(message: string): void {
   process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${message}\n`);
 }
+
+/**
+ * The same events, with `onChange` called after every one that can change what the status page shows
+ * (a gateway, a run or a channel), so status pushes follow every notification the UI gets.
+ */
+export function withChangeHook(events: ServiceEvents, onChange: () => void): ServiceEvents {
+  return {
+    output: (e) => events.output(e),
+    log: (e) => events.log(e),
+    gatewayChanged: (s) => {
+      events.gatewayChanged(s);
+      onChange();
+    },
+    objectsChanged: (gatewayId) => events.objectsChanged(gatewayId),
+    channelsChanged: (gatewayId, channels) => {
+      events.channelsChanged(gatewayId, channels);
+      onChange();
+    },
+    runChanged: (e) => {
+      events.runChanged(e);
+      onChange();
+    },
+  };
+}

@@ -1,8 +1,9 @@
 import { makeGateway } from '../makeGateway';
 import { parseXSpec } from '../xspec';
 import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from './contract';
-import { serviceLog, type ServiceEvents } from './events';
+import { serviceLog, withChangeHook, type ServiceEvents } from './events';
 import { ManagedGateway } from './managedGateway';
+import { ServiceLogs } from './serviceLogs';
 
 /**
  * Owns every gateway of the service: opens them by spec, finds the one a run targets (by id, else the
@@ -14,8 +15,26 @@ export class GatewayManager {
   /** Opening in progress per spec, so two runs at once share one new gateway. */
   private readonly opening = new Map<string, Promise<ManagedGateway>>();
   private nextNumber = 1;
+  private readonly changeListeners = new Set<() => void>();
+  /** Every event goes through here; gateway, run and channel changes also reach `onChange` listeners. */
+  readonly events: ServiceEvents;
+  /** The lines of the Remote Logs panel and the forwarding level for new gateways. */
+  readonly logs = new ServiceLogs();
 
-  constructor(readonly events: ServiceEvents) {}
+  constructor(events: ServiceEvents) {
+    this.events = withChangeHook(events, () => this.changeListeners.forEach((listener) => listener()));
+  }
+
+  /** Called after every gateway, run or channel change (the status page's pushes follow these). */
+  onChange(listener: () => void): { dispose(): void } {
+    this.changeListeners.add(listener);
+    return { dispose: () => this.changeListeners.delete(listener) };
+  }
+
+  /** Whether anything is moving: a gateway starting or closing, or a run executing. */
+  busy(): boolean {
+    return this.all().some((g) => g.state === 'starting' || g.state === 'closing' || g.running.size > 0);
+  }
 
   list(): GatewaySummary[] {
     return Array.from(this.gateways.values()).map((g) => g.summary());
@@ -48,10 +67,13 @@ export class GatewayManager {
     this.gateways.set(id, managed);
     this.events.gatewayChanged(managed.summary());
     try {
-      managed.attach(await makeGateway(xspec, { id }));
+      const gateway = await makeGateway(xspec, { id, logLevel: this.logs.levelFor(xspec.options.loglevel) });
+      this.logs.attach(gateway);
+      managed.attach(gateway);
     } catch (err) {
       managed.state = 'failed';
       managed.exitReason = err instanceof Error ? err.message : String(err);
+      this.logs.openFailed(id, spec, managed.exitReason);
       this.events.gatewayChanged(managed.summary());
       this.gateways.delete(id);
       throw err;

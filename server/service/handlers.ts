@@ -3,6 +3,8 @@ import { version } from '../../package.json';
 import * as rpc from './contract';
 import type { ServiceEvents } from './events';
 import type { GatewayManager } from './gatewayManager';
+import { timedRemoteStatus } from '../logs/statusPublisher';
+import { registerLogAndStatusHandlers } from './logHandlers';
 import { inspectObject, listNamespace, listObjects, reprOf } from './objectQueries';
 import { runSelection } from './runSelection';
 
@@ -35,6 +37,7 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
   connection.onRequest(rpc.reprObject, guarded((p) => reprOf(manager.get(p.gatewayId), p.objectId, p.path)));
   connection.onRequest(rpc.closeChannel, guarded((p) => manager.get(p.gatewayId).closeChannel(p.channelId)));
   connection.onRequest(rpc.status, () => serviceStatus(manager));
+  registerLogAndStatusHandlers(connection, manager, () => serviceStatus(manager));
 }
 
 /** Failures answer as JSON-RPC errors carrying the plain message, so the UI can show the remote or xspec error as it is. */
@@ -65,28 +68,10 @@ async function serviceStatus(manager: GatewayManager): Promise<rpc.ServiceStatus
     manager.all().map(async (managed): Promise<rpc.GatewayStatus> => {
       const summary = managed.summary();
       if (!managed.isOpen()) return summary;
-      try {
-        return { ...summary, remoteStatus: await withTimeout(managed.gateway!.remoteStatus(), STATUS_TIMEOUT_MS) };
-      } catch (err) {
-        return { ...summary, remoteStatusError: err instanceof Error ? err.message : String(err) };
-      }
+      const timed = await timedRemoteStatus(managed.gateway!, STATUS_TIMEOUT_MS);
+      // The frame counters are read after the STATUS round trip, so they include it.
+      return { ...managed.summary(), ...timed, remoteStatusError: timed.remoteStatusError && `${timed.remoteStatusError} (the agent may be busy)` };
     }),
   );
   return { version, uptime: (Date.now() - startedAt) / 1000, pid: process.pid, gateways };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no STATUS reply within ${ms} ms (the agent may be busy)`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

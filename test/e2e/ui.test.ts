@@ -42,7 +42,7 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
   before(async () => {
     vsixDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-vsix-'));
     const vsix = path.join(vsixDir, 'remote-exec.vsix');
-    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
     server = await startVsCodeServer({ vsix, files: { 'demo.py': DEMO_PY } });
     browser = await launchBrowser();
   });

@@ -41,6 +41,8 @@ export interface StatusViewState {
   status?: ServiceStatus;
   receivedAt?: number;
   history: ThroughputSample[];
+  /** Byte totals the next chart sample is measured from. */
+  baseline?: { t: number; bytesIn: number; bytesOut: number };
 }
 
 export interface ThroughputSample {

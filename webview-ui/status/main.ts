@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, formatMs } from './format';
 import css from './status.css';
 
 const HISTORY = 60;
+const MIN_SAMPLE_MS = 500;
 const SVG = 'http://www.w3.org/2000/svg';
 
 const vscode = vscodeApi<FromStatusView, StatusViewState>();
@@ -36,19 +37,25 @@ setInterval(() => {
 render();
 vscode.postMessage({ type: 'ready' });
 
-/** Adds a throughput sample: the byte counters' change since the previous snapshot, per second. */
+/**
+ * Adds a throughput sample: the byte counters' change per second since the last sample. Snapshots
+ * closer together than MIN_SAMPLE_MS (a refresh answered next to a push) only move the numbers shown;
+ * a rate over a few milliseconds would draw a spike out of one STATUS round trip.
+ */
 function record(status: ServiceStatus, receivedAt: number): void {
-  const prev = state.status;
-  const prevAt = state.receivedAt;
-  if (prev && prevAt !== undefined && receivedAt > prevAt) {
-    const dt = (receivedAt - prevAt) / 1000;
-    const sum = (s: ServiceStatus, key: 'bytesIn' | 'bytesOut') => s.gateways.reduce((n, g) => n + (g.counters?.[key] ?? 0), 0);
+  const sum = (key: 'bytesIn' | 'bytesOut') => status.gateways.reduce((n, g) => n + (g.counters?.[key] ?? 0), 0);
+  const now = { t: receivedAt, bytesIn: sum('bytesIn'), bytesOut: sum('bytesOut') };
+  const base = state.baseline;
+  if (!base || receivedAt < base.t) state.baseline = now;
+  else if (receivedAt - base.t >= MIN_SAMPLE_MS) {
+    const dt = (receivedAt - base.t) / 1000;
     const sample: ThroughputSample = {
       t: receivedAt,
-      inRate: Math.max(0, (sum(status, 'bytesIn') - sum(prev, 'bytesIn')) / dt),
-      outRate: Math.max(0, (sum(status, 'bytesOut') - sum(prev, 'bytesOut')) / dt),
+      inRate: Math.max(0, (now.bytesIn - base.bytesIn) / dt),
+      outRate: Math.max(0, (now.bytesOut - base.bytesOut) / dt),
     };
     state.history = [...state.history, sample].slice(-HISTORY);
+    state.baseline = now;
   }
   state.status = status;
   state.receivedAt = receivedAt;

@@ -1,0 +1,34 @@
+import type { Gateway } from '../../protocol';
+import { attachGatewayLogs } from '../logs/gatewayLogs';
+import { LogStore, type LogStoreOptions } from '../logs/logStore';
+
+/**
+ * The service's side of the Remote Logs panel: one store for the lines of every gateway (so one sequence
+ * orders them all), and the forwarding level the extension asked for, applied to gateways opened later.
+ */
+export class ServiceLogs {
+  readonly store: LogStore;
+  /** Python logging number from `remoteExec/setLogLevel`; undefined until the extension sends one. */
+  level: number | undefined;
+
+  constructor(options?: LogStoreOptions) {
+    this.store = new LogStore(options);
+  }
+
+  /** The level a new gateway forwards from: an xspec's own `loglevel=` wins over the setting. */
+  levelFor(xspecLogLevel: string | undefined): number | undefined {
+    return xspecLogLevel ? undefined : this.level;
+  }
+
+  /** Feeds an opened gateway's output, records and lifecycle into the store until it ends. */
+  attach(gateway: Gateway): void {
+    const detach = attachGatewayLogs(gateway, (e) => this.store.add(e));
+    // The lifecycle entry for the end is written by attachGatewayLogs' own exit listener, registered first.
+    gateway.once('exit', () => detach());
+  }
+
+  /** A gateway that never reached HELLO still leaves a line saying why. */
+  openFailed(gatewayId: string, spec: string, reason: string): void {
+    this.store.add({ gateway: gatewayId, stream: 'lifecycle', level: 40, levelname: 'ERROR', text: `gateway ${gatewayId} failed to open: ${spec}: ${reason}` });
+  }
+}
