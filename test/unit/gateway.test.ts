@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, test } from 'node:test';
+import { frameHeader, FrameDecoder, Gateway, GatewayClosedError, MessageType, ProtocolError, ValueCodec, type Message, type TransportExit } from '../../protocol';
+
+/** A scripted agent on in-memory streams: the host under test sees only bytes. */
+function fakeAgent() {
+  const toHost = new PassThrough();
+  const fromHost = new PassThrough();
+  const codec = new ValueCodec();
+  const decoder = new FrameDecoder();
+  const received: Message[] = [];
+  let resolveExit!: (e: TransportExit) => void;
+  const exited = new Promise<TransportExit>((r) => (resolveExit = r));
+  fromHost.on('data', (chunk: Buffer) => decoder.push(chunk, (body) => received.push(codec.decode(body) as Message)));
+  const frame = (m: Message) => {
+    const body = codec.encode(m);
+    return Buffer.concat([frameHeader(body.length), body]);
+  };
+  const transport = {
+    input: toHost,
+    output: fromHost,
+    exited,
+    kill: () => {
+      toHost.end();
+      resolveExit({ code: null, signal: 'SIGKILL', stderrTail: '' });
+    },
+  };
+  const hello: Message = [MessageType.HELLO, 0, { protocol: 1, language: 'fake', version: '1', pid: 4242, cwd: '/', executable: '/fake', platform: 'test', capabilities: ['exec'], maxFrame: 1 << 20 }];
+  return { transport, frame, received, hello, raw: (b: Buffer) => toHost.write(b), exit: resolveExit };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('host Gateway over in-memory streams', () => {
+  test('handshake: the host answers HELLO and exposes the agent info', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    const info = await started;
+    assert.equal(info.pid, 4242);
+    await tick();
+    assert.equal(agent.received[0][0], MessageType.HELLO);
+  });
+
+  test('frames split byte by byte and coalesced in one chunk are all delivered in order', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const ch = gw.newChannel();
+    const bytes = Buffer.concat([1, 2, 3].map((i) => agent.frame([MessageType.DATA, ch.id, i])));
+    for (const b of bytes.subarray(0, 7)) agent.raw(Buffer.from([b]));
+    agent.raw(bytes.subarray(7));
+    assert.deepEqual([await ch.receive(), await ch.receive(), await ch.receive()], [1, 2, 3]);
+  });
+
+  test('an unknown message type is answered with ERROR and the gateway carries on', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const ch = gw.newChannel();
+    agent.raw(agent.frame([99, 0, null]));
+    agent.raw(agent.frame([MessageType.DATA, ch.id, 'after']));
+    assert.equal(await ch.receive(), 'after');
+    await tick();
+    const error = agent.received.find((m) => m[0] === MessageType.ERROR);
+    assert.match(String(error?.[2]), /unknown message type 99/);
+  });
+
+  test('garbage bytes are a protocol error: reported, and every pending receive rejects', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const errors: string[] = [];
+    gw.on('protocolError', (m: string) => errors.push(m));
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const pending = gw.newChannel().receive();
+    const status = gw.remoteStatus();
+    agent.raw(Buffer.concat([frameHeader(3), Buffer.from([0xc1, 0xc1, 0xc1])]));
+    await assert.rejects(pending, GatewayClosedError);
+    await assert.rejects(status, GatewayClosedError);
+    assert.equal(errors.length, 1);
+  });
+
+  test('an oversized frame is refused before its body is read, with both sizes named', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake', maxFrame: 1024 });
+    const errors: string[] = [];
+    gw.on('protocolError', (m: string) => errors.push(m));
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const pending = gw.newChannel().receive();
+    agent.raw(frameHeader(10 * 1024 * 1024));
+    await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && /10485760 bytes exceeds the maximum of 1024/.test(e.message));
+    assert.match(errors[0], /exceeds the maximum/);
+  });
+
+  test("a message over the agent's maximum frame is refused at the sender and nothing is sent", async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const ch = gw.newChannel();
+    const before = gw.counters.msgsOut;
+    assert.throws(() => ch.send(Buffer.alloc(2 << 20)), /exceeds the agent's maximum frame of 1048576 bytes; nothing was sent/);
+    assert.equal(gw.counters.msgsOut, before);
+    await ch.send('small');
+    await tick();
+    assert.equal(agent.received.at(-1)?.[2], 'small');
+  });
+
+  test('a HELLO of another protocol version is refused with a message naming both', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame([MessageType.HELLO, 0, { ...(agent.hello[2] as object), protocol: 7 }]));
+    await assert.rejects(started, (e: Error) => e instanceof ProtocolError && /version 7; this host speaks 1/.test(e.message));
+  });
+
+  test('the agent dying mid-call rejects everything with its exit status', async () => {
+    const agent = fakeAgent();
+    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const started = gw.start();
+    agent.raw(agent.frame(agent.hello));
+    await started;
+    const pending = gw.remoteExec('x').receive();
+    agent.exit({ code: 3, signal: null, stderrTail: 'boom\n' });
+    await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && e.exitCode === 3 && /boom/.test(e.stderrTail));
+    assert.equal((await gw.closed).code, 3);
+  });
+});
