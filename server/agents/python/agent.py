@@ -98,6 +98,8 @@ REPR_LIMIT = 1000
 LOG_QUEUE_MAX = 1000
 EARLY_MAX = 10000
 MAX_WORKERS = 1024
+OBJ_ACTIVE = 2               # object requests run on at most this many unblocked workers ...
+OBJ_STALL = 0.02             # ... plus one more when requests are queued and none finished for this long
 BG_GRACE = 0.0005            # the background reader leaves the stream to a task that just read it
 BG_WATCH = 0.002             # ... and checks this often whether the task stopped reading
 BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than this long ago
@@ -1083,42 +1085,86 @@ class _Task(object):
 
 
 class _Pool(object):
-    """Reusable worker threads; a job gets a thread at once unless MAX_WORKERS are busy."""
+    """Reusable worker threads.  An exec job gets a thread at once (it may block for ever); object
+    requests are drained by at most OBJ_ACTIVE workers that are not blocked in an agent wait (a
+    host callback, a receive), plus one more whenever the oldest queued job waited OBJ_STALL
+    seconds (a long call must not hold the others up)."""
 
-    def __init__(self, maxthreads):
+    def __init__(self, maxthreads, on_queued):
         self._cond = threading.Condition(threading.Lock())
         self._jobs = collections.deque()
-        self._free = 0
+        self._idle = 0              # workers waiting for a job
+        self._wakeups = 0           # workers notified or started, not yet looking for a job
         self._nthreads = 0
+        self._active = 0            # object jobs running and not blocked
         self._max = maxthreads
+        self._on_queued = on_queued
+        self._last_done = 0.0       # when an object job last finished
         self.execq = 0
 
     def submit(self, fn, args, is_exec):
         with self._cond:
-            self._jobs.append((fn, args, is_exec))
+            self._jobs.append((fn, args, is_exec, _mono()))
             if is_exec:
                 self.execq += 1
-            if self._free > 0:
-                self._free -= 1
-                self._cond.notify()
-                return
-            if self._nthreads >= self._max:
-                return
-            self._nthreads += 1
+            started = self._dispatch(is_exec)
+        if not started and not is_exec:
+            self._on_queued()
+
+    def _dispatch(self, force):
+        # with self._cond held: get a worker for the queued jobs unless enough are running
+        if len(self._jobs) <= self._wakeups:
+            return True
+        if not force and self._active + self._wakeups >= OBJ_ACTIVE:
+            return False
+        if self._idle > self._wakeups:
+            self._wakeups += 1
+            self._cond.notify()
+            return True
+        if self._nthreads >= self._max:
+            return False
+        self._nthreads += 1
+        self._wakeups += 1
         t = threading.Thread(target=self._worker, name='remote-exec-worker')
         t.daemon = True
         t.start()
+        return True
+
+    def stalled(self):
+        """Called by the auxiliary thread: True while jobs are still queued."""
+        with self._cond:
+            if not self._jobs:
+                return False
+            # A long queue of quick requests is not a stall: only add a worker when the running ones
+            # have not finished anything for a while (a slow call must not hold the others up).
+            if _mono() - max(self._last_done, self._jobs[0][3]) >= OBJ_STALL:
+                self._dispatch(True)
+            return True
+
+    def block(self):
+        with self._cond:
+            self._active -= 1
+            if self._jobs:
+                self._dispatch(False)
+
+    def unblock(self):
+        with self._cond:
+            self._active += 1
 
     def _worker(self):
         cond = self._cond
         jobs = self._jobs
         cond.acquire()
+        if self._wakeups > 0:
+            self._wakeups -= 1
         try:
             while True:
                 if jobs:
-                    fn, args, is_exec = jobs.popleft()
+                    fn, args, is_exec, _ = jobs.popleft()
                     if is_exec:
                         self.execq -= 1
+                    else:
+                        self._active += 1
                     cond.release()
                     try:
                         fn(*args)
@@ -1128,13 +1174,19 @@ class _Pool(object):
                         fn = args = None
                         _tls.task = None
                         cond.acquire()
+                        if not is_exec:
+                            self._active -= 1
+                            self._last_done = _mono()
                     continue
-                self._free += 1
-                if not cond.wait(300.0):
-                    if self._free > 0 and not jobs:
-                        self._free -= 1
-                        self._nthreads -= 1
-                        return
+                self._idle += 1
+                woken = cond.wait(300.0)
+                self._idle -= 1
+                if woken:
+                    if self._wakeups > 0:
+                        self._wakeups -= 1
+                elif not jobs:
+                    self._nthreads -= 1
+                    return
         finally:
             try:
                 cond.release()
@@ -1358,7 +1410,7 @@ class Gateway(object):
         self._next_chid = 2
         self._chid_lock = threading.Lock()
         # tasks
-        self._pool = _Pool(MAX_WORKERS)
+        self._pool = _Pool(MAX_WORKERS, self._aux_wake)
         self._tasks = set()
         self._exec_tasks = {}
         self._tasks_lock = threading.Lock()
@@ -1823,6 +1875,15 @@ class Gateway(object):
     def _wait(self, obj, ready, timeout, task):
         """Block until ready() is true (or the timeout passed: False).  The caller becomes the
         reader when nobody reads; otherwise it sleeps on obj._cond until woken."""
+        if task is not None and not task.is_exec:
+            self._pool.block()
+            try:
+                return self._wait1(obj, ready, timeout, task)
+            finally:
+                self._pool.unblock()
+        return self._wait1(obj, ready, timeout, task)
+
+    def _wait1(self, obj, ready, timeout, task):
         lock = self._lock
         deadline = None if timeout is None else _mono() + timeout
         me = _get_ident()
@@ -2668,10 +2729,13 @@ class Gateway(object):
             fds[fd] = code
         poller.register(self._wake_r, select.POLLIN)
         flush_at = None
+        watch_pool = False
         while True:
             timeout = None
             if flush_at is not None:
                 timeout = max(0, int((flush_at - _mono()) * 1000))
+            if watch_pool:
+                timeout = int(OBJ_STALL * 1000) if timeout is None else min(timeout, int(OBJ_STALL * 1000))
             try:
                 events = poller.poll(timeout)
             except InterruptedError:
@@ -2694,6 +2758,7 @@ class Gateway(object):
                 else:
                     poller.unregister(fd)
             self._aux_drain()
+            watch_pool = self._pool.stalled()
             pending = (self._stdout is not None and self._stdout.has_pending()) or \
                       (self._stderr is not None and self._stderr.has_pending())
             if pending:
