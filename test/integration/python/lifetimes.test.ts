@@ -32,7 +32,7 @@ describe('proxy lifetimes', () => {
     await gw.exit();
   });
 
-  test(`${TOTAL.toLocaleString('en-US')} proxies created and dropped: exported count back to baseline, memory flat`, { skip: typeof global.gc !== 'function' && 'needs node --expose-gc' }, async () => {
+  test(`${TOTAL.toLocaleString('en-US')} proxies created and dropped: exported count back to baseline, memory flat`, { skip: typeof global.gc !== 'function' && 'needs node --expose-gc', timeout: 15 * 60 * 1000 }, async () => {
     const builtins = await gw.wrap('builtins');
     const baseline = (await gw.remoteStatus()).numobjects;
     const samples: { made: number; host: number; agent: number }[] = [];
