@@ -32,10 +32,6 @@ ${Object.entries(COMMANDS)
 XSPEC examples: popen, "popen//python=/usr/bin/python3//chdir=/tmp//env:NAME=value", "popen//node=node"
 Run "remote-exec <command> --help" for a command's options.`;
 
-export function registerCommand(name: string, summary: string, run: Command): void {
-  COMMANDS[name] = { run, summary };
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

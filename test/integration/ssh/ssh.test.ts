@@ -12,6 +12,7 @@ import {
   HostUnreachableError,
   InterpreterNotFoundError,
   makeGateway,
+  RemoteError,
   type Gateway,
 } from '../../../server/api';
 import { LOADERS } from '../../../server/agents';
@@ -134,6 +135,20 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
       assert.equal(g.info.language, 'node');
       const status = await g.remoteStatus();
       assert.equal(status.pid, g.info.pid);
+    } finally {
+      await g.exit();
+    }
+  });
+
+  test('a REPL gateway over ssh runs code in a remote pty and reports failures', async (t) => {
+    if (skip) return t.skip(skip);
+    const g = await makeGateway(`ssh=${sshd!.address}//repl=bash`);
+    try {
+      const out: string[] = [];
+      g.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+      await g.remoteExec('whoami\nfor i in 1 2 3; do echo line $i; done').waitClose(30000);
+      assert.match(out.join(''), new RegExp(`${sshd!.user}[\\s\\S]*line 1[\\s\\S]*line 3`));
+      await assert.rejects(g.remoteExec('false').waitClose(30000), (e: Error) => e instanceof RemoteError && e.remoteType === 'ExitStatus');
     } finally {
       await g.exit();
     }
