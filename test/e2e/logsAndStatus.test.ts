@@ -6,13 +6,11 @@
  * of both views in the dark and the light theme go to test-results/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { e2eAvailable, launchBrowser, REPO, runFromPalette, screenshot, SCREENSHOTS, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
+import { e2eAvailable, launchBrowser, packageVsix, runFromPalette, screenshot, SCREENSHOTS, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
 
 const LOGS_DEMO_PY = [
   'import logging, subprocess, sys, threading',
@@ -124,13 +122,12 @@ async function runFromPaletteKeepOpen(page: Page, title: string): Promise<void> 
 
 describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2eAvailable() }, () => {
   let server: VsCodeServer;
-  let vsixDir: string;
+  let packaged: ReturnType<typeof packageVsix> | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   before(async () => {
-    vsixDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-vsix-'));
-    const vsix = path.join(vsixDir, 'remote-exec.vsix');
-    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
+    packaged = packageVsix();
+    const vsix = packaged.vsix;
     server = await startVsCodeServer({
       vsix,
       files: { 'logs_demo.py': LOGS_DEMO_PY, 'ticker.py': TICKER_PY },
@@ -142,7 +139,7 @@ describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2e
   after(async () => {
     await browser?.close();
     await server?.stop();
-    fs.rmSync(vsixDir, { recursive: true, force: true });
+    packaged?.dispose();
   });
 
   test('every kind of remote line shows with its gateway, stream and level; filters work; the status page follows the gateway', async () => {

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { e2eAvailable, launchBrowser, REPO, runFromPalette, screenshot, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
+import { e2eAvailable, launchBrowser, packageVsix, runFromPalette, screenshot, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
 import { DEMO_PY } from './fixtures';
 
 /** Text VS Code draws after a line through decorations lives in CSS `content`, not in the DOM text. */
@@ -36,13 +32,12 @@ async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 
 
 describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable() }, () => {
   let server: VsCodeServer;
-  let vsixDir: string;
+  let packaged: ReturnType<typeof packageVsix> | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   before(async () => {
-    vsixDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-vsix-'));
-    const vsix = path.join(vsixDir, 'remote-exec.vsix');
-    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
+    packaged = packageVsix();
+    const vsix = packaged.vsix;
     server = await startVsCodeServer({ vsix, files: { 'demo.py': DEMO_PY } });
     browser = await launchBrowser();
   });
@@ -50,7 +45,7 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
   after(async () => {
     await browser?.close();
     await server?.stop();
-    fs.rmSync(vsixDir, { recursive: true, force: true });
+    packaged?.dispose();
   });
 
   test('Remote Exec Selection from the palette shows the value inline and the variables in the explorer', async () => {

@@ -39,6 +39,14 @@ const USER_SETTINGS = {
   'editor.minimap.enabled': false,
 };
 
+/** Packages the extension as `npm run package` does, into a temp folder; `dispose` removes it. */
+export function packageVsix(): { vsix: string; dispose(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-vsix-'));
+  const vsix = path.join(dir, 'remote-exec.vsix');
+  execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
+  return { vsix, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 export function e2eAvailable(): string | undefined {
   if (!fs.existsSync(SERVER_MAIN)) return `code-server is not installed: run bash scripts/setup-e2e.sh`;
   if (!fs.existsSync('/usr/bin/chromium')) return 'Debian chromium is missing: run bash scripts/setup-e2e.sh';

@@ -32,6 +32,16 @@ function fakeAgent() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A Gateway on a fake agent, past the HELLO exchange. */
+async function openGateway(options: { maxFrame?: number } = {}) {
+  const agent = fakeAgent();
+  const gw = new Gateway(agent.transport, { id: 't', spec: 'fake', ...options });
+  const started = gw.start();
+  agent.raw(agent.frame(agent.hello));
+  await started;
+  return { agent, gw };
+}
+
 describe('host Gateway over in-memory streams', () => {
   test('handshake: the host answers HELLO and exposes the agent info', async () => {
     const agent = fakeAgent();
@@ -45,11 +55,7 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test('frames split byte by byte and coalesced in one chunk are all delivered in order', async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
+    const { agent, gw } = await openGateway();
     const ch = gw.newChannel();
     const bytes = Buffer.concat([1, 2, 3].map((i) => agent.frame([MessageType.DATA, ch.id, i])));
     for (const b of bytes.subarray(0, 7)) agent.raw(Buffer.from([b]));
@@ -58,11 +64,7 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test('an unknown message type is answered with ERROR and the gateway carries on', async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
+    const { agent, gw } = await openGateway();
     const ch = gw.newChannel();
     agent.raw(agent.frame([99, 0, null]));
     agent.raw(agent.frame([MessageType.DATA, ch.id, 'after']));
@@ -73,13 +75,9 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test('garbage bytes are a protocol error: reported, and every pending receive rejects', async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+    const { agent, gw } = await openGateway();
     const errors: string[] = [];
     gw.on('protocolError', (m: string) => errors.push(m));
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
     const pending = gw.newChannel().receive();
     const status = gw.remoteStatus();
     agent.raw(Buffer.concat([frameHeader(3), Buffer.from([0xc1, 0xc1, 0xc1])]));
@@ -89,13 +87,9 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test('an oversized frame is refused before its body is read, with both sizes named', async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake', maxFrame: 1024 });
+    const { agent, gw } = await openGateway({ maxFrame: 1024 });
     const errors: string[] = [];
     gw.on('protocolError', (m: string) => errors.push(m));
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
     const pending = gw.newChannel().receive();
     agent.raw(frameHeader(10 * 1024 * 1024));
     await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && /10485760 bytes exceeds the maximum of 1024/.test(e.message));
@@ -103,11 +97,7 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test("a message over the agent's maximum frame is refused at the sender and nothing is sent", async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
+    const { agent, gw } = await openGateway();
     const ch = gw.newChannel();
     const before = gw.counters.msgsOut;
     assert.throws(() => ch.send(Buffer.alloc(2 << 20)), /exceeds the agent's maximum frame of 1048576 bytes; nothing was sent/);
@@ -126,11 +116,7 @@ describe('host Gateway over in-memory streams', () => {
   });
 
   test('the agent dying mid-call rejects everything with its exit status', async () => {
-    const agent = fakeAgent();
-    const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
-    const started = gw.start();
-    agent.raw(agent.frame(agent.hello));
-    await started;
+    const { agent, gw } = await openGateway();
     const pending = gw.remoteExec('x').receive();
     agent.exit({ code: 3, signal: null, stderrTail: 'boom\n' });
     await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && e.exitCode === 3 && /boom/.test(e.stderrTail));
