@@ -48,9 +48,7 @@ import logging
 import warnings
 import weakref
 import importlib
-import ast
 import io
-import platform
 
 PROTOCOL_VERSION = 1
 
@@ -2266,6 +2264,7 @@ class Gateway(object):
                     self._register_source(filename, source)
                     ns = self._session_ns
                     ns['channel'] = ch
+                    import ast   # only sessions need it: not imported at start
                     tree = ast.parse(source, filename, 'exec')
                     last = None
                     if tree.body and isinstance(tree.body[-1], ast.Expr):
@@ -2809,8 +2808,8 @@ class Gateway(object):
         return {
             'protocol': PROTOCOL_VERSION,
             'language': 'python',
-            'version': platform.python_version(),
-            'implementation': platform.python_implementation(),
+            'version': '%d.%d.%d' % tuple(sys.version_info[:3]),
+            'implementation': _IMPLEMENTATIONS.get(sys.implementation.name, sys.implementation.name),
             'pid': os.getpid(),
             'cwd': os.getcwd(),
             'executable': sys.executable or '',
@@ -2844,6 +2843,10 @@ class Gateway(object):
             return early, (level if type(level) is int else None)
 
 
+# sys.implementation names as platform.python_implementation() spells them (without importing platform).
+_IMPLEMENTATIONS = {'cpython': 'CPython', 'pypy': 'PyPy', 'ironpython': 'IronPython', 'jython': 'Jython', 'graalpy': 'GraalVM'}
+
+
 def _is_plain(v, depth=0):
     """Section 7.3: exact plain data, recursively."""
     t = type(v)
@@ -2870,6 +2873,7 @@ def statement_at(source, line):
     """[startLine, endLine] (1-based) of the top-level statement containing line, or None."""
     if not isinstance(source, str) or type(line) is not int:
         raise TypeError('statement_at takes (source: str, line: int)')
+    import ast   # only the editor's smart send needs it: not imported at start
     try:
         tree = ast.parse(source)
     except SyntaxError:
