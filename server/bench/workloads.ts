@@ -83,9 +83,12 @@ print(json.dumps(out))
 /** RPyC classic mode over a subprocess, measured by the proxy workloads; prints one JSON object. */
 export const RPYC_SCRIPT = String.raw`
 import gc, json, sys, time
-import rpyc
+import rpyc.utils.classic as classic
+from rpyc.utils import factory
 n = int(sys.argv[1])
-conn = rpyc.classic.connect_subproc(sys.executable)
+# rpyc_classic.py's stdio mode, inline: Debian ships the library without that script.
+SERVER = "import rpyc.utils.classic as c; c.connect_stdpipes().serve_all()"
+conn = factory.connect_subproc([sys.executable, "-u", "-c", SERVER], classic.SlaveService)
 def per_call(fn, count):
     for i in range(50): fn()
     t = time.perf_counter()
