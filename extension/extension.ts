@@ -49,12 +49,10 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
     }),
   );
 
-  // ---- log panel and status page registration (issue 7) ----
-  // Subscribe to the shared notifications through c.events (onOutput, onLog, onGatewayChanged, …), never
-  // with client.onNotification for those methods: a connection keeps one handler per method.
+  // The log panel and status page take the shared notifications from c.events, never from
+  // client.onNotification: a connection keeps one handler per method.
   registerLogPanel(c);
   registerStatusPage(c);
-  // ---- end of log panel and status page registration ----
 
   void c.ensureStarted().catch((err) => c.output.appendLine(`Remote Exec: the server did not start: ${err instanceof Error ? err.message : String(err)}`));
 
