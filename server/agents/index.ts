@@ -4,22 +4,27 @@ import type { InterpreterKind } from '../xspec';
 
 /**
  * The agents shipped to interpreters over stdin (PROTOCOL.md §1). Their sources sit next to this file in
- * the repository and under dist/agents/ in the build; both places are searched.
+ * the repository and under dist/agents/ in the build; both places are searched. Each is read once, when
+ * a gateway of its language is first made.
  */
-const AGENT_FILES: Record<Exclude<InterpreterKind, 'repl'>, string> = {
+export type AgentKind = Exclude<InterpreterKind, 'repl'>;
+
+const AGENT_FILES: Record<AgentKind, string> = {
   python: 'python/agent.py',
   node: 'node/agent.js',
 };
 
-const sources = new Map<string, string>();
+const PYTHON_LOADER = ['-c', "import sys;b=sys.stdin.buffer;exec(compile(b.read(int(b.readline())),'remote-exec-agent','exec'))"];
 
-/** The one-line loaders: read `<length>\n<source>` from stdin and run it. */
-export const LOADERS: Record<Exclude<InterpreterKind, 'repl'>, string[]> = {
-  python: ['-c', "import sys;b=sys.stdin.buffer;exec(compile(b.read(int(b.readline())),'remote-exec-agent','exec'))"],
-  node: ['-e', nodeLoader()],
-};
+const sources = new Map<AgentKind, string>();
+const payloads = new Map<AgentKind, Buffer>();
 
-export function agentSource(kind: Exclude<InterpreterKind, 'repl'>): string {
+/** The interpreter arguments of the one-line loader: read `<length>\n<source>` from stdin and run it. */
+export function loaderArgs(kind: AgentKind): string[] {
+  return kind === 'python' ? PYTHON_LOADER : ['-e', nodeLoader()];
+}
+
+export function agentSource(kind: AgentKind): string {
   let source = sources.get(kind);
   if (source === undefined) {
     source = fs.readFileSync(agentPath(kind), 'utf8');
@@ -28,7 +33,7 @@ export function agentSource(kind: Exclude<InterpreterKind, 'repl'>): string {
   return source;
 }
 
-export function agentPath(kind: Exclude<InterpreterKind, 'repl'>): string {
+export function agentPath(kind: AgentKind): string {
   const rel = AGENT_FILES[kind];
   const candidates = [path.join(__dirname, rel), path.join(__dirname, 'agents', rel)];
   const found = candidates.find((p) => fs.existsSync(p));
@@ -37,18 +42,19 @@ export function agentPath(kind: Exclude<InterpreterKind, 'repl'>): string {
 }
 
 /** The bytes the host writes to the loader: the source length, a newline, the source. */
-export function bootstrapPayload(kind: Exclude<InterpreterKind, 'repl'>): Buffer {
-  const body = Buffer.from(agentSource(kind), 'utf8');
-  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+export function bootstrapPayload(kind: AgentKind): Buffer {
+  let payload = payloads.get(kind);
+  if (payload === undefined) {
+    const body = Buffer.from(agentSource(kind), 'utf8');
+    payload = Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+    payloads.set(kind, payload);
+  }
+  return payload;
 }
 
+/** The Node agent states its loader on its first lines, so the two never drift apart. */
 function nodeLoader(): string {
-  // The Node agent states its loader on its first line so the two never drift apart.
-  try {
-    const first = agentSource('node').split('\n', 3).find((l) => l.startsWith('// LOADER: '));
-    if (first) return first.slice('// LOADER: '.length).replace(/^node -e /, '').replace(/^'(.*)'$/, '$1');
-  } catch {
-    // Fall through to the error raised when the Node agent is used.
-  }
-  return "throw new Error('the Node agent is missing its loader line')";
+  const line = agentSource('node').split('\n', 3).find((l) => l.startsWith('// LOADER: '));
+  if (!line) throw new Error(`the Node agent (${agentPath('node')}) has no "// LOADER: " line`);
+  return line.slice('// LOADER: '.length).replace(/^node -e /, '').replace(/^'(.*)'$/, '$1');
 }

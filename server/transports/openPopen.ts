@@ -1,5 +1,5 @@
 import type { Transport } from '../../protocol';
-import { bootstrapPayload, LOADERS } from '../agents';
+import { bootstrapPayload, loaderArgs } from '../agents';
 import { resolveInterpreter } from '../interpreters';
 import type { XSpec } from '../xspec';
 import { spawnTransport } from './popen';
@@ -10,6 +10,6 @@ export async function openPopen(spec: XSpec): Promise<Transport> {
   if (spec.interpreter === 'repl') return openRepl(spec);
   const env = { ...process.env, ...spec.env };
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
-  const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...LOADERS[spec.interpreter]];
+  const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...loaderArgs(spec.interpreter)];
   return spawnTransport(argv, { cwd: spec.chdir, env, preamble: bootstrapPayload(spec.interpreter) });
 }

@@ -1,5 +1,5 @@
 import type { Transport } from '../../protocol';
-import { bootstrapPayload, LOADERS } from '../agents';
+import { bootstrapPayload, loaderArgs } from '../agents';
 import { splitCommandLine, XSpecError, type XSpec } from '../xspec';
 import { spawnTransport } from './popen';
 import { classifyStartFailure, withStartDiagnosis } from './sshDiagnostics';
@@ -50,13 +50,13 @@ export function hasPrefix(spec: XSpec): boolean {
 
 /** The interpreter with its loader, after `env NAME=value` and `nice -n N` when the spec asks for them. */
 export function interpreterArgv(spec: XSpec): string[] {
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways are not built into this version (${spec.raw})`);
+  if (spec.interpreter === 'repl') throw new Error(`repl= gateways do not start through sudo=, docker=, kubectl=, srun= or cmd= prefixes (${spec.raw})`);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   return [
     ...(env.length ? ['env', ...env] : []),
     ...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []),
     ...spec.argv,
-    ...LOADERS[spec.interpreter],
+    ...loaderArgs(spec.interpreter),
   ];
 }
 

@@ -18,7 +18,7 @@ export function socketToken(spec: XSpec, env: NodeJS.ProcessEnv = process.env): 
 /** `socket=host:port`: an agent started by `remote-exec serve` after a mutual challenge–response. */
 export async function openSocket(spec: XSpec): Promise<Transport> {
   const what = `socket=${spec.address}`;
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways are not built into this version (${spec.raw})`);
+  if (spec.interpreter === 'repl') throw new Error(`repl= gateways do not run behind socket=: the socket server chooses its agents (${spec.raw})`);
   const token = socketToken(spec);
   if (!token) throw new AuthenticationError(`${what}: no token; give token-file=FILE or token=T in the spec, or set ${TOKEN_ENV}`);
   const sep = spec.address!.lastIndexOf(':');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LOADERS } from '../../server/agents';
+import { loaderArgs } from '../../server/agents';
 import { agentCommand, prefixArgv } from '../../server/transports/prefix';
 import { remoteAgentCommand, sshArgv } from '../../server/transports/ssh';
 import { parseXSpec } from '../../server/xspec';
 
-const PY = ['python3', ...LOADERS.python];
+const PY = ['python3', ...loaderArgs('python')];
 
 describe('prefix transports build the command line users would type', () => {
   test('sudo=user never prompts and ends its options', () => {
@@ -32,7 +32,7 @@ describe('prefix transports build the command line users would type', () => {
       'docker', 'exec', '-i', 'box',
       'sudo', '-n', '-u', 'app', '--',
       'sh', '-c', 'cd "$1" && shift && exec "$@"', 'remote-exec', '/srv',
-      'env', 'A=1', 'nice', '-n', '5', 'node', '--max-old-space-size=64', ...LOADERS.node,
+      'env', 'A=1', 'nice', '-n', '5', 'node', '--max-old-space-size=64', ...loaderArgs('node'),
     ]);
   });
 });

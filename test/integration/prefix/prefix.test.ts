@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { AgentStartError, InterpreterNotFoundError, makeGateway, XSpecError, type Gateway } from '../../../server/api';
-import { LOADERS } from '../../../server/agents';
 import { isAlive, waitGone } from '../../helpers/processes';
 
 const SUDO_USER = 'remote-exec-sudo-test';
@@ -106,8 +105,7 @@ describe('via=: a gateway reached through another open gateway', () => {
     assert.ok(isAlive(master.info.pid), 'the via gateway outlives the gateway made through it');
   });
 
-  test('via= a Node gateway relays through the Node agent', async (t) => {
-    if (/missing its loader line/.test(LOADERS.node.join(' '))) return t.skip('the Node agent loader could not be read (server/agents/index.ts LOADERS)');
+  test('via= a Node gateway relays through the Node agent', async () => {
     const nodeMaster = await makeGateway('popen//node=node//id=via-node-master');
     try {
       const gw = await makeGateway('popen//via=via-node-master//chdir=/tmp');
