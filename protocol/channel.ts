@@ -109,11 +109,6 @@ export class Channel implements AsyncIterable<unknown> {
     return this.closed;
   }
 
-  /** Items waiting to be received. */
-  get queued(): number {
-    return this.items.length - this.head;
-  }
-
   async *[Symbol.asyncIterator](): AsyncIterator<unknown> {
     while (true) {
       try {

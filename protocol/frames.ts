@@ -63,11 +63,6 @@ export class FrameDecoder {
       this.need = -1;
     }
   }
-
-  /** Bytes held for an incomplete frame. */
-  get buffered(): number {
-    return this.pendingBytes;
-  }
 }
 
 function looksLikeText(buf: Buffer, pos: number): boolean {

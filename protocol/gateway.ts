@@ -63,7 +63,6 @@ export class Gateway extends EventEmitter implements ChannelHost {
   info!: AgentInfo;
   state: GatewayState = 'starting';
   readonly counters: GatewayCounters = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
-  readonly startedAt = Date.now();
   /** Settles when the gateway has closed, with how it ended. */
   readonly closed: Promise<GatewayExit>;
 

@@ -104,11 +104,6 @@ export class ObjectTable {
     return pairs;
   }
 
-  /** Number of remote objects held by live proxies. */
-  get size(): number {
-    return this.live.size;
-  }
-
   exportHostFunction(fn: (...args: any[]) => unknown): number | undefined {
     if (isProxy(fn)) return undefined;
     let id = this.hostFunctionIds.get(fn);
