@@ -17,7 +17,6 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
   private view: vscode.WebviewView | undefined;
   /** Live lines that arrived while the view was loading its snapshot. */
   private waiting: LogEntry[] | undefined;
-  private lastSeq = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -78,7 +77,6 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
       const snapshot: LogSnapshot = await this.ctx.request0(logSnapshot);
       const cap = maxLines();
       const live = (this.waiting ?? []).filter((e) => e.seq > snapshot.lastSeq);
-      this.lastSeq = snapshot.lastSeq;
       this.post({ type: 'reset', entries: [...snapshot.entries.slice(-cap), ...live], maxLines: cap });
     } catch (err) {
       this.channel.warn(`the log snapshot could not be had: ${(err as Error).message}`);

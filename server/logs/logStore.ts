@@ -66,7 +66,14 @@ export class LogStore {
     return Array.from(this.rings.keys());
   }
 
+  /**
+   * Every buffered line. Lines still waiting for their batch are handed to listeners first, so a
+   * listener that forwards in order has sent every line up to `lastSeq` before the snapshot itself:
+   * a view that drops live lines at or below `lastSeq` while it waits for the snapshot never shows a
+   * line twice.
+   */
   snapshot(): LogSnapshot {
+    this.flush();
     const perGateway: LogEntry[][] = [];
     for (const [gateway, ring] of this.rings) {
       const lines = ring.toArray();

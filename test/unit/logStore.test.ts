@@ -118,3 +118,18 @@ describe('log records as entries', () => {
     assert.equal(parseLevel('loud'), undefined);
   });
 });
+
+describe('LogStore snapshots and live batches', () => {
+  test('lines waiting for their batch go out before a snapshot, so nothing arrives twice', () => {
+    const store = new LogStore({ batchMs: 60_000 });
+    const sent: number[] = [];
+    store.onBatch((batch) => sent.push(...batch.map((e) => e.seq)));
+    store.add(line('gw0', 'before the snapshot'));
+    const snapshot = store.snapshot();
+    assert.deepEqual(sent, [snapshot.lastSeq], 'the pending line was sent before the snapshot was taken');
+    store.add(line('gw0', 'after'));
+    store.flush();
+    assert.equal(sent.filter((seq) => seq > snapshot.lastSeq).length, 1);
+    store.dispose();
+  });
+});
