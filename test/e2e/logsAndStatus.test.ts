@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { e2eAvailable, launchBrowser, packageVsix, runFromPalette, screenshot, SCREENSHOTS, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
+import { e2eAvailable, runFromPalette, screenshot, SCREENSHOTS, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
 
 const LOGS_DEMO_PY = [
   'import logging, subprocess, sys, threading',
@@ -121,31 +121,22 @@ async function runFromPaletteKeepOpen(page: Page, title: string): Promise<void> 
 }
 
 describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2eAvailable() }, () => {
-  let server: VsCodeServer;
-  let packaged: ReturnType<typeof packageVsix> | undefined;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let workbench: PackagedWorkbench | undefined;
 
   before(async () => {
-    packaged = packageVsix();
-    const vsix = packaged.vsix;
-    server = await startVsCodeServer({
-      vsix,
+    workbench = await startPackagedWorkbench({
       files: { 'logs_demo.py': LOGS_DEMO_PY, 'ticker.py': TICKER_PY },
       settings: { 'remoteExec.logs.level': 'DEBUG', 'workbench.colorTheme': 'Default Dark Modern', 'remoteExec.inlineResults': true },
     });
-    browser = await launchBrowser();
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    packaged?.dispose();
+    await workbench?.stop();
   });
 
   test('every kind of remote line shows with its gateway, stream and level; filters work; the status page follows the gateway', async () => {
-    const { page } = browser;
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(server.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    const { page } = workbench!;
+    await workbench!.open();
     try {
       // The script runs as the user would run it: the whole file, Remote Exec Selection.
       await openFile(page, 'logs_demo.py', 'import logging');

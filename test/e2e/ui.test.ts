@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { e2eAvailable, launchBrowser, packageVsix, runFromPalette, screenshot, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
+import { e2eAvailable, runFromPalette, screenshot, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
 import { DEMO_PY } from './fixtures';
 
 /** Text VS Code draws after a line through decorations lives in CSS `content`, not in the DOM text. */
@@ -31,27 +31,19 @@ async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 
 }
 
 describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable() }, () => {
-  let server: VsCodeServer;
-  let packaged: ReturnType<typeof packageVsix> | undefined;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let workbench: PackagedWorkbench | undefined;
 
   before(async () => {
-    packaged = packageVsix();
-    const vsix = packaged.vsix;
-    server = await startVsCodeServer({ vsix, files: { 'demo.py': DEMO_PY } });
-    browser = await launchBrowser();
+    workbench = await startPackagedWorkbench({ files: { 'demo.py': DEMO_PY } });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    packaged?.dispose();
+    await workbench?.stop();
   });
 
   test('Remote Exec Selection from the palette shows the value inline and the variables in the explorer', async () => {
-    const { page } = browser;
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(server.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    const { page } = workbench!;
+    await workbench!.open();
     try {
       // Open demo.py with Quick Open and select its first two lines.
       await page.keyboard.press('Control+P');

@@ -47,6 +47,45 @@ export function packageVsix(): { vsix: string; dispose(): void } {
   return { vsix, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The packaged extension installed in a running VS Code server, with a browser to drive it. */
+export interface PackagedWorkbench {
+  server: VsCodeServer;
+  page: import('playwright-core').Page;
+  /** Loads the workbench on the workspace and waits until it is drawn. */
+  open(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Packages the extension, starts a VS Code server with it installed, and launches the browser. */
+export async function startPackagedWorkbench(options: { files?: Record<string, string>; settings?: Record<string, unknown> } = {}): Promise<PackagedWorkbench> {
+  const packaged = packageVsix();
+  let server: VsCodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  const stop = async () => {
+    await browser?.close();
+    await server?.stop();
+    packaged.dispose();
+  };
+  try {
+    server = await startVsCodeServer({ vsix: packaged.vsix, ...options });
+    browser = await launchBrowser();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const { page } = browser;
+  const started = server;
+  return {
+    server: started,
+    page,
+    open: async () => {
+      await page.goto(`${started.origin}/?folder=${encodeURIComponent(started.workspace)}`);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    },
+    stop,
+  };
+}
+
 export function e2eAvailable(): string | undefined {
   if (!fs.existsSync(SERVER_MAIN)) return `code-server is not installed: run bash scripts/setup-e2e.sh`;
   if (!fs.existsSync('/usr/bin/chromium')) return 'Debian chromium is missing: run bash scripts/setup-e2e.sh';
