@@ -440,9 +440,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
     if (this.closeError || this.streamEnding) return;
     this.streamEnding = true;
     const grace = new Promise<undefined>((resolve) => setTimeout(resolve, 300));
+    // When the exit comes first, the `exited` handler set up in the constructor has already closed the
+    // gateway with it (it was registered first, so it runs first).
     void Promise.race([this.transport.exited, grace]).then((exit) => {
-      if (exit) this.stderrTail = appendTail(this.stderrTail, exit.stderrTail);
-      this.shutdown(exit ? describeExit(exit) : reason, exit);
+      if (!exit) this.shutdown(reason);
     });
   }
 
