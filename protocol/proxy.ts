@@ -113,34 +113,33 @@ function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, ext
   return table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType);
 }
 
-function hasUnsentChain(step: ObjectStep): boolean {
-  const isChain = (v: unknown) => isProxy(v) && states.get(v as object)!.steps.length > 0;
-  if (step[0] === 'call') return step[1].some(isChain) || Object.values(step[2]).some(isChain);
-  return step.slice(1).some(isChain);
+/** Every value a step carries that may be a proxy: call arguments and keyword values, keys, set values. */
+function stepValues(step: ObjectStep): unknown[] {
+  return step[0] === 'call' ? [...step[1], ...Object.values(step[2])] : step.slice(1);
 }
 
+function isUnsentChain(value: unknown): boolean {
+  return isProxy(value) && states.get(value as object)!.steps.length > 0;
+}
+
+function hasUnsentChain(step: ObjectStep): boolean {
+  return stepValues(step).some(isUnsentChain);
+}
+
+/** Sends every unsent chain among the steps' values first, each resolved to a reference. */
 async function resolveArguments(steps: ObjectStep[]): Promise<ObjectStep[]> {
-  const resolveValue = async (v: unknown): Promise<unknown> => {
-    if (!isProxy(v)) return v;
+  const resolveValue = (v: unknown): unknown => {
+    if (!isUnsentChain(v)) return v;
     const s = states.get(v as object)!;
-    return s.steps.length === 0 ? v : send(s.table, s, 'proxy');
+    return send(s.table, s, 'proxy');
   };
-  const out: ObjectStep[] = [];
-  for (const step of steps) {
-    if (step[0] === 'call') {
-      const args = await Promise.all(step[1].map(resolveValue));
-      const kwargs: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(step[2])) kwargs[k] = await resolveValue(v);
-      out.push(['call', args, kwargs]);
-    } else if (step[0] === 'setattr' || step[0] === 'setitem') {
-      out.push([step[0], step[1] as never, await resolveValue(step[2])] as ObjectStep);
-    } else if (step[0] === 'getitem' || step[0] === 'eq' || step[0] === 'delitem') {
-      out.push([step[0], await resolveValue(step[1])] as ObjectStep);
-    } else {
-      out.push(step);
-    }
-  }
-  return out;
+  return Promise.all(
+    steps.map(async (step): Promise<ObjectStep> => {
+      if (step[0] !== 'call') return [step[0], ...(await Promise.all(step.slice(1).map(resolveValue)))] as ObjectStep;
+      const kwargs = await Promise.all(Object.entries(step[2]).map(async ([k, v]) => [k, await resolveValue(v)] as const));
+      return ['call', await Promise.all(step[1].map(resolveValue)), Object.fromEntries(kwargs)];
+    }),
+  );
 }
 
 async function* iterate(table: ObjectTable, state: ProxyState): AsyncGenerator<unknown> {

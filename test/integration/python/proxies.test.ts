@@ -74,8 +74,12 @@ describe('remote object proxies (Python agent)', () => {
     const lst: any = await resolve(builtins.list([3, 1, 2]), 'proxy');
     assert.deepEqual(await builtins.sorted(lst), [1, 2, 3]);
     assert.equal(await builtins.len(lst), 3);
-    // An unsent chain as an argument is resolved first.
+    // An unsent chain as an argument, a keyword value or a key is resolved first.
     assert.equal(await builtins.len(builtins.range(7)), 7);
+    assert.deepEqual(await builtins.sorted([3, 1, 2], kw({ key: builtins.abs, reverse: builtins.bool(1) })), [3, 2, 1]);
+    const d: any = await resolve(builtins.dict(), 'proxy');
+    await setitem(d, builtins.str(5), 'five');
+    assert.equal(await getitem(d, '5'), 'five');
   });
 
   test('host functions passed as arguments are called back from the remote side', async () => {
