@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import * as rpc from '../server/service/contract';
+import * as rpc from '../contract/service';
 import { configuredGateways, languageGatewaySpec, moveCursorAfterRun } from './config';
 import type { Ctx } from './ctx';
 import type { InlineResults } from './inlineResult';

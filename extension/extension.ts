@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import * as rpc from '../server/service/contract';
+import * as rpc from '../contract/service';
 import { createClient } from './client';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';

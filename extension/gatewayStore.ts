@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { GatewaySummary } from '../server/service/contract';
+import type { GatewaySummary } from '../contract/service';
 import type { ServerEvents } from './serverEvents';
 
 /** Which language a gateway's agent serves in the editor. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ExecError, ExecSelectionResult } from '../server/service/contract';
+import type { ExecError, ExecSelectionResult } from '../contract/service';
 import { showInlineResults } from './config';
 
 interface Shown {

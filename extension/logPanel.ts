@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import { clearLogs, logEntries, logSnapshot, setLogLevel, type LogEntry, type LogSnapshot } from '../server/service/contract';
-import { parseLevel } from '../server/logs/logEntry';
-import { makeNonce, webviewHtml } from '../webview-ui/shared/html';
-import type { FromLogView, ToLogView } from '../webview-ui/shared/messages';
+import type { LogEntry, LogSnapshot } from '../contract/logs';
+import { clearLogs, logEntries, logSnapshot, setLogLevel } from '../contract/service';
+import { parseLevel } from '../contract/logs';
+import { makeNonce, webviewHtml } from './webviewHtml';
+import type { FromLogView, ToLogView } from '../contract/webviews';
 import type { Ctx } from './ctx';
 
 export const LOG_VIEW_ID = 'remoteExec.logs';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import * as rpc from '../server/service/contract';
+import * as rpc from '../contract/service';
 import type { Ctx } from './ctx';
 
 export const OBJECTS_VIEW_ID = 'remoteExec.objects';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import * as rpc from '../server/service/contract';
+import * as rpc from '../contract/service';
 
 /**
  * The server's notifications as events any number of views can subscribe to. A JSON-RPC connection keeps

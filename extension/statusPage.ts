@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import { status, statusChanged, watchStatus, type ServiceStatus } from '../server/service/contract';
-import { makeNonce, webviewHtml } from '../webview-ui/shared/html';
-import type { FromStatusView, ToStatusView } from '../webview-ui/shared/messages';
+import { status, statusChanged, watchStatus, type ServiceStatus } from '../contract/service';
+import { makeNonce, webviewHtml } from './webviewHtml';
+import type { FromStatusView, ToStatusView } from '../contract/webviews';
 import type { Ctx } from './ctx';
 
 export const STATUS_VIEW_TYPE = 'remoteExec.status';

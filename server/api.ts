@@ -1,9 +1,9 @@
 // The public Node API (`dist/api.js`): execnet's names in camelCase, saranwrap's helpers beside them.
-export { makeGateway, type MakeGatewayOptions } from './makeGateway';
-export { parseXSpec, XSpecError, type XSpec } from './xspec';
-export { Group, expandGroupSpecs, type GroupOptions } from './group';
-export { MultiChannel, ReceiveQueue } from './multiChannel';
-export { RSync, type RSyncOptions, type RSyncTargetOptions, type RSyncStats, type RSyncTargetStats, type RSyncResult } from './rsync';
+export { makeGateway, type MakeGatewayOptions } from './gateway/makeGateway';
+export { parseXSpec, XSpecError, type XSpec } from './gateway/xspec';
+export { Group, expandGroupSpecs, type GroupOptions } from './multi/group';
+export { MultiChannel, ReceiveQueue } from './multi/multiChannel';
+export { RSync, type RSyncOptions, type RSyncTargetOptions, type RSyncStats, type RSyncTargetStats, type RSyncResult } from './rsync/rsync';
 export {
   AgentStartError,
   AuthenticationError,
@@ -11,8 +11,8 @@ export {
   HostKeyError,
   HostUnreachableError,
   InterpreterNotFoundError,
-} from './transports/sshDiagnostics';
-export { startSocketServer, type SocketServer, type SocketServerOptions } from './serve';
+} from './transports/startErrors';
+export { startSocketServer, type SocketServer, type SocketServerOptions } from './socket/socketServer';
 export {
   Channel,
   ChannelClosedError,

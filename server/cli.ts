@@ -5,9 +5,9 @@ import { commandStatus } from './cli/status';
 import { commandDemo } from './cli/demo';
 import { commandConformance } from './cli/conformance';
 import { commandRsync } from './cli/rsync';
-import { commandServer } from './cli/server';
+import { commandServer } from './cli/service';
 import { commandServe } from './cli/serve';
-import { commandBench } from './bench';
+import { commandBench } from './cli/bench';
 
 type Command = (argv: string[]) => Promise<number>;
 

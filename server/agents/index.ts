@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { InterpreterKind } from '../xspec';
+import type { InterpreterKind } from '../gateway/xspec';
 
 /**
  * The agents shipped to interpreters over stdin (PROTOCOL.md §1). Their sources sit next to this file in

@@ -1,4 +1,4 @@
-import { makeGateway } from '../makeGateway';
+import { makeGateway } from '../gateway/makeGateway';
 import { parseCommand } from './options';
 import { streamGatewayOutput } from './output';
 

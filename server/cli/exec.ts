@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { RemoteError } from '../../protocol';
-import { makeGateway } from '../makeGateway';
+import { makeGateway } from '../gateway/makeGateway';
 import { formatItem, streamGatewayOutput } from './output';
 import { parseCommand } from './options';
 

@@ -1,5 +1,5 @@
-import { makeGateway } from '../makeGateway';
-import { RSync, type RSyncTargetStats } from '../rsync';
+import { makeGateway } from '../gateway/makeGateway';
+import { RSync, type RSyncTargetStats } from '../rsync/rsync';
 import { parseCommand } from './options';
 
 const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]

@@ -2,9 +2,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isLoopback, startSocketServer } from '../serve';
-import { expandHome, readTokenFile, TOKEN_ENV } from '../socketAuth';
-import { splitCommandLine } from '../xspec';
+import { isLoopback, startSocketServer } from '../socket/socketServer';
+import { expandHome, readTokenFile, TOKEN_ENV } from '../socket/auth';
+import { splitCommandLine } from '../gateway/xspec';
 import { parseCommand } from './options';
 
 const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]

@@ -1,7 +1,7 @@
 import type { Transport } from '../../protocol';
-import { spawnTransport } from '../transports/popen';
+import { spawnTransport } from '../transports/spawn';
 import { TRANSPORTS } from '../transports';
-import { parseXSpec, splitCommandLine } from '../xspec';
+import { parseXSpec, splitCommandLine } from '../gateway/xspec';
 
 /** The agent under test: how to start a new one and get a byte stream to it. */
 export interface AgentTarget {

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'string_decoder';
 import type { EventEmitter } from 'events';
 import type { LogRecord } from '../../protocol/messages';
-import { levelName, type NewLogEntry } from './logEntry';
+import { levelName, type NewLogEntry } from '../../contract/logs';
 
 /** What attachGatewayLogs needs of a Gateway (its events, `id`, `spec`, `info`). */
 export interface GatewayLogSource extends EventEmitter {

@@ -1,4 +1,4 @@
-import type { LogEntry, NewLogEntry } from './logEntry';
+import type { LogEntry, LogSnapshot, NewLogEntry } from '../../contract/logs';
 import { Ring } from './ring';
 
 export interface LogStoreOptions {
@@ -9,13 +9,6 @@ export interface LogStoreOptions {
   /** Most lines handed over per batch; beyond that the oldest pending lines are dropped and counted. */
   maxPending?: number;
   now?: () => number;
-}
-
-export interface LogSnapshot {
-  /** Every buffered line, in display order, with a `dropped` marker first for each gateway that lost lines. */
-  entries: LogEntry[];
-  /** The `seq` of the newest line in the snapshot: live batches repeat nothing at or below it. */
-  lastSeq: number;
 }
 
 type BatchListener = (batch: LogEntry[]) => void;

@@ -1,4 +1,4 @@
-import type { ChannelSummary, GatewaySummary, LogEvent, OutputEvent, RunEvent } from './contract';
+import type { ChannelSummary, GatewaySummary, LogEvent, OutputEvent, RunEvent } from '../../contract/service';
 
 /**
  * Where the service reports what happens, so the gateway manager knows nothing of JSON-RPC: the server

@@ -1,6 +1,6 @@
-import { makeGateway } from '../makeGateway';
-import { parseXSpec } from '../xspec';
-import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from './contract';
+import { makeGateway } from '../gateway/makeGateway';
+import { parseXSpec } from '../gateway/xspec';
+import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from '../../contract/service';
 import { serviceLog, withChangeHook, type ServiceEvents } from './events';
 import { ManagedGateway } from './managedGateway';
 import { ServiceLogs } from './serviceLogs';

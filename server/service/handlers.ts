@@ -1,9 +1,9 @@
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import { version } from '../../package.json';
-import * as rpc from './contract';
+import * as rpc from '../../contract/service';
 import type { ServiceEvents } from './events';
 import type { GatewayManager } from './gatewayManager';
-import { timedRemoteStatus } from '../logs/statusPublisher';
+import { timedRemoteStatus } from './statusPublisher';
 import { registerLogAndStatusHandlers } from './logHandlers';
 import { inspectObject, listNamespace, listObjects, reprOf } from './objectQueries';
 import { runSelection } from './runSelection';

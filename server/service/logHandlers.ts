@@ -1,7 +1,7 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { parseLevel } from '../logs/logEntry';
-import { StatusPublisher } from '../logs/statusPublisher';
-import * as rpc from './contract';
+import { parseLevel } from '../../contract/logs';
+import { StatusPublisher } from './statusPublisher';
+import * as rpc from '../../contract/service';
 import type { GatewayManager } from './gatewayManager';
 
 /**

@@ -1,5 +1,5 @@
 import { del, type Channel, type Gateway, type GatewayExit, isProxy, type LogRecord } from '../../protocol';
-import type { ChannelSummary, GatewayState, GatewaySummary } from './contract';
+import type { ChannelSummary, GatewayState, GatewaySummary } from '../../contract/service';
 import type { ServiceEvents } from './events';
 import type { SourceOrigin } from './traceback';
 import type { RefResolver } from './values';

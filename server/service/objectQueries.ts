@@ -1,5 +1,5 @@
 import type { ObjectStep } from '../../protocol';
-import type { InspectParams, InspectResult, ObjectSummary, VariableSummary } from './contract';
+import type { InspectParams, InspectResult, ObjectSummary, VariableSummary } from '../../contract/service';
 import type { ManagedGateway } from './managedGateway';
 import { summarize } from './values';
 

@@ -1,5 +1,5 @@
 import { RemoteError } from '../../protocol';
-import type { ExecSelectionParams, ExecSelectionResult, ValueSummary } from './contract';
+import type { ExecSelectionParams, ExecSelectionResult, ValueSummary } from '../../contract/service';
 import type { ServiceEvents } from './events';
 import type { ManagedGateway } from './managedGateway';
 import { mapTraceback, rewriteTraceback } from './traceback';

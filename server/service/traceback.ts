@@ -1,4 +1,4 @@
-import type { TracebackFrame } from './contract';
+import type { TracebackFrame } from '../../contract/service';
 
 /** Where one run's source came from; agents name session code `<remote-exec-N>` after the run. */
 export interface SourceOrigin {

@@ -1,5 +1,5 @@
 import { Channel, isProxy, RemoteError, Tuple } from '../../protocol';
-import type { ValueSummary, VariableSummary } from './contract';
+import type { ValueSummary, VariableSummary } from '../../contract/service';
 
 const MAX_REPR = 200;
 const MAX_CHILDREN = 100;

@@ -1,10 +1,10 @@
 import type { Gateway, Transport } from '../../protocol';
-import { XSpecError, type TransportKind, type XSpec } from '../xspec';
-import { openPopen } from './openPopen';
+import { XSpecError, type TransportKind, type XSpec } from '../gateway/xspec';
+import { openPopen } from './popen';
 import { hasPrefix, openPrefixed, PREFIX_KEYS } from './prefix';
 import { openSocket } from './socket';
 import { openSsh } from './ssh';
-import { isDiagnosable } from './sshDiagnostics';
+import { isDiagnosable } from './startErrors';
 import { openVia } from './via';
 
 /** What the caller of makeGateway knows beyond the spec. */

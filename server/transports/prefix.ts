@@ -1,8 +1,8 @@
 import type { Transport } from '../../protocol';
 import { bootstrapPayload, loaderArgs } from '../agents';
-import { splitCommandLine, XSpecError, type XSpec } from '../xspec';
-import { spawnTransport } from './popen';
-import { classifyStartFailure, withStartDiagnosis } from './sshDiagnostics';
+import { splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
+import { spawnTransport } from './spawn';
+import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 
 /**
  * Prefix transports, as mitogen has them: a command line put in front of the interpreter's, the agent

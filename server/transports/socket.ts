@@ -1,9 +1,9 @@
 import * as net from 'net';
 import { PassThrough } from 'stream';
 import type { Transport, TransportExit } from '../../protocol';
-import { newNonce, parseLine, proof, proofMatches, readLine, readTokenFile, TOKEN_ENV, type AgentRequest } from '../socketAuth';
-import type { XSpec } from '../xspec';
-import { AgentStartError, AuthenticationError, HostUnreachableError } from './sshDiagnostics';
+import { newNonce, parseLine, proof, proofMatches, readLine, readTokenFile, TOKEN_ENV, type AgentRequest } from '../socket/auth';
+import type { XSpec } from '../gateway/xspec';
+import { AgentStartError, AuthenticationError, HostUnreachableError } from './startErrors';
 
 const CONNECT_TIMEOUT_MS = 15000;
 const HANDSHAKE_TIMEOUT_MS = 15000;

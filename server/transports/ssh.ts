@@ -3,10 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Transport } from '../../protocol';
 import { bootstrapPayload } from '../agents';
-import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../xspec';
-import { spawnTransport } from './popen';
+import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
+import { spawnTransport } from './spawn';
 import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
-import { classifyStartFailure, withStartDiagnosis } from './sshDiagnostics';
+import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { openRepl } from './repl';
 
 /** Extra ssh arguments for every ssh gateway, split like a shell: `-i KEY -o UserKnownHostsFile=F`. */

@@ -1,10 +1,10 @@
 import { PassThrough, Writable } from 'stream';
 import type { Channel, Gateway, Transport, TransportExit } from '../../protocol';
 import { bootstrapPayload } from '../agents';
-import { findGateway, openGatewayIds } from '../gatewayRegistry';
-import { XSpecError, type XSpec } from '../xspec';
+import { findGateway, openGatewayIds } from '../gateway/registry';
+import { XSpecError, type XSpec } from '../gateway/xspec';
 import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
-import { classifyStartFailure, withStartDiagnosis } from './sshDiagnostics';
+import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 
 /**
  * Relays run on the via gateway: they start the target interpreter there and move bytes between a

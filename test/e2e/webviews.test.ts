@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { makeNonce, webviewHtml } from '../../webview-ui/shared/html';
+import { makeNonce, webviewHtml } from '../../extension/webviewHtml';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-results', 'screenshots');

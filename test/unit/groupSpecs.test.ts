@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { expandGroupSpecs, Group } from '../../server/group';
-import { XSpecError } from '../../server/xspec';
+import { expandGroupSpecs, Group } from '../../server/multi/group';
+import { XSpecError } from '../../server/gateway/xspec';
 
 describe('group specs', () => {
   test('N*spec stands for N copies of the spec', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LogEntry } from '../../server/logs/logEntry';
+import type { LogEntry } from '../../contract/logs';
 import { LogModel, NO_FILTER, rowText } from '../../webview-ui/logs/model';
 
 let seq = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LogEntry, NewLogEntry } from '../../server/logs/logEntry';
-import { parseLevel } from '../../server/logs/logEntry';
+import type { LogEntry, NewLogEntry } from '../../contract/logs';
+import { parseLevel } from '../../contract/logs';
 import { entryFromRecord } from '../../server/logs/gatewayLogs';
 import { LogStore, mergeBySeq } from '../../server/logs/logStore';
 import { Ring } from '../../server/logs/ring';

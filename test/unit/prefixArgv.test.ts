@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { loaderArgs } from '../../server/agents';
 import { agentCommand, prefixArgv } from '../../server/transports/prefix';
 import { remoteAgentCommand, sshArgv } from '../../server/transports/ssh';
-import { parseXSpec } from '../../server/xspec';
+import { parseXSpec } from '../../server/gateway/xspec';
 
 const PY = ['python3', ...loaderArgs('python')];
 

@@ -7,7 +7,7 @@ import {
   HostUnreachableError,
   InterpreterNotFoundError,
   classifyStartFailure,
-} from '../../server/transports/sshDiagnostics';
+} from '../../server/transports/startErrors';
 
 const classify = (code: number | null, stderrTail: string, ssh = true) => classifyStartFailure({ code, stderrTail }, 'ssh=h', { ssh });
 

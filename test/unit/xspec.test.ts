@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseXSpec, splitCommandLine, XSpecError } from '../../server/xspec';
+import { parseXSpec, splitCommandLine, XSpecError } from '../../server/gateway/xspec';
 
 describe('xspec', () => {
   test('popen defaults to python3', () => {

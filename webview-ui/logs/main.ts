@@ -1,5 +1,5 @@
-import type { LogEntry } from '../../server/logs/logEntry';
-import type { FromLogView, LogViewState, ToLogView } from '../shared/messages';
+import type { LogEntry } from '../../contract/logs';
+import type { FromLogView, LogViewState, ToLogView } from '../../contract/webviews';
 import { addStyle, vscodeApi } from '../shared/vscodeApi';
 import { ansiClasses, hasAnsi, parseAnsi } from './ansi';
 import css from './logs.css';

@@ -1,4 +1,4 @@
-import type { LogEntry, LogStream } from '../../server/logs/logEntry';
+import type { LogEntry, LogStream } from '../../contract/logs';
 import { stripAnsi } from './ansi';
 
 /** One display row: a line of an entry (a traceback is one entry, several rows). */

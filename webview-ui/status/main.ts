@@ -1,5 +1,5 @@
-import type { GatewayStatus, ServiceStatus } from '../../server/service/contract';
-import type { FromStatusView, StatusViewState, ThroughputSample, ToStatusView } from '../shared/messages';
+import type { GatewayStatus, ServiceStatus } from '../../contract/service';
+import type { FromStatusView, StatusViewState, ThroughputSample, ToStatusView } from '../../contract/webviews';
 import { addStyle, vscodeApi } from '../shared/vscodeApi';
 import { formatBytes, formatDuration, formatMs } from './format';
 import css from './status.css';

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { PassThrough } from 'stream';
 import type { Gateway, Transport, TransportExit } from '../../../protocol';
-import { shellQuote, type XSpec } from '../../xspec';
+import { shellQuote, type XSpec } from '../../gateway/xspec';
 import { parseSshAddress, sshDestination, sshOptions } from '../ssh';
 import { pickProfile, type ReplProfile } from './profiles';
 import { loadNodePty } from './ptyLoader';

@@ -2,7 +2,7 @@
 // real vscode API as a user would through commands, and checks what the user would see.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { ExecSelectionResult } from '../../../server/service/contract';
+import type { ExecSelectionResult } from '../../../contract/service';
 import type { RemoteExecExtension } from '../../../extension/extension';
 import type { ObjectNode } from '../../../extension/objectsTree';
 import { eventually, runAll, test } from './runner';

@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import type { Gateway } from '../../../protocol';
-import { makeGateway } from '../../../server/makeGateway';
+import { makeGateway } from '../../../server/gateway/makeGateway';
 import { attachGatewayLogs } from '../../../server/logs/gatewayLogs';
-import type { LogEntry } from '../../../server/logs/logEntry';
+import type { LogEntry } from '../../../contract/logs';
 import { LogStore } from '../../../server/logs/logStore';
 import { waitGone } from '../../helpers/processes';
 

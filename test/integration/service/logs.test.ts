@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as rpc from '../../../server/service/contract';
+import * as rpc from '../../../contract/service';
+import type { LogEntry } from '../../../contract/logs';
 import { startServer, type ServerUnderTest } from './serverConnection';
 
 const REMOTE = `
@@ -29,10 +30,10 @@ describe('remote logs and status pushes over JSON-RPC', () => {
   after(() => server.kill());
 
   /** Every log line received so far, from all logEntries batches. */
-  const lines = (): rpc.LogEntry[] => server.notifications.filter((n) => n.method === rpc.logEntries.method).flatMap((n) => batchOf(n.params));
+  const lines = (): LogEntry[] => server.notifications.filter((n) => n.method === rpc.logEntries.method).flatMap((n) => batchOf(n.params));
 
-  async function lineWith(text: string | RegExp): Promise<rpc.LogEntry> {
-    const matches = (e: rpc.LogEntry) => (typeof text === 'string' ? e.text === text : text.test(e.text));
+  async function lineWith(text: string | RegExp): Promise<LogEntry> {
+    const matches = (e: LogEntry) => (typeof text === 'string' ? e.text === text : text.test(e.text));
     await server.waitNotification(rpc.logEntries.method, (params) => batchOf(params).some(matches));
     return lines().find(matches)!;
   }
@@ -45,7 +46,7 @@ describe('remote logs and status pushes over JSON-RPC', () => {
     const result = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: REMOTE });
     assert.equal(result.status, 'ok');
 
-    const pick = (e: rpc.LogEntry) => ({ gateway: e.gateway, stream: e.stream, levelname: e.levelname, logger: e.logger });
+    const pick = (e: LogEntry) => ({ gateway: e.gateway, stream: e.stream, levelname: e.levelname, logger: e.logger });
     assert.deepEqual(pick(await lineWith('info from demo')), { gateway: gatewayId, stream: 'log', levelname: 'INFO', logger: 'demo.app' });
     assert.deepEqual(pick(await lineWith('warning from demo')), { gateway: gatewayId, stream: 'log', levelname: 'WARNING', logger: 'demo.app' });
     assert.deepEqual(pick(await lineWith('error from demo')), { gateway: gatewayId, stream: 'log', levelname: 'ERROR', logger: 'demo.app' });
@@ -115,6 +116,6 @@ describe('remote logs and status pushes over JSON-RPC', () => {
 });
 
 /** A lone array parameter travels by position (`[batch]`); the untyped test listener sees it so. */
-function batchOf(params: unknown): rpc.LogEntry[] {
-  return Array.isArray(params) && Array.isArray(params[0]) ? (params[0] as rpc.LogEntry[]) : (params as rpc.LogEntry[]);
+function batchOf(params: unknown): LogEntry[] {
+  return Array.isArray(params) && Array.isArray(params[0]) ? (params[0] as LogEntry[]) : (params as LogEntry[]);
 }

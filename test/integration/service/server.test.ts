@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as rpc from '../../../server/service/contract';
+import * as rpc from '../../../contract/service';
 import { isAlive, waitGone } from '../../helpers/processes';
 import { startServer, type ServerUnderTest } from './serverConnection';
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { AuthenticationError, HostUnreachableError, makeGateway, startSocketServer, type SocketServer } from '../../../server/api';
-import { proof } from '../../../server/socketAuth';
+import { proof } from '../../../server/socket/auth';
 import { frameHeader } from '../../../protocol';
 import { waitGone } from '../../helpers/processes';
 

@@ -1,7 +1,7 @@
-import { Gateway } from '../protocol';
+import { Gateway } from '../../protocol';
 import { protocolTracer } from './debugTrace';
-import { registerGateway } from './gatewayRegistry';
-import { startFailure, TRANSPORTS } from './transports';
+import { registerGateway } from './registry';
+import { startFailure, TRANSPORTS } from '../transports';
 import { parseXSpec, type XSpec } from './xspec';
 
 export interface MakeGatewayOptions {

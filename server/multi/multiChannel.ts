@@ -1,4 +1,4 @@
-import { Channel, ChannelClosedError, RemoteError, TimeoutError, type Gateway } from '../protocol';
+import { Channel, ChannelClosedError, RemoteError, TimeoutError, type Gateway } from '../../protocol';
 
 /** Marks the end of one channel inside the queue; never handed to the caller. */
 const CHANNEL_END = Symbol('channel end');

@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChannelClosedError, type Channel, type Gateway } from '../protocol';
-import { RSYNC_REMOTE_NODE, RSYNC_REMOTE_PYTHON } from './rsyncRemote';
+import { ChannelClosedError, type Channel, type Gateway } from '../../protocol';
+import { RSYNC_REMOTE_NODE, RSYNC_REMOTE_PYTHON } from './remoteSources';
 
 export interface RSyncOptions {
   /** Print one line per file sent or deleted (execnet's verbose). */

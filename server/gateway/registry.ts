@@ -1,4 +1,4 @@
-import type { Gateway } from '../protocol';
+import type { Gateway } from '../../protocol';
 
 /**
  * The gateways this process has open, by id, so a spec can name one (`via=gw1`). A gateway leaves the

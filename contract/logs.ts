@@ -28,6 +28,13 @@ export interface LogEntry {
   count?: number;
 }
 
+export interface LogSnapshot {
+  /** Every buffered line, in display order, with a `dropped` marker first for each gateway that lost lines. */
+  entries: LogEntry[];
+  /** The `seq` of the newest line in the snapshot: live batches repeat nothing at or below it. */
+  lastSeq: number;
+}
+
 /** What a producer hands the store; the store stamps `seq` and `time`. */
 export type NewLogEntry = Omit<LogEntry, 'seq' | 'time'> & { time?: number };
 

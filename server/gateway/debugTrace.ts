@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { inspect } from 'util';
-import { MESSAGE_NAMES, type Message } from '../protocol/messages';
+import { MESSAGE_NAMES, type Message } from '../../protocol/messages';
 
 /**
  * REMOTE_EXEC_DEBUG=1 writes a protocol trace of this process to `remote-exec-debug-<pid>` in the temp

@@ -1,8 +1,8 @@
 import * as net from 'net';
-import type { Transport } from '../protocol';
-import { AUTH_SCHEME, AUTH_VERSION, newNonce, parseLine, parseRequest, proof, proofMatches, readLine, type AgentRequest } from './socketAuth';
-import { openPopen } from './transports/openPopen';
-import type { XSpec } from './xspec';
+import type { Transport } from '../../protocol';
+import { AUTH_SCHEME, AUTH_VERSION, newNonce, parseLine, parseRequest, proof, proofMatches, readLine, type AgentRequest } from './auth';
+import { openPopen } from '../transports/popen';
+import type { XSpec } from '../gateway/xspec';
 
 export interface SocketServerOptions {
   host: string;

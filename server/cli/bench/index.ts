@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { del, getitem, makeGateway, resolve, setitem } from '../api';
-import { parseCommand } from '../cli/options';
+import { del, getitem, makeGateway, resolve, setitem } from '../../api';
+import { parseCommand } from '../options';
 import * as W from './workloads';
 
 /**

@@ -2,8 +2,8 @@
  * The messages between the two webviews and their hosts in the extension: one tagged union per
  * direction, imported by both sides, handled by one `switch` on each.
  */
-import type { LogEntry } from '../../server/logs/logEntry';
-import type { ServiceStatus } from '../../server/service/contract';
+import type { LogEntry } from './logs';
+import type { ServiceStatus } from './service';
 
 export type { LogEntry, ServiceStatus };
 

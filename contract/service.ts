@@ -7,8 +7,9 @@
  * or a reference the server keeps alive until released), never as live proxies.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { GatewayCounters } from '../../protocol/gateway';
-import type { AgentInfo, LogRecord, RemoteStatus } from '../../protocol/messages';
+import type { GatewayCounters } from '../protocol/gateway';
+import type { AgentInfo, LogRecord, RemoteStatus } from '../protocol/messages';
+import type { LogEntry, LogSnapshot } from './logs';
 
 export type { LogRecord, RemoteStatus };
 
@@ -251,10 +252,6 @@ export const runChanged = new NotificationType<RunEvent>('remoteExec/runChanged'
 
 // ---- the Remote Logs panel and the status page (docs/LOGS.md) ----
 
-import type { LogEntry } from '../logs/logEntry';
-import type { LogSnapshot } from '../logs/logStore';
-export type { LogEntry, LogStream } from '../logs/logEntry';
-export type { LogSnapshot };
 
 /** Log lines of every gateway (records, exceptions, warnings, stdout, stderr, lifecycle), batched ~every 50 ms. */
 export const logEntries = new NotificationType<LogEntry[]>('remoteExec/logEntries');

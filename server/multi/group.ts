@@ -1,7 +1,7 @@
-import type { Channel, Gateway } from '../protocol';
-import { makeGateway } from './makeGateway';
+import type { Channel, Gateway } from '../../protocol';
+import { makeGateway } from '../gateway/makeGateway';
 import { MultiChannel } from './multiChannel';
-import { parseXSpec, XSpecError, type XSpec } from './xspec';
+import { parseXSpec, XSpecError, type XSpec } from '../gateway/xspec';
 
 export interface GroupOptions {
   /** The spec `makeGateway()` uses when given none (execnet's `defaultspec`); default `popen`. */
