@@ -1,8 +1,8 @@
 import type { Transport } from '../../protocol';
 import { bootstrapPayload, loaderArgs } from '../agents';
-import { resolveInterpreter } from '../interpreters';
-import type { XSpec } from '../xspec';
-import { spawnTransport } from './popen';
+import { resolveInterpreter } from '../gateway/interpreters';
+import type { XSpec } from '../gateway/xspec';
+import { spawnTransport } from './spawn';
 import { openRepl } from './repl';
 
 /** `popen`: the interpreter as a local child process, bootstrapped over its stdin. */
