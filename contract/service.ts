@@ -252,7 +252,6 @@ export const runChanged = new NotificationType<RunEvent>('remoteExec/runChanged'
 
 // ---- the Remote Logs panel and the status page (docs/LOGS.md) ----
 
-
 /** Log lines of every gateway (records, exceptions, warnings, stdout, stderr, lifecycle), batched ~every 50 ms. */
 export const logEntries = new NotificationType<LogEntry[]>('remoteExec/logEntries');
 /** The lines the server still holds (a bounded ring per gateway), for a panel opened late or reloaded. */

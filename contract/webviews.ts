@@ -10,15 +10,10 @@ export type { LogEntry, ServiceStatus };
 /** Extension → Remote Logs webview. */
 export type ToLogView =
   /** Replaces everything shown (on first load, after a reload, after a clear). */
-  | { type: 'reset'; entries: LogEntry[]; maxLines: number }
-  | { type: 'append'; entries: LogEntry[] }
-  | { type: 'config'; maxLines: number };
+  { type: 'reset'; entries: LogEntry[]; maxLines: number } | { type: 'append'; entries: LogEntry[] } | { type: 'config'; maxLines: number };
 
 /** Remote Logs webview → extension. */
-export type FromLogView =
-  | { type: 'ready' }
-  | { type: 'clear' }
-  | { type: 'copy'; text: string };
+export type FromLogView = { type: 'ready' } | { type: 'clear' } | { type: 'copy'; text: string };
 
 /** Extension → status webview. */
 export type ToStatusView = { type: 'status'; status: ServiceStatus; receivedAt: number } | { type: 'disconnected'; reason: string };

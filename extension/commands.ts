@@ -29,7 +29,9 @@ const execSelection: Factory =
     const languageId = editor.document.languageId;
     const target = gatewayTarget(ctx, languageId);
     if (!target) {
-      void vscode.window.showErrorMessage(`Remote Exec: no gateway for ${languageId}. Set "remoteExec.languageGateways": {"${languageId}": "popen//repl=…"} or open one with "Remote Exec: Open Gateway".`);
+      void vscode.window.showErrorMessage(
+        `Remote Exec: no gateway for ${languageId}. Set "remoteExec.languageGateways": {"${languageId}": "popen//repl=…"} or open one with "Remote Exec: Open Gateway".`,
+      );
       return undefined;
     }
     const code = await codeToSend(editor, (source, line) => ctx.request(rpc.statementAt, { ...target, source, line }));
@@ -40,13 +42,21 @@ const execSelection: Factory =
     const runId = `run-${Date.now().toString(36)}-${++runCounter}`;
     const uri = editor.document.uri.toString();
     inline.running(editor, code.endLine);
-    ctx.output.appendLine(`▶ ${vscode.workspace.asRelativePath(editor.document.uri)}:${code.startLine + 1}-${code.endLine + 1} on ${target.gatewayId ?? target.spec}`);
+    ctx.output.appendLine(
+      `▶ ${vscode.workspace.asRelativePath(editor.document.uri)}:${code.startLine + 1}-${code.endLine + 1} on ${target.gatewayId ?? target.spec}`,
+    );
     let result: rpc.ExecSelectionResult;
     try {
       result = await ctx.request(rpc.execSelection, { ...target, source: code.source, startLine: code.startLine, uri, runId });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      inline.finished(editor, code.endLine, { gatewayId: '', runId, status: 'error', items: [], error: { type: 'Error', message, traceback: message, frames: [], interrupted: false } });
+      inline.finished(editor, code.endLine, {
+        gatewayId: '',
+        runId,
+        status: 'error',
+        items: [],
+        error: { type: 'Error', message, traceback: message, frames: [], interrupted: false },
+      });
       ctx.output.appendLine(`✗ ${message}`);
       void vscode.window.showErrorMessage(`Remote Exec: ${message}`);
       return undefined;
@@ -88,8 +98,9 @@ const openGateway: Factory =
     const chosen = arg?.spec ? arg : await pickSpec(ctx);
     if (!chosen) return undefined;
     try {
-      const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Remote Exec: opening ${chosen.spec}` }, () =>
-        ctx.request(rpc.openGateway, { spec: chosen.spec, name: chosen.name }),
+      const summary = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Remote Exec: opening ${chosen.spec}` },
+        () => ctx.request(rpc.openGateway, { spec: chosen.spec, name: chosen.name }),
       );
       ctx.gateways.setActive(summary, vscode.window.activeTextEditor?.document.languageId);
       return summary;
@@ -102,8 +113,14 @@ const openGateway: Factory =
 async function pickSpec(ctx: Ctx): Promise<{ spec: string; name?: string } | undefined> {
   type Item = vscode.QuickPickItem & { spec?: string; name?: string; enter?: boolean };
   const items: Item[] = configuredGateways().map((g) => ({ label: g.name, description: g.spec, spec: g.spec, name: g.name }));
-  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(edit) Enter a spec…', description: 'popen, ssh=host, socket=host:port, …//python=, node=, repl=', enter: true });
-  const picked = await vscode.window.showQuickPick(items, { title: 'Remote Exec: Open Gateway', placeHolder: 'A configured gateway (remoteExec.gateways) or a spec' });
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(edit) Enter a spec…', description: 'popen, ssh=host, socket=host:port, …//python=, node=, repl=', enter: true },
+  );
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Remote Exec: Open Gateway',
+    placeHolder: 'A configured gateway (remoteExec.gateways) or a spec',
+  });
   if (!picked) return undefined;
   if (!picked.enter) return { spec: picked.spec!, name: picked.name };
   const spec = await vscode.window.showInputBox({
@@ -128,7 +145,12 @@ const switchGateway: Factory =
     let chosen = gatewayId ? ctx.gateways.get(gatewayId) : undefined;
     if (!chosen) {
       type Item = vscode.QuickPickItem & { id?: string };
-      const items: Item[] = open.map((g) => ({ label: g.id, description: `${g.name ? `${g.name} · ` : ''}${g.spec}`, detail: g.info ? `${g.info.language} ${g.info.version} · pid ${g.info.pid}` : undefined, id: g.id }));
+      const items: Item[] = open.map((g) => ({
+        label: g.id,
+        description: `${g.name ? `${g.name} · ` : ''}${g.spec}`,
+        detail: g.info ? `${g.info.language} ${g.info.version} · pid ${g.info.pid}` : undefined,
+        id: g.id,
+      }));
       items.push({ label: '$(add) Open Gateway…' });
       const picked = await vscode.window.showQuickPick(items, { title: `Remote Exec: gateway for ${languageId ?? 'runs'}` });
       if (!picked) return undefined;
@@ -197,9 +219,14 @@ const copyRepr: Factory =
   async (node?: ObjectNode) => {
     if (!node) return;
     let text: string | undefined;
-    if (node.kind === 'variable') text = node.value.objectId !== undefined ? await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.value.objectId }) : node.value.repr;
+    if (node.kind === 'variable')
+      text =
+        node.value.objectId !== undefined
+          ? await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.value.objectId })
+          : node.value.repr;
     else if (node.kind === 'object') text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.object.id });
-    else if (node.kind === 'attribute') text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path });
+    else if (node.kind === 'attribute')
+      text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path });
     if (text !== undefined) await vscode.env.clipboard.writeText(text);
   };
 

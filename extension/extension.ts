@@ -39,7 +39,11 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   // Run output streams into the output channel as it arrives.
   c.push(c.events.onOutput((e) => c.output.append(e.text)));
   c.push(
-    c.events.onLog((e) => c.output.appendLine(`[${e.gatewayId}] ${e.record.levelname} ${e.record.logger}: ${e.record.message}${e.record.exc_text ? `\n${e.record.exc_text}` : ''}`)),
+    c.events.onLog((e) =>
+      c.output.appendLine(
+        `[${e.gatewayId}] ${e.record.levelname} ${e.record.logger}: ${e.record.message}${e.record.exc_text ? `\n${e.record.exc_text}` : ''}`,
+      ),
+    ),
   );
   // A (re)started server has its own set of gateways: none after a crash.
   c.push(
@@ -54,7 +58,9 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   registerLogPanel(c);
   registerStatusPage(c);
 
-  void c.ensureStarted().catch((err) => c.output.appendLine(`Remote Exec: the server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  void c
+    .ensureStarted()
+    .catch((err) => c.output.appendLine(`Remote Exec: the server did not start: ${err instanceof Error ? err.message : String(err)}`));
 
   return {
     ctx: c,

@@ -3,7 +3,10 @@ import type { GatewaySummary } from '../contract/service';
 import type { ServerEvents } from './serverEvents';
 
 /** Which language a gateway's agent serves in the editor. */
-const AGENT_LANGUAGES: Record<string, string[]> = { python: ['python'], node: ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'] };
+const AGENT_LANGUAGES: Record<string, string[]> = {
+  python: ['python'],
+  node: ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'],
+};
 
 /**
  * The extension's view of the server's gateways, kept current by `gatewayChanged` notifications, and the
@@ -50,7 +53,7 @@ export class GatewayStore implements vscode.Disposable {
 
   /** Makes a gateway the one runs of `languageId` go to (and of the languages its agent serves). */
   setActive(summary: GatewaySummary, languageId?: string): void {
-    const languages = new Set(summary.info ? AGENT_LANGUAGES[summary.info.language] ?? [] : []);
+    const languages = new Set(summary.info ? (AGENT_LANGUAGES[summary.info.language] ?? []) : []);
     if (languageId) languages.add(languageId);
     for (const language of languages) this.active.set(language, summary.id);
     this.update(summary);

@@ -51,7 +51,12 @@ export class InlineResults implements vscode.Disposable {
       return;
     }
     const error = result.error!;
-    this.set(editor, endLine, result.status === 'interrupted' ? '⏹ interrupted' : `✗ ${oneLine(`${error.type}: ${error.message}`)}`, 'error');
+    this.set(
+      editor,
+      endLine,
+      result.status === 'interrupted' ? '⏹ interrupted' : `✗ ${oneLine(`${error.type}: ${error.message}`)}`,
+      'error',
+    );
     if (result.status === 'error') this.showDiagnostic(uri, error);
   }
 
@@ -79,11 +84,18 @@ export class InlineResults implements vscode.Disposable {
       this.diagnostics.delete(uri);
       return;
     }
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(last.line, 0, last.line, Number.MAX_SAFE_INTEGER), `${error.type}: ${error.message}`, vscode.DiagnosticSeverity.Error);
+    const diagnostic = new vscode.Diagnostic(
+      new vscode.Range(last.line, 0, last.line, Number.MAX_SAFE_INTEGER),
+      `${error.type}: ${error.message}`,
+      vscode.DiagnosticSeverity.Error,
+    );
     diagnostic.source = 'remote-exec';
     diagnostic.relatedInformation = error.frames
       .filter((f) => f !== last && f.uri)
-      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(f.uri!), new vscode.Position(f.line, 0)), f.text));
+      .map(
+        (f) =>
+          new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(f.uri!), new vscode.Position(f.line, 0)), f.text),
+      );
     this.diagnostics.set(uri, [diagnostic]);
   }
 
@@ -112,7 +124,9 @@ export class InlineResults implements vscode.Disposable {
     const key = event.document.uri.toString();
     const list = this.shown.get(key);
     if (!list || event.contentChanges.length === 0) return;
-    const kept = list.filter((s) => !event.contentChanges.some((c) => c.range.start.line <= s.range.start.line && s.range.start.line <= c.range.end.line));
+    const kept = list.filter(
+      (s) => !event.contentChanges.some((c) => c.range.start.line <= s.range.start.line && s.range.start.line <= c.range.end.line),
+    );
     if (kept.length === list.length) return;
     this.shown.set(key, kept);
     for (const editor of vscode.window.visibleTextEditors) if (editor.document === event.document) this.apply(editor);

@@ -130,7 +130,9 @@ export function registerLogPanel(ctx: Ctx): LogPanelProvider {
   const provider = ctx.push(new LogPanelProvider(ctx.extensionContext.extensionUri, ctx, channel));
   const sendLevel = () => {
     if (!ctx.client.isRunning()) return;
-    ctx.client.sendRequest(setLogLevel, { level: configuredLogLevel() }).catch((err: Error) => channel.warn(`setting the log level failed: ${err.message}`));
+    ctx.client
+      .sendRequest(setLogLevel, { level: configuredLogLevel() })
+      .catch((err: Error) => channel.warn(`setting the log level failed: ${err.message}`));
   };
   ctx.push(vscode.window.registerWebviewViewProvider(LOG_VIEW_ID, provider));
   // Sent on every (re)start, since a restarted server knows no level, and on every change of the setting.

@@ -5,7 +5,23 @@ import type { Ctx } from './ctx';
 export const OBJECTS_VIEW_ID = 'remoteExec.objects';
 const PAGE = 50;
 /** Types whose attributes are not worth listing: they are leaves of the explorer. */
-const SCALAR_TYPES = new Set(['int', 'float', 'str', 'bool', 'NoneType', 'bytes', 'complex', 'number', 'string', 'boolean', 'null', 'undefined', 'bigint', 'method-wrapper', 'builtin_function_or_method']);
+const SCALAR_TYPES = new Set([
+  'int',
+  'float',
+  'str',
+  'bool',
+  'NoneType',
+  'bytes',
+  'complex',
+  'number',
+  'string',
+  'boolean',
+  'null',
+  'undefined',
+  'bigint',
+  'method-wrapper',
+  'builtin_function_or_method',
+]);
 
 /** One row of the Remote Objects explorer; `kind` decides its children and its context menu. */
 export type ObjectNode =
@@ -87,7 +103,10 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
       }
       case 'group': {
         const labels = { variables: 'Variables', objects: 'Objects', channels: 'Channels' };
-        const item = new vscode.TreeItem(labels[node.group], node.group === 'variables' ? vscode.TreeItemCollapsibleState.Expanded : Collapsed);
+        const item = new vscode.TreeItem(
+          labels[node.group],
+          node.group === 'variables' ? vscode.TreeItemCollapsibleState.Expanded : Collapsed,
+        );
         item.id = `gw:${node.gatewayId}/${node.group}`;
         item.iconPath = new vscode.ThemeIcon({ variables: 'symbol-variable', objects: 'symbol-class', channels: 'arrow-swap' }[node.group]);
         item.contextValue = `group.${node.group}`;
@@ -98,7 +117,9 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
         item.id = node.key;
         item.description = node.value.repr;
         item.tooltip = `${node.name}: ${node.value.type}${node.value.objectId !== undefined ? ` (object #${node.value.objectId})` : ''}\n${node.value.repr}`;
-        item.iconPath = new vscode.ThemeIcon(node.value.callable ? 'symbol-method' : node.value.objectId !== undefined ? 'symbol-object' : 'symbol-field');
+        item.iconPath = new vscode.ThemeIcon(
+          node.value.callable ? 'symbol-method' : node.value.objectId !== undefined ? 'symbol-object' : 'symbol-field',
+        );
         item.contextValue = node.value.objectId !== undefined ? 'variable.ref' : 'variable.value';
         return item;
       }
@@ -148,7 +169,13 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
     try {
       return await this.children(node);
     } catch (err) {
-      return [{ kind: 'message', gatewayId: node && 'gatewayId' in node ? node.gatewayId : '', text: `⚠ ${err instanceof Error ? err.message : String(err)}` }];
+      return [
+        {
+          kind: 'message',
+          gatewayId: node && 'gatewayId' in node ? node.gatewayId : '',
+          text: `⚠ ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ];
     }
   }
 
@@ -168,7 +195,9 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
         if (!open) return [];
         if (node.group === 'variables') {
           const vars = await this.ctx.request(rpc.namespace, { gatewayId });
-          return vars.length ? vars.map((v) => variableNode(gatewayId, `gw:${gatewayId}/var`, v)) : [{ kind: 'message', gatewayId, text: 'no variables yet' }];
+          return vars.length
+            ? vars.map((v) => variableNode(gatewayId, `gw:${gatewayId}/var`, v))
+            : [{ kind: 'message', gatewayId, text: 'no variables yet' }];
         }
         if (node.group === 'objects') {
           const objects = await this.ctx.request(rpc.objects, { gatewayId });
@@ -195,8 +224,17 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
   private async attributes(gatewayId: string, key: string, objectId: number, path: string[]): Promise<ObjectNode[]> {
     const limit = PAGE * (this.pages.get(key) ?? 1);
     const page = await this.ctx.request(rpc.inspectObject, { gatewayId, objectId, path, offset: 0, limit });
-    const nodes: ObjectNode[] = page.attrs.map((a) => ({ kind: 'attribute', gatewayId, key: `${key}/${a.name}`, objectId, path: [...path, a.name], type: a.type, repr: a.repr }));
-    if (page.attrs.length < page.total) nodes.push({ kind: 'more', gatewayId, parentKey: key, shown: page.attrs.length, total: page.total });
+    const nodes: ObjectNode[] = page.attrs.map((a) => ({
+      kind: 'attribute',
+      gatewayId,
+      key: `${key}/${a.name}`,
+      objectId,
+      path: [...path, a.name],
+      type: a.type,
+      repr: a.repr,
+    }));
+    if (page.attrs.length < page.total)
+      nodes.push({ kind: 'more', gatewayId, parentKey: key, shown: page.attrs.length, total: page.total });
     return nodes;
   }
 

@@ -30,7 +30,9 @@ export class GatewayStatusBar implements vscode.Disposable {
     } else {
       const spec = languageGatewaySpec(languageId);
       this.item.text = `$(vm-outline) ${spec ? `${spec} (not started)` : 'no gateway'}`;
-      this.item.tooltip = spec ? `Remote Exec: ${languageId} runs open ${spec} on first use. Click to choose a gateway.` : `Remote Exec: no gateway for ${languageId}. Click to open one.`;
+      this.item.tooltip = spec
+        ? `Remote Exec: ${languageId} runs open ${spec} on first use. Click to choose a gateway.`
+        : `Remote Exec: no gateway for ${languageId}. Click to open one.`;
     }
     this.item.show();
   }

@@ -23,7 +23,12 @@ export class StatusPage {
       StatusPage.current.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(STATUS_VIEW_TYPE, 'Remote Exec Status', vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      STATUS_VIEW_TYPE,
+      'Remote Exec Status',
+      vscode.ViewColumn.Active,
+      webviewOptions(extensionUri),
+    );
     StatusPage.current = new StatusPage(panel, extensionUri, ctx);
   }
 

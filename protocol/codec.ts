@@ -282,7 +282,13 @@ function describeUnencodable(root: unknown, ctx: ValueContext): string | undefin
     const entries: [string, unknown][] = Array.isArray(value)
       ? value.map((v, i) => [`${path}[${i}]`, v])
       : value instanceof Map
-        ? Array.from(value.entries()).flatMap(([k, v], i) => [[`${path}.keys()[${i}]`, k], [`${path}.get(${String(k)})`, v]] as [string, unknown][])
+        ? Array.from(value.entries()).flatMap(
+            ([k, v], i) =>
+              [
+                [`${path}.keys()[${i}]`, k],
+                [`${path}.get(${String(k)})`, v],
+              ] as [string, unknown][],
+          )
         : value instanceof Error
           ? []
           : Object.entries(value).map(([k, v]) => [`${path}.${k}`, v]);

@@ -42,7 +42,9 @@ export class FrameDecoder {
       if (length > this.maxFrame) {
         throw new ProtocolError(
           `frame of ${length} bytes exceeds the maximum of ${this.maxFrame} bytes` +
-            (length === 0x0a0a0a0a || looksLikeText(buf, pos) ? ` (the stream carries text, not frames: ${JSON.stringify(buf.subarray(pos, pos + 60).toString('latin1'))})` : ''),
+            (length === 0x0a0a0a0a || looksLikeText(buf, pos)
+              ? ` (the stream carries text, not frames: ${JSON.stringify(buf.subarray(pos, pos + 60).toString('latin1'))})`
+              : ''),
         );
       }
       if (end - pos - HEADER < length) {

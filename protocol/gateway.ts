@@ -312,19 +312,32 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.options.trace?.('in', message);
     const [type, id, payload] = message;
     switch (type) {
-      case MessageType.HELLO: return this.onHello(payload as AgentInfo);
-      case MessageType.DATA: return this.onData(id, payload, body.length);
-      case MessageType.CLOSE: return this.onClose(id);
-      case MessageType.CLOSE_ERROR: return this.onCloseError(id, payload);
-      case MessageType.LAST_MESSAGE: return this.onLastMessage(id);
-      case MessageType.STDOUT: return this.onOutput('stdout', id, payload as Buffer);
-      case MessageType.STDERR: return this.onOutput('stderr', id, payload as Buffer);
-      case MessageType.LOG: return this.onLog(payload as LogRecord);
-      case MessageType.ERROR: return this.onError(payload);
-      case MessageType.REPLY: return this.onReply(id, payload);
-      case MessageType.REPLY_ERROR: return this.onReplyError(id, payload);
-      case MessageType.CALLBACK: return this.onCallback(id, payload);
-      default: return this.onUnknown(type);
+      case MessageType.HELLO:
+        return this.onHello(payload as AgentInfo);
+      case MessageType.DATA:
+        return this.onData(id, payload, body.length);
+      case MessageType.CLOSE:
+        return this.onClose(id);
+      case MessageType.CLOSE_ERROR:
+        return this.onCloseError(id, payload);
+      case MessageType.LAST_MESSAGE:
+        return this.onLastMessage(id);
+      case MessageType.STDOUT:
+        return this.onOutput('stdout', id, payload as Buffer);
+      case MessageType.STDERR:
+        return this.onOutput('stderr', id, payload as Buffer);
+      case MessageType.LOG:
+        return this.onLog(payload as LogRecord);
+      case MessageType.ERROR:
+        return this.onError(payload);
+      case MessageType.REPLY:
+        return this.onReply(id, payload);
+      case MessageType.REPLY_ERROR:
+        return this.onReplyError(id, payload);
+      case MessageType.CALLBACK:
+        return this.onCallback(id, payload);
+      default:
+        return this.onUnknown(type);
     }
   }
 

@@ -4,6 +4,31 @@ export { Tuple, ValueCodec, type ObjectRef, type ValueContext } from './codec';
 export { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 export { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader } from './frames';
 export { Gateway, type GatewayCounters, type GatewayExit, type GatewayOptions, type GatewayState } from './gateway';
-export { MessageType, PROTOCOL_VERSION, type AgentInfo, type LogRecord, type Message, type ObjectStep, type RemoteStatus, type ReturnType } from './messages';
-export { del, delattr, delitem, eq, getattr, getitem, inspect, isProxy, kw, Kw, repr, resolve, setattr, setitem, type ObjectInspection } from './proxy';
+export {
+  MessageType,
+  PROTOCOL_VERSION,
+  type AgentInfo,
+  type LogRecord,
+  type Message,
+  type ObjectStep,
+  type RemoteStatus,
+  type ReturnType,
+} from './messages';
+export {
+  del,
+  delattr,
+  delitem,
+  eq,
+  getattr,
+  getitem,
+  inspect,
+  isProxy,
+  kw,
+  Kw,
+  repr,
+  resolve,
+  setattr,
+  setitem,
+  type ObjectInspection,
+} from './proxy';
 export type { Transport, TransportExit } from './transport';

@@ -21,9 +21,24 @@ export const enum MessageType {
 }
 
 export const MESSAGE_NAMES: Record<number, string> = {
-  0: 'HELLO', 1: 'EXEC', 2: 'DATA', 3: 'CLOSE', 4: 'CLOSE_ERROR', 5: 'LAST_MESSAGE', 6: 'STATUS',
-  7: 'TERMINATE', 8: 'INTERRUPT', 9: 'STDOUT', 10: 'STDERR', 11: 'LOG', 12: 'ERROR', 20: 'OBJECT',
-  21: 'REPLY', 22: 'REPLY_ERROR', 23: 'RELEASE', 24: 'CALLBACK',
+  0: 'HELLO',
+  1: 'EXEC',
+  2: 'DATA',
+  3: 'CLOSE',
+  4: 'CLOSE_ERROR',
+  5: 'LAST_MESSAGE',
+  6: 'STATUS',
+  7: 'TERMINATE',
+  8: 'INTERRUPT',
+  9: 'STDOUT',
+  10: 'STDERR',
+  11: 'LOG',
+  12: 'ERROR',
+  20: 'OBJECT',
+  21: 'REPLY',
+  22: 'REPLY_ERROR',
+  23: 'RELEASE',
+  24: 'CALLBACK',
 };
 
 /** `[type, id, payload]` */

@@ -40,7 +40,15 @@ export class ObjectTable {
         return existing;
       }
     }
-    const holder: Holder = { id: ref.id, typeName: ref.typeName, callable: ref.callable, count: 1, inflight: 0, released: false, table: this };
+    const holder: Holder = {
+      id: ref.id,
+      typeName: ref.typeName,
+      callable: ref.callable,
+      count: 1,
+      inflight: 0,
+      released: false,
+      table: this,
+    };
     const proxy = createProxy(holder, []);
     this.live.set(ref.id, new WeakRef(proxy));
     this.registry.register(proxy, holder, holder);

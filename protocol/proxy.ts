@@ -83,7 +83,9 @@ export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: 
       );
     },
     deleteProperty(_t, prop) {
-      throw new TypeError(`cannot delete ${String(prop)} on a remote object with 'delete'; use the delattr step through setattr/del helpers`);
+      throw new TypeError(
+        `cannot delete ${String(prop)} on a remote object with 'delete'; use the delattr step through setattr/del helpers`,
+      );
     },
     has() {
       return false;
@@ -100,10 +102,14 @@ function describe(state: ProxyState): string {
 
 function describeStep(step: ObjectStep): string {
   switch (step[0]) {
-    case 'getattr': return `.${String(step[1])}`;
-    case 'call': return '(…)';
-    case 'import': return `import ${step[1]}`;
-    default: return `[${step[0]}]`;
+    case 'getattr':
+      return `.${String(step[1])}`;
+    case 'call':
+      return '(…)';
+    case 'import':
+      return `import ${step[1]}`;
+    default:
+      return `[${step[0]}]`;
   }
 }
 

@@ -25,7 +25,15 @@ function copyAgents() {
 
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
-  const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'warning',
+    absWorkingDir: root,
+  };
   const entries = [
     { entryPoints: { api: 'server/api.ts' } },
     // esbuild keeps server/cli.ts's own #! line; a banner would add a second one (a syntax error).
@@ -38,7 +46,15 @@ async function main() {
   for (const web of fs.existsSync(path.join(root, 'webview-ui')) ? fs.readdirSync(path.join(root, 'webview-ui')) : []) {
     const entry = path.join('webview-ui', web, 'main.ts');
     if (fs.existsSync(path.join(root, entry))) {
-      builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { [web]: entry }, outdir: path.join(dist, 'webview'), loader: { '.css': 'text' } });
+      builds.push({
+        ...common,
+        platform: 'browser',
+        target: 'es2022',
+        format: 'iife',
+        entryPoints: { [web]: entry },
+        outdir: path.join(dist, 'webview'),
+        loader: { '.css': 'text' },
+      });
     }
   }
   await Promise.all(builds.map((b) => esbuild.build(b)));

@@ -27,7 +27,16 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--expose-gc', '--test', `--test-timeout=${process.env.TEST_TIMEOUT_MS || 120000}`, `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--expose-gc',
+    '--test',
+    `--test-timeout=${process.env.TEST_TIMEOUT_MS || 120000}`,
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -54,7 +54,12 @@ export function bootstrapPayload(kind: AgentKind): Buffer {
 
 /** The Node agent states its loader on its first lines, so the two never drift apart. */
 function nodeLoader(): string {
-  const line = agentSource('node').split('\n', 3).find((l) => l.startsWith('// LOADER: '));
+  const line = agentSource('node')
+    .split('\n', 3)
+    .find((l) => l.startsWith('// LOADER: '));
   if (!line) throw new Error(`the Node agent (${agentPath('node')}) has no "// LOADER: " line`);
-  return line.slice('// LOADER: '.length).replace(/^node -e /, '').replace(/^'(.*)'$/, '$1');
+  return line
+    .slice('// LOADER: '.length)
+    .replace(/^node -e /, '')
+    .replace(/^'(.*)'$/, '$1');
 }

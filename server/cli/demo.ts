@@ -20,7 +20,9 @@ export async function commandDemo(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const gateway = await makeGateway(values.spec);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  say(`gateway ${gateway.id} up in ${ms.toFixed(1)} ms: ${gateway.info.language} ${gateway.info.version}, pid ${gateway.info.pid}, cwd ${gateway.info.cwd}`);
+  say(
+    `gateway ${gateway.id} up in ${ms.toFixed(1)} ms: ${gateway.info.language} ${gateway.info.version}, pid ${gateway.info.pid}, cwd ${gateway.info.cwd}`,
+  );
   streamGatewayOutput(gateway);
   say('remoteExec: remote output streams here as it is printed');
   const channel = gateway.remoteExec(DEMO_SOURCE);

@@ -31,7 +31,8 @@ export async function commandExec(argv: string[]): Promise<number> {
     for await (const item of channel) process.stdout.write(formatItem(item) + '\n');
   } catch (err) {
     status = 1;
-    if (err instanceof RemoteError) process.stderr.write(`${err.remoteTraceback || `${err.remoteType}: ${err.remoteMessage}`}`.replace(/\n?$/, '\n'));
+    if (err instanceof RemoteError)
+      process.stderr.write(`${err.remoteTraceback || `${err.remoteType}: ${err.remoteMessage}`}`.replace(/\n?$/, '\n'));
     else process.stderr.write(`remote-exec: ${err instanceof Error ? err.message : String(err)}\n`);
   }
   await gateway.exit();

@@ -8,7 +8,12 @@ export function streamGatewayOutput(gateway: Gateway): void {
   gateway.on('log', (record: LogRecord) => process.stderr.write(formatLogRecord(record)));
 }
 
-const LEVEL_COLOURS: [number, string][] = [[40, '\x1b[31m'], [30, '\x1b[33m'], [20, '\x1b[36m'], [0, '\x1b[2m']];
+const LEVEL_COLOURS: [number, string][] = [
+  [40, '\x1b[31m'],
+  [30, '\x1b[33m'],
+  [20, '\x1b[36m'],
+  [0, '\x1b[2m'],
+];
 
 /** `[LEVEL] logger (thread): message`, then any exception text; the level coloured when `colour`. */
 export function formatLogRecord(record: LogRecord, colour = process.stderr.isTTY === true): string {

@@ -50,7 +50,9 @@ export async function commandServe(argv: string[]): Promise<number> {
   if (!token && tokenFile) token = loadOrCreateTokenFile(tokenFile);
   if (!token) {
     if (!isLoopback(host)) {
-      process.stderr.write(`remote-exec serve: refusing to listen on ${host} without a token; give --token-file FILE (or --token, or $${TOKEN_ENV})\n`);
+      process.stderr.write(
+        `remote-exec serve: refusing to listen on ${host} without a token; give --token-file FILE (or --token, or $${TOKEN_ENV})\n`,
+      );
       return 2;
     }
     tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-serve-')), 'token');
@@ -67,7 +69,9 @@ export async function commandServe(argv: string[]): Promise<number> {
   });
   const where = `${host}:${server.port}`;
   const spec = `socket=${where}${tokenFile ? `//token-file=${tokenFile}` : ''}`;
-  process.stdout.write(`remote-exec serve: listening on ${where}; connect with --spec '${spec}'${tokenFile ? '' : ` and ${TOKEN_ENV} set`}\n`);
+  process.stdout.write(
+    `remote-exec serve: listening on ${where}; connect with --spec '${spec}'${tokenFile ? '' : ` and ${TOKEN_ENV} set`}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -20,13 +20,17 @@ export async function commandStatus(argv: string[]): Promise<number> {
     else {
       const rows: [string, unknown][] = [
         ['gateway', `${gateway.id} (${gateway.spec})`],
-        ['language', `${gateway.info.language} ${gateway.info.version}${gateway.info.implementation ? ` (${gateway.info.implementation})` : ''}`],
+        [
+          'language',
+          `${gateway.info.language} ${gateway.info.version}${gateway.info.implementation ? ` (${gateway.info.implementation})` : ''}`,
+        ],
         ['executable', gateway.info.executable],
         ['pid', gateway.info.pid],
         ['cwd', gateway.info.cwd],
         ...Object.entries(status),
       ];
-      for (const [k, v] of rows) process.stdout.write(`${k.padEnd(14)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}\n`);
+      for (const [k, v] of rows)
+        process.stdout.write(`${k.padEnd(14)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}\n`);
     }
   } finally {
     await gateway.exit();

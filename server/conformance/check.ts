@@ -89,7 +89,10 @@ function render(v: unknown, depth: number): string {
   if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
   if (v instanceof Error) return `${v.name}(${JSON.stringify(v.message.split('\n')[0])})`;
   if (v instanceof Uint8Array) return `bytes(${v.length})[${Buffer.from(v).subarray(0, 16).toString('hex')}${v.length > 16 ? '…' : ''}]`;
-  if (v instanceof Map) return `Map{${Array.from(v.entries()).map(([k, x]) => `${render(k, depth + 1)} => ${render(x, depth + 1)}`).join(', ')}}`;
+  if (v instanceof Map)
+    return `Map{${Array.from(v.entries())
+      .map(([k, x]) => `${render(k, depth + 1)} => ${render(x, depth + 1)}`)
+      .join(', ')}}`;
   if (Array.isArray(v)) {
     const ctor = Object.getPrototypeOf(v)?.constructor?.name;
     const body = v.map((x) => render(x, depth + 1)).join(', ');
@@ -97,7 +100,9 @@ function render(v: unknown, depth: number): string {
   }
   if (typeof v === 'object') {
     const ctor = Object.getPrototypeOf(v)?.constructor?.name;
-    const body = Object.entries(v as object).map(([k, x]) => `${k}: ${render(x, depth + 1)}`).join(', ');
+    const body = Object.entries(v as object)
+      .map(([k, x]) => `${k}: ${render(x, depth + 1)}`)
+      .join(', ');
     return `${ctor && ctor !== 'Object' ? ctor : ''}{${body}}`;
   }
   return String(v);

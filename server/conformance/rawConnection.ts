@@ -1,4 +1,14 @@
-import { FrameDecoder, frameHeader, MessageType, PROTOCOL_VERSION, ValueCodec, type AgentInfo, type Message, type Transport, type TransportExit } from '../../protocol';
+import {
+  FrameDecoder,
+  frameHeader,
+  MessageType,
+  PROTOCOL_VERSION,
+  ValueCodec,
+  type AgentInfo,
+  type Message,
+  type Transport,
+  type TransportExit,
+} from '../../protocol';
 import type { ObjectRef } from '../../protocol/codec';
 import { MESSAGE_NAMES } from '../../protocol/messages';
 import { fail } from './check';
@@ -74,7 +84,10 @@ export class RawConnection {
   }
 
   /** Waits for the agent's HELLO and answers with the host's (or with `hello` when given). */
-  async handshake(timeoutMs: number, hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: 256 * 1024 * 1024 }): Promise<AgentInfo> {
+  async handshake(
+    timeoutMs: number,
+    hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: 256 * 1024 * 1024 },
+  ): Promise<AgentInfo> {
     const [, , payload] = await this.next((m) => m[0] === MessageType.HELLO, timeoutMs, 'the agent HELLO');
     this.info = payload as AgentInfo;
     this.send(MessageType.HELLO, 0, hello);
@@ -110,7 +123,11 @@ export class RawConnection {
     // The end of the stream settles the wait at once: nothing more can come.
     const found = await this.waitFor(() => this.received.slice(from).find(match) ?? (this.ended ? null : undefined), timeoutMs);
     if (found) return found;
-    fail(`waiting for ${what}`, `it within ${timeoutMs} ms`, this.ended ? `the agent closed the stream first${this.exitText()}` : `nothing (${this.summary(from)})`);
+    fail(
+      `waiting for ${what}`,
+      `it within ${timeoutMs} ms`,
+      this.ended ? `the agent closed the stream first${this.exitText()}` : `nothing (${this.summary(from)})`,
+    );
   }
 
   /** The reply (REPLY or REPLY_ERROR) to request `id`. */
@@ -157,7 +174,10 @@ export class RawConnection {
     const e = this.exitInfo;
     if (!e) return '';
     const how = e.signal ? ` (killed by ${e.signal})` : ` (exit code ${e.code})`;
-    const lines = e.stderrTail.trim().split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+    const lines = e.stderrTail
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
     const tail = lines.slice(-4).join(' | ');
     return how + (tail ? `; stderr: ${tail.slice(0, 300)}` : '');
   }

@@ -12,7 +12,9 @@ export function formatResult(result: CheckResult): string {
 
 export function formatHeader(report: Pick<ConformanceReport, 'target' | 'agent'>): string {
   const a = report.agent;
-  return a ? `conformance of ${report.target}: ${a.language} ${a.version} (pid ${a.pid}, capabilities ${JSON.stringify(a.capabilities)})` : `conformance of ${report.target}`;
+  return a
+    ? `conformance of ${report.target}: ${a.language} ${a.version} (pid ${a.pid}, capabilities ${JSON.stringify(a.capabilities)})`
+    : `conformance of ${report.target}`;
 }
 
 export function formatSummary(report: ConformanceReport): string {

@@ -90,7 +90,12 @@ export async function runConformance(target: AgentTarget, options: RunOptions = 
       continue;
     }
     if (check.needsCapability && !capabilities.includes(check.needsCapability)) {
-      record({ name: check.name, outcome: 'skipped', ms: 0, reason: `the agent does not announce the '${check.needsCapability}' capability` });
+      record({
+        name: check.name,
+        outcome: 'skipped',
+        ms: 0,
+        reason: `the agent does not announce the '${check.needsCapability}' capability`,
+      });
       continue;
     }
     const gateways: Promise<Gateway>[] = [];
@@ -119,9 +124,16 @@ export async function runConformance(target: AgentTarget, options: RunOptions = 
     const outcome = await Promise.race([
       running.then(() => ({ outcome: 'passed' as Outcome })),
       new Promise<{ outcome: Outcome; reason: string }>((resolve) => {
-        timer = setTimeout(() => resolve({ outcome: 'failed', reason: `timed out after ${timeoutMs} ms: the agent did not answer` }), timeoutMs);
+        timer = setTimeout(
+          () => resolve({ outcome: 'failed', reason: `timed out after ${timeoutMs} ms: the agent did not answer` }),
+          timeoutMs,
+        );
       }),
-    ]).catch((err: unknown) => (err instanceof CheckSkipped ? { outcome: 'skipped' as Outcome, reason: err.message } : { outcome: 'failed' as Outcome, reason: reasonOf(err) }));
+    ]).catch((err: unknown) =>
+      err instanceof CheckSkipped
+        ? { outcome: 'skipped' as Outcome, reason: err.message }
+        : { outcome: 'failed' as Outcome, reason: reasonOf(err) },
+    );
     clearTimeout(timer);
     for (const raw of raws) raw.close();
     await Promise.all(gateways.map((g) => g.then(closeGateway, () => undefined)));
@@ -135,7 +147,11 @@ export async function runConformance(target: AgentTarget, options: RunOptions = 
 
 async function openGateway(target: AgentTarget): Promise<Gateway> {
   const transport = await target.open();
-  const gateway = new Gateway(transport, { id: `conformance${nextGatewayNumber++}`, spec: target.description, helloTimeoutMs: HELLO_TIMEOUT_MS });
+  const gateway = new Gateway(transport, {
+    id: `conformance${nextGatewayNumber++}`,
+    spec: target.description,
+    helloTimeoutMs: HELLO_TIMEOUT_MS,
+  });
   // The checks read ERRORs themselves where they expect them; elsewhere they are only noise.
   gateway.on('protocolError', () => undefined);
   try {

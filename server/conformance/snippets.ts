@@ -94,20 +94,42 @@ const python: Snippets = {
   sendUnencodable: "try:\n    channel.send({1, 2})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n",
   unencodableType: /set/,
   sendBytes: (n) => `try:\n    channel.send(b'x' * ${n})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n`,
-  dropChannel: "def conformance_drop():\n    c = channel.gateway.newchannel()\n    channel.send(c)\n    c.send(1)\nconformance_drop()\nimport gc\ngc.collect()\nchannel.receive()\n",
+  dropChannel:
+    'def conformance_drop():\n    c = channel.gateway.newchannel()\n    channel.send(c)\n    c.send(1)\nconformance_drop()\nimport gc\ngc.collect()\nchannel.receive()\n',
   log: "import logging\nlogging.getLogger('conformance').warning('conformance-log')\nchannel.send('done')\n",
   objects: {
     module: 'os',
     attr: 'sep',
     attrValue: '/',
-    call: [['getattr', 'sorted'], ['call', [[3, 1, 2]], { reverse: true }]],
+    call: [
+      ['getattr', 'sorted'],
+      ['call', [[3, 1, 2]], { reverse: true }],
+    ],
     callResult: [3, 2, 1],
-    chain: [['import', 'os'], ['getattr', 'path'], ['getattr', 'join'], ['call', ['a', 'b'], {}]],
+    chain: [
+      ['import', 'os'],
+      ['getattr', 'path'],
+      ['getattr', 'join'],
+      ['call', ['a', 'b'], {}],
+    ],
     chainResult: 'a/b',
-    attrTarget: [['import', 'types'], ['getattr', 'SimpleNamespace'], ['call', [], {}]],
-    itemTarget: [['getattr', 'dict'], ['call', [], {}]],
-    sequence: [['getattr', 'list'], ['call', [range10], {}]],
-    callback: (fn) => [['getattr', 'sorted'], ['call', [[3, 1, 2]], { key: fn }]],
+    attrTarget: [
+      ['import', 'types'],
+      ['getattr', 'SimpleNamespace'],
+      ['call', [], {}],
+    ],
+    itemTarget: [
+      ['getattr', 'dict'],
+      ['call', [], {}],
+    ],
+    sequence: [
+      ['getattr', 'list'],
+      ['call', [range10], {}],
+    ],
+    callback: (fn) => [
+      ['getattr', 'sorted'],
+      ['call', [[3, 1, 2]], { key: fn }],
+    ],
     callbackResult: [3, 2, 1],
   },
 };
@@ -139,14 +161,36 @@ const node: Snippets = {
     module: 'path',
     attr: 'sep',
     attrValue: '/',
-    call: [['getattr', 'Math'], ['getattr', 'max'], ['call', [3, 1, 2], {}]],
+    call: [
+      ['getattr', 'Math'],
+      ['getattr', 'max'],
+      ['call', [3, 1, 2], {}],
+    ],
     callResult: 3,
-    chain: [['import', 'path'], ['getattr', 'posix'], ['getattr', 'join'], ['call', ['a', 'b'], {}]],
+    chain: [
+      ['import', 'path'],
+      ['getattr', 'posix'],
+      ['getattr', 'join'],
+      ['call', ['a', 'b'], {}],
+    ],
     chainResult: 'a/b',
-    attrTarget: [['getattr', 'Object'], ['call', [], {}]],
-    itemTarget: [['getattr', 'Object'], ['call', [], {}]],
-    sequence: [['getattr', 'Array'], ['call', range10, {}]],
-    callback: (fn) => [['getattr', 'Reflect'], ['getattr', 'apply'], ['call', [fn, null, [3]], {}]],
+    attrTarget: [
+      ['getattr', 'Object'],
+      ['call', [], {}],
+    ],
+    itemTarget: [
+      ['getattr', 'Object'],
+      ['call', [], {}],
+    ],
+    sequence: [
+      ['getattr', 'Array'],
+      ['call', range10, {}],
+    ],
+    callback: (fn) => [
+      ['getattr', 'Reflect'],
+      ['getattr', 'apply'],
+      ['call', [fn, null, [3]], {}],
+    ],
     callbackResult: -3,
   },
 };

@@ -8,7 +8,10 @@ import { MESSAGE_NAMES, type Message } from '../../protocol/messages';
  * REMOTE_EXEC_DEBUG=1 writes a protocol trace of this process to `remote-exec-debug-<pid>` in the temp
  * folder (execnet's EXECNET_DEBUG); =2 writes it to stderr. Agents read the same variable.
  */
-export function protocolTracer(gatewayId: string, env: NodeJS.ProcessEnv = process.env): ((dir: 'in' | 'out', m: Message) => void) | undefined {
+export function protocolTracer(
+  gatewayId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ((dir: 'in' | 'out', m: Message) => void) | undefined {
   const level = env.REMOTE_EXEC_DEBUG;
   if (!level || level === '0') return undefined;
   const write =
@@ -20,6 +23,8 @@ export function protocolTracer(gatewayId: string, env: NodeJS.ProcessEnv = proce
         })();
   return (dir, [type, id, payload]) => {
     const body = inspect(payload, { depth: 3, maxStringLength: 200, maxArrayLength: 20, breakLength: Infinity });
-    write(`${new Date().toISOString()} [host ${process.pid}] ${gatewayId} ${dir === 'in' ? '<-' : '->'} ${MESSAGE_NAMES[type] ?? type} ${id} ${body}\n`);
+    write(
+      `${new Date().toISOString()} [host ${process.pid}] ${gatewayId} ${dir === 'in' ? '<-' : '->'} ${MESSAGE_NAMES[type] ?? type} ${id} ${body}\n`,
+    );
   };
 }

@@ -28,12 +28,27 @@ export class XSpecError extends Error {
 }
 
 /** Keys a transport reads from `options`; listed so that a typo is still an error that names it. */
-export const TRANSPORT_OPTION_KEYS = new Set(['ssh_config', 'token-file', 'token', 'via', 'sudo', 'docker', 'kubectl', 'namespace', 'context', 'srun', 'cmd', 'dont_write_bytecode', 'loglevel']);
+export const TRANSPORT_OPTION_KEYS = new Set([
+  'ssh_config',
+  'token-file',
+  'token',
+  'via',
+  'sudo',
+  'docker',
+  'kubectl',
+  'namespace',
+  'context',
+  'srun',
+  'cmd',
+  'dont_write_bytecode',
+  'loglevel',
+]);
 
 const DEFAULT_ARGV: Record<InterpreterKind, string[]> = { python: ['python3'], node: ['node'], repl: [] };
 
 export function parseXSpec(raw: string): XSpec {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new XSpecError('empty xspec: expected e.g. "popen", "ssh=host" or "socket=127.0.0.1:8888"');
+  if (typeof raw !== 'string' || raw.trim() === '')
+    throw new XSpecError('empty xspec: expected e.g. "popen", "ssh=host" or "socket=127.0.0.1:8888"');
   const spec: XSpec = { raw, transport: 'popen', interpreter: 'python', argv: [], env: {}, options: {} };
   let interpreterSet = false;
   let transportSet = false;
@@ -55,7 +70,8 @@ export function parseXSpec(raw: string): XSpec {
       if (interpreterSet) throw new XSpecError(`second interpreter in ${where}: a spec has one of python=, node=, repl=`);
       interpreterSet = true;
       spec.interpreter = kind;
-      if (value === '' && kind === 'repl') throw new XSpecError(`repl= needs a command line, e.g. repl=bash or "repl=R --vanilla": ${where}`);
+      if (value === '' && kind === 'repl')
+        throw new XSpecError(`repl= needs a command line, e.g. repl=bash or "repl=R --vanilla": ${where}`);
       spec.argv = value === '' ? [...DEFAULT_ARGV[kind]] : splitCommandLine(value, where);
     };
     if (key.startsWith('env:')) {
@@ -99,7 +115,13 @@ export function parseXSpec(raw: string): XSpec {
           spec.options[key] = value;
           return;
         }
-        throw new XSpecError(`unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, ${Array.from(TRANSPORT_OPTION_KEYS).map((k) => k + '=').join(', ')}`);
+        throw new XSpecError(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, ${Array.from(
+            TRANSPORT_OPTION_KEYS,
+          )
+            .map((k) => k + '=')
+            .join(', ')}`,
+        );
     }
   });
   if (!interpreterSet) spec.argv = [...DEFAULT_ARGV.python];

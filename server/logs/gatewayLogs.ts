@@ -31,7 +31,14 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
     stderr: new LineSplitter('stderr', STDERR_LEVEL),
   };
   const emitLine = (stream: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => {
-    sink({ gateway: gateway.id, stream, level, levelname: levelName(level), text: clip(text, maxLineChars), ...(channel ? { channel } : {}) });
+    sink({
+      gateway: gateway.id,
+      stream,
+      level,
+      levelname: levelName(level),
+      text: clip(text, maxLineChars),
+      ...(channel ? { channel } : {}),
+    });
   };
   let partialTimer: NodeJS.Timeout | undefined;
   const flushPartials = () => {
@@ -54,7 +61,13 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
     const failed = (exit.code !== null && exit.code !== 0) || exit.signal !== null;
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
     const level = failed ? 40 : 20;
-    sink({ gateway: gateway.id, stream: 'lifecycle', level, levelname: levelName(level), text: `gateway ${gateway.id} closed (${how}): ${exit.reason}` });
+    sink({
+      gateway: gateway.id,
+      stream: 'lifecycle',
+      level,
+      levelname: levelName(level),
+      text: `gateway ${gateway.id} closed (${how}): ${exit.reason}`,
+    });
   };
 
   gateway.on('stdout', onStdout);
@@ -63,7 +76,13 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
   gateway.on('exit', onExit);
   const info = gateway.info;
   const about = info ? ` — ${info.language} ${info.version}, pid ${info.pid}` : '';
-  sink({ gateway: gateway.id, stream: 'lifecycle', level: 20, levelname: 'INFO', text: `gateway ${gateway.id} opened: ${gateway.spec}${about}` });
+  sink({
+    gateway: gateway.id,
+    stream: 'lifecycle',
+    level: 20,
+    levelname: 'INFO',
+    text: `gateway ${gateway.id} opened: ${gateway.spec}${about}`,
+  });
 
   return () => {
     if (partialTimer) clearTimeout(partialTimer);
@@ -104,13 +123,21 @@ class LineSplitter {
   private partial = '';
   private partialChannel: number | undefined;
 
-  constructor(readonly stream: 'stdout' | 'stderr', readonly level: number) {}
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    readonly level: number,
+  ) {}
 
   hasPartial(): boolean {
     return this.partial.length > 0;
   }
 
-  write(chunk: Buffer, channel: number | undefined, emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void, maxLineChars: number): void {
+  write(
+    chunk: Buffer,
+    channel: number | undefined,
+    emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void,
+    maxLineChars: number,
+  ): void {
     if (this.partial && channel !== this.partialChannel) this.flushPartial(emit);
     let text = this.partial + this.decoder.write(chunk);
     this.partialChannel = channel;

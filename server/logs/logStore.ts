@@ -96,7 +96,9 @@ export class LogStore {
     this.timer = undefined;
     if (this.pending.length === 0 && this.pendingDropped.size === 0) return;
     const batch = this.pending;
-    const markers = Array.from(this.pendingDropped, ([gateway, count]) => droppedMarker(gateway, count, batch[0] ? batch[0].seq - 0.5 : this.seq, this.now()));
+    const markers = Array.from(this.pendingDropped, ([gateway, count]) =>
+      droppedMarker(gateway, count, batch[0] ? batch[0].seq - 0.5 : this.seq, this.now()),
+    );
     this.pending = [];
     this.pendingDropped = new Map();
     const out = markers.length ? [...markers, ...batch] : batch;

@@ -33,7 +33,8 @@ export function expandGroupSpecs(specs: string | XSpec | Iterable<string | XSpec
     const count = Number(repeat[1]);
     if (count < 1) throw new XSpecError(`${JSON.stringify(spec)} asks for ${count} gateways; N*spec needs N >= 1`);
     const parsed = parseXSpec(repeat[2]);
-    if (count > 1 && parsed.id !== undefined) throw new XSpecError(`${JSON.stringify(spec)} would give ${count} gateways the same id=${parsed.id}`);
+    if (count > 1 && parsed.id !== undefined)
+      throw new XSpecError(`${JSON.stringify(spec)} would give ${count} gateways the same id=${parsed.id}`);
     for (let i = 0; i < count; i++) out.push(parseXSpec(repeat[2]));
   }
   return out;
@@ -112,7 +113,10 @@ export class Group implements Iterable<Gateway> {
     if (this.slots.some((slot) => slot.id === id)) throw new Error(`the group already has a gateway with id ${JSON.stringify(id)}`);
     const via = xspec.options.via;
     const viaSlot = via ? this.slots.find((slot) => slot.id === via) : undefined;
-    if (via && !viaSlot) throw new XSpecError(`via=${via} in ${JSON.stringify(xspec.raw)} names no gateway of this group (${this.ids().join(', ') || 'empty'})`);
+    if (via && !viaSlot)
+      throw new XSpecError(
+        `via=${via} in ${JSON.stringify(xspec.raw)} names no gateway of this group (${this.ids().join(', ') || 'empty'})`,
+      );
     const slot: Slot = { id, making: Promise.resolve(undefined as unknown as Gateway) };
     slot.making = (async () => {
       // A gateway reached through another member can only start once that member is up.
@@ -161,7 +165,8 @@ export class Group implements Iterable<Gateway> {
     const sources = gateways.map((gateway) => {
       if (typeof source === 'string') return source;
       const code = source[gateway.info.language];
-      if (typeof code !== 'string') throw new Error(`no source for ${gateway.info.language} (gateway ${gateway.id}); given: ${Object.keys(source).join(', ')}`);
+      if (typeof code !== 'string')
+        throw new Error(`no source for ${gateway.info.language} (gateway ${gateway.id}); given: ${Object.keys(source).join(', ')}`);
       return code;
     });
     return new MultiChannel(gateways.map((gateway, i): [Gateway, Channel] => [gateway, gateway.remoteExec(sources[i], options)]));

@@ -164,10 +164,12 @@ export class MultiChannel implements Iterable<Channel> {
   receiveEach(withChannel: true, timeoutMs?: number): Promise<[Channel, unknown][]>;
   receiveEach(withChannel = false, timeoutMs?: number): Promise<unknown[]> {
     if (this.queue) return Promise.reject(new Error('receiveEach cannot be used after makeReceiveQueue: the queue takes every item'));
-    return Promise.all(this.channels.map(async (channel) => {
-      const item = await channel.receive(timeoutMs);
-      return withChannel ? [channel, item] : item;
-    }));
+    return Promise.all(
+      this.channels.map(async (channel) => {
+        const item = await channel.receive(timeoutMs);
+        return withChannel ? [channel, item] : item;
+      }),
+    );
   }
 
   /**

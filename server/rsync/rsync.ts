@@ -159,7 +159,8 @@ export class RSync {
       const remote = await receiveTree(channel);
       await this.apply(target, channel, local, remote, stats);
       const reply = await channel.receive();
-      if (!Array.isArray(reply) || reply[0] !== 'ok') throw new Error(`rsync: unexpected reply from ${gateway.id}: ${JSON.stringify(reply)}`);
+      if (!Array.isArray(reply) || reply[0] !== 'ok')
+        throw new Error(`rsync: unexpected reply from ${gateway.id}: ${JSON.stringify(reply)}`);
       await channel.waitClose();
     } catch (err) {
       throw await failureOf(channel, err);
@@ -167,9 +168,16 @@ export class RSync {
     return stats;
   }
 
-  private async apply(target: Target, channel: Channel, local: LocalEntry[], remote: Map<string, RemoteEntry>, stats: RSyncStats): Promise<void> {
+  private async apply(
+    target: Target,
+    channel: Channel,
+    local: LocalEntry[],
+    remote: Map<string, RemoteEntry>,
+    stats: RSyncStats,
+  ): Promise<void> {
     const say = (line: string) => {
-      if (this.options.verbose) (this.options.log ?? ((l: string) => process.stdout.write(l + '\n')))(`${target.gateway.id}:${target.dest} ${line}`);
+      if (this.options.verbose)
+        (this.options.log ?? ((l: string) => process.stdout.write(l + '\n')))(`${target.gateway.id}:${target.dest} ${line}`);
     };
     const localByRel = new Map(local.map((e) => [e.rel, e]));
 
@@ -215,7 +223,8 @@ export class RSync {
       stats.checksummed = toCompare.length;
       await channel.send(['checksum', toCompare.map((e) => e.rel)]);
       const [reply, ours] = await Promise.all([channel.receive(), Promise.all(toCompare.map((e) => this.checksum(e)))]);
-      if (!Array.isArray(reply) || reply[0] !== 'checksums') throw new Error(`rsync: expected checksums from ${target.gateway.id}, got ${JSON.stringify(reply)?.slice(0, 100)}`);
+      if (!Array.isArray(reply) || reply[0] !== 'checksums')
+        throw new Error(`rsync: expected checksums from ${target.gateway.id}, got ${JSON.stringify(reply)?.slice(0, 100)}`);
       toCompare.forEach((e, i) => {
         if (reply[1][i] === ours[i]) {
           stats.filesSkipped++;

@@ -13,13 +13,31 @@ const startedAt = Date.now();
 
 /** Answers every request of the contract from the gateway manager; failures become JSON-RPC errors. */
 export function registerHandlers(connection: MessageConnection, manager: GatewayManager): void {
-  connection.onRequest(rpc.openGateway, guarded(async (p) => (await manager.open(p.spec, p.name)).summary()));
-  connection.onRequest(rpc.validateSpec, guarded((p) => manager.validate(p.spec)));
+  connection.onRequest(
+    rpc.openGateway,
+    guarded(async (p) => (await manager.open(p.spec, p.name)).summary()),
+  );
+  connection.onRequest(
+    rpc.validateSpec,
+    guarded((p) => manager.validate(p.spec)),
+  );
   connection.onRequest(rpc.listGateways, () => manager.list());
-  connection.onRequest(rpc.closeGateway, guarded((p) => manager.close(p.gatewayId)));
-  connection.onRequest(rpc.restartGateway, guarded(async (p) => (await manager.restart(p.gatewayId)).summary()));
-  connection.onRequest(rpc.interrupt, guarded((p) => manager.interrupt(p.gatewayId, p.runId)));
-  connection.onRequest(rpc.execSelection, guarded(async (p) => runSelection(await manager.ensure(p), p, manager.events)));
+  connection.onRequest(
+    rpc.closeGateway,
+    guarded((p) => manager.close(p.gatewayId)),
+  );
+  connection.onRequest(
+    rpc.restartGateway,
+    guarded(async (p) => (await manager.restart(p.gatewayId)).summary()),
+  );
+  connection.onRequest(
+    rpc.interrupt,
+    guarded((p) => manager.interrupt(p.gatewayId, p.runId)),
+  );
+  connection.onRequest(
+    rpc.execSelection,
+    guarded(async (p) => runSelection(await manager.ensure(p), p, manager.events)),
+  );
   connection.onRequest(
     rpc.statementAt,
     guarded(async (p): Promise<[number, number] | null> => {
@@ -29,13 +47,34 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
       return Array.isArray(found) && typeof found[0] === 'number' && typeof found[1] === 'number' ? [found[0] - 1, found[1] - 1] : null;
     }),
   );
-  connection.onRequest(rpc.namespace, guarded((p) => listNamespace(manager.get(p.gatewayId))));
-  connection.onRequest(rpc.objects, guarded((p) => listObjects(manager.get(p.gatewayId))));
-  connection.onRequest(rpc.channels, guarded((p) => manager.get(p.gatewayId).channels()));
-  connection.onRequest(rpc.inspectObject, guarded((p) => inspectObject(manager.get(p.gatewayId), p)));
-  connection.onRequest(rpc.releaseObject, guarded((p) => manager.get(p.gatewayId).release(p.objectId)));
-  connection.onRequest(rpc.reprObject, guarded((p) => reprOf(manager.get(p.gatewayId), p.objectId, p.path)));
-  connection.onRequest(rpc.closeChannel, guarded((p) => manager.get(p.gatewayId).closeChannel(p.channelId)));
+  connection.onRequest(
+    rpc.namespace,
+    guarded((p) => listNamespace(manager.get(p.gatewayId))),
+  );
+  connection.onRequest(
+    rpc.objects,
+    guarded((p) => listObjects(manager.get(p.gatewayId))),
+  );
+  connection.onRequest(
+    rpc.channels,
+    guarded((p) => manager.get(p.gatewayId).channels()),
+  );
+  connection.onRequest(
+    rpc.inspectObject,
+    guarded((p) => inspectObject(manager.get(p.gatewayId), p)),
+  );
+  connection.onRequest(
+    rpc.releaseObject,
+    guarded((p) => manager.get(p.gatewayId).release(p.objectId)),
+  );
+  connection.onRequest(
+    rpc.reprObject,
+    guarded((p) => reprOf(manager.get(p.gatewayId), p.objectId, p.path)),
+  );
+  connection.onRequest(
+    rpc.closeChannel,
+    guarded((p) => manager.get(p.gatewayId).closeChannel(p.channelId)),
+  );
   connection.onRequest(rpc.status, () => serviceStatus(manager));
   registerLogAndStatusHandlers(connection, manager, () => serviceStatus(manager));
 }
@@ -70,7 +109,11 @@ async function serviceStatus(manager: GatewayManager): Promise<rpc.ServiceStatus
       if (!managed.isOpen()) return summary;
       const timed = await timedRemoteStatus(managed.gateway!, STATUS_TIMEOUT_MS);
       // The frame counters are read after the STATUS round trip, so they include it.
-      return { ...managed.summary(), ...timed, remoteStatusError: timed.remoteStatusError && `${timed.remoteStatusError} (the agent may be busy)` };
+      return {
+        ...managed.summary(),
+        ...timed,
+        remoteStatusError: timed.remoteStatusError && `${timed.remoteStatusError} (the agent may be busy)`,
+      };
     }),
   );
   return { version, uptime: (Date.now() - startedAt) / 1000, pid: process.pid, gateways };

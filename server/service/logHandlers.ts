@@ -8,14 +8,21 @@ import type { GatewayManager } from './gatewayManager';
  * The Remote Logs panel's and the status page's requests: log lines go out in batches as
  * `remoteExec/logEntries`, status snapshots as `remoteExec/statusChanged` while someone watches.
  */
-export function registerLogAndStatusHandlers(connection: MessageConnection, manager: GatewayManager, collectStatus: () => Promise<rpc.ServiceStatus>): { dispose(): void } {
+export function registerLogAndStatusHandlers(
+  connection: MessageConnection,
+  manager: GatewayManager,
+  collectStatus: () => Promise<rpc.ServiceStatus>,
+): { dispose(): void } {
   const store = manager.logs.store;
   const publisher = new StatusPublisher<rpc.ServiceStatus>({
     collect: collectStatus,
     busy: () => manager.busy(),
     publish: (s) => void connection.sendNotification(rpc.statusChanged, s),
   });
-  const subscriptions = [store.onBatch((batch) => void connection.sendNotification(rpc.logEntries, batch)), manager.onChange(() => publisher.changed())];
+  const subscriptions = [
+    store.onBatch((batch) => void connection.sendNotification(rpc.logEntries, batch)),
+    manager.onChange(() => publisher.changed()),
+  ];
 
   connection.onRequest(rpc.logSnapshot, () => store.snapshot());
   connection.onRequest(rpc.clearLogs, (p) => store.clear(p?.gatewayId));

@@ -65,7 +65,9 @@ export class ManagedGateway implements RefResolver {
   /** The gateway, or a clear error naming why it cannot take work. */
   open(): Gateway {
     if (!this.isOpen()) {
-      throw new Error(`gateway ${this.id} (${this.spec}) is ${this.state}${this.exitReason ? `: ${this.exitReason}` : ''}; restart it or open another`);
+      throw new Error(
+        `gateway ${this.id} (${this.spec}) is ${this.state}${this.exitReason ? `: ${this.exitReason}` : ''}; restart it or open another`,
+      );
     }
     return this.gateway!;
   }
@@ -146,7 +148,9 @@ export class ManagedGateway implements RefResolver {
   }
 
   closeChannel(channelId: number): void {
-    const channel = this.open().listChannels().find((c) => c.id === channelId);
+    const channel = this.open()
+      .listChannels()
+      .find((c) => c.id === channelId);
     if (!channel) throw new Error(`channel ${channelId} of gateway ${this.id} is not open`);
     channel.close();
     this.statsFor(channelId).closed = true;
@@ -208,7 +212,14 @@ export class ManagedGateway implements RefResolver {
   private onOutput(stream: 'stdout' | 'stderr', chunk: Buffer, channel?: Channel): void {
     const stats = channel ? this.statsFor(channel.id) : undefined;
     if (stats) stats.outputBytes += chunk.length;
-    this.events.output({ gatewayId: this.id, stream, text: chunk.toString('utf8'), time: Date.now(), channelId: channel?.id, runId: stats?.runId });
+    this.events.output({
+      gatewayId: this.id,
+      stream,
+      text: chunk.toString('utf8'),
+      time: Date.now(),
+      channelId: channel?.id,
+      runId: stats?.runId,
+    });
   }
 
   private onExit(exit: GatewayExit): void {

@@ -7,7 +7,8 @@ import { summarize } from './values';
 export async function listNamespace(managed: ManagedGateway): Promise<VariableSummary[]> {
   const gateway = managed.open();
   const ns = (await gateway.objectRequest(null, [['namespace']])) as Record<string, unknown> | Map<unknown, unknown>;
-  const entries: [string, unknown][] = ns instanceof Map ? Array.from(ns.entries()).map(([k, v]) => [String(k), v]) : Object.entries(ns ?? {});
+  const entries: [string, unknown][] =
+    ns instanceof Map ? Array.from(ns.entries()).map(([k, v]) => [String(k), v]) : Object.entries(ns ?? {});
   await listObjects(managed);
   return entries
     .filter(([name]) => !name.startsWith('__') && name !== 'channel')

@@ -13,7 +13,11 @@ const INTERRUPT_TYPES = new Set(['KeyboardInterrupt', 'builtins.KeyboardInterrup
  * runs, the value of a last expression comes back as `{value}`, and a remote exception comes back with
  * its traceback mapped onto the document lines the code was sent from.
  */
-export async function runSelection(managed: ManagedGateway, params: ExecSelectionParams, events: ServiceEvents): Promise<ExecSelectionResult> {
+export async function runSelection(
+  managed: ManagedGateway,
+  params: ExecSelectionParams,
+  events: ServiceEvents,
+): Promise<ExecSelectionResult> {
   const gateway = managed.open();
   const origin = { uri: params.uri, startLine: params.startLine ?? 0 };
   const { runId, sourceName } = managed.newRun(origin, params.runId);
@@ -60,7 +64,13 @@ export async function runSelection(managed: ManagedGateway, params: ExecSelectio
 }
 
 function isValueItem(item: unknown): item is { value: unknown } {
-  return typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype && Object.keys(item).length === 1 && 'value' in item;
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    Object.getPrototypeOf(item) === Object.prototype &&
+    Object.keys(item).length === 1 &&
+    'value' in item
+  );
 }
 
 /** A summary of a received value; a reference gets its remote repr fetched once. */

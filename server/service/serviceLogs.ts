@@ -29,6 +29,12 @@ export class ServiceLogs {
 
   /** A gateway that never reached HELLO still leaves a line saying why. */
   openFailed(gatewayId: string, spec: string, reason: string): void {
-    this.store.add({ gateway: gatewayId, stream: 'lifecycle', level: 40, levelname: 'ERROR', text: `gateway ${gatewayId} failed to open: ${spec}: ${reason}` });
+    this.store.add({
+      gateway: gatewayId,
+      stream: 'lifecycle',
+      level: 40,
+      levelname: 'ERROR',
+      text: `gateway ${gatewayId} failed to open: ${spec}: ${reason}`,
+    });
   }
 }

@@ -83,7 +83,10 @@ export class StatusPublisher<S> {
 }
 
 /** The agent's STATUS with the round trip the server measured for it. */
-export async function timedRemoteStatus<T>(gateway: { remoteStatus(): Promise<T> }, timeoutMs = 2000): Promise<{ remoteStatus?: T; roundTripMs?: number; remoteStatusError?: string }> {
+export async function timedRemoteStatus<T>(
+  gateway: { remoteStatus(): Promise<T> },
+  timeoutMs = 2000,
+): Promise<{ remoteStatus?: T; roundTripMs?: number; remoteStatusError?: string }> {
   const start = process.hrtime.bigint();
   let timer: NodeJS.Timeout | undefined;
   try {

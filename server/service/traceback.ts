@@ -36,7 +36,9 @@ export function rewriteTraceback(traceback: string, origins: (name: string) => S
     return origin ? format(fileLabel(origin.uri), origin.startLine + Number(n)) : whole;
   };
   return traceback
-    .replace(/File "(<remote-exec[^"]*>)", line (\d+)/g, (whole, name: string, n: string) => label(name, n, (f, l) => `File "${f}", line ${l}`, whole))
+    .replace(/File "(<remote-exec[^"]*>)", line (\d+)/g, (whole, name: string, n: string) =>
+      label(name, n, (f, l) => `File "${f}", line ${l}`, whole),
+    )
     .replace(/(<remote-exec[^>]*>):(\d+)/g, (whole, name: string, n: string) => label(name, n, (f, l) => `${f}:${l}`, whole));
 }
 

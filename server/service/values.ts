@@ -79,7 +79,8 @@ export function formatValue(value: unknown, language: string, depth: number): st
   if (typeof value === 'string') return py ? pyString(value) : JSON.stringify(value);
   if (value instanceof Uint8Array) return py ? `b${pyString(Buffer.from(value).toString('latin1'))}` : `<Buffer ${value.length} bytes>`;
   if (value instanceof Channel) return `<Channel id=${value.id}>`;
-  if (value instanceof RemoteError) return `${value.remoteType}(${py ? pyString(value.remoteMessage) : JSON.stringify(value.remoteMessage)})`;
+  if (value instanceof RemoteError)
+    return `${value.remoteType}(${py ? pyString(value.remoteMessage) : JSON.stringify(value.remoteMessage)})`;
   if (isProxy(value)) return String(value);
   if (Array.isArray(value)) {
     const items = joinBounded(value.map((v) => formatValue(v, language, depth + 1)));
@@ -87,7 +88,9 @@ export function formatValue(value: unknown, language: string, depth: number): st
     return `[${items}]`;
   }
   if (value instanceof Map) {
-    const items = joinBounded(Array.from(value.entries()).map(([k, v]) => `${formatValue(k, language, depth + 1)}: ${formatValue(v, language, depth + 1)}`));
+    const items = joinBounded(
+      Array.from(value.entries()).map(([k, v]) => `${formatValue(k, language, depth + 1)}: ${formatValue(v, language, depth + 1)}`),
+    );
     return py ? `{${items}}` : `Map(${value.size}) {${items}}`;
   }
   if (isPlainRecord(value)) {

@@ -34,7 +34,10 @@ export function newNonce(): string {
 }
 
 export function proof(token: string, role: 'client' | 'server', serverNonce: string, clientNonce: string, request: string): string {
-  return crypto.createHmac('sha256', token).update(`${AUTH_SCHEME}/${AUTH_VERSION} ${role}\n${serverNonce}\n${clientNonce}\n${request}`).digest('hex');
+  return crypto
+    .createHmac('sha256', token)
+    .update(`${AUTH_SCHEME}/${AUTH_VERSION} ${role}\n${serverNonce}\n${clientNonce}\n${request}`)
+    .digest('hex');
 }
 
 /** Compares two hex proofs in constant time. */
@@ -112,7 +115,8 @@ export function parseRequest(request: string): AgentRequest {
     out.nice = r.nice as number;
   }
   if (r.env !== undefined) {
-    if (typeof r.env !== 'object' || r.env === null || Object.values(r.env).some((v) => typeof v !== 'string')) throw new Error('env must map names to strings');
+    if (typeof r.env !== 'object' || r.env === null || Object.values(r.env).some((v) => typeof v !== 'string'))
+      throw new Error('env must map names to strings');
     out.env = r.env as Record<string, string>;
   }
   return out;

@@ -95,7 +95,14 @@ async function handshake(socket: net.Socket, token: string, timeoutMs: number): 
   return parsed;
 }
 
-function startAgent(socket: net.Socket, request: AgentRequest, options: SocketServerOptions, agents: Set<Transport>, log: (line: string) => void, peer: string): void {
+function startAgent(
+  socket: net.Socket,
+  request: AgentRequest,
+  options: SocketServerOptions,
+  agents: Set<Transport>,
+  log: (line: string) => void,
+  peer: string,
+): void {
   const argv = options.interpreters?.[request.language] ?? (request.language === 'python' ? ['python3'] : ['node']);
   const spec: XSpec = {
     raw: `serve:${request.language}`,
@@ -125,7 +132,8 @@ function startAgent(socket: net.Socket, request: AgentRequest, options: SocketSe
       socket.on('close', () => setTimeout(() => agent.kill(), 5000).unref());
       agent.exited.then((exit) => {
         agents.delete(agent);
-        if (exit.code !== 0 && exit.code !== null) log(`agent for ${peer} exited with ${exit.code}: ${exit.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
+        if (exit.code !== 0 && exit.code !== null)
+          log(`agent for ${peer} exited with ${exit.code}: ${exit.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
         socket.end();
       });
     },

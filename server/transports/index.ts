@@ -22,12 +22,18 @@ export const TRANSPORTS: Record<TransportKind, TransportOpener> = {
     return hasPrefix(spec) ? openPrefixed(spec) : openPopen(spec);
   },
   ssh: (spec) => {
-    if (spec.options.via !== undefined) return Promise.reject(new XSpecError(`via= starts a popen gateway on another gateway's host; it does not combine with ssh= (${spec.raw})`));
+    if (spec.options.via !== undefined)
+      return Promise.reject(
+        new XSpecError(`via= starts a popen gateway on another gateway's host; it does not combine with ssh= (${spec.raw})`),
+      );
     return openSsh(spec);
   },
   socket: (spec) => {
     const misplaced = [...PREFIX_KEYS, 'via'].filter((k) => k in spec.options);
-    if (misplaced.length) return Promise.reject(new XSpecError(`${misplaced.join('=, ')}= do not combine with socket=: the server chooses how its agents start (${spec.raw})`));
+    if (misplaced.length)
+      return Promise.reject(
+        new XSpecError(`${misplaced.join('=, ')}= do not combine with socket=: the server chooses how its agents start (${spec.raw})`),
+      );
     return openSocket(spec);
   },
 };

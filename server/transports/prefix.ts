@@ -50,7 +50,8 @@ export function hasPrefix(spec: XSpec): boolean {
 
 /** The interpreter with its loader, after `env NAME=value` and `nice -n N` when the spec asks for them. */
 export function interpreterArgv(spec: XSpec): string[] {
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways do not start through sudo=, docker=, kubectl=, srun= or cmd= prefixes (${spec.raw})`);
+  if (spec.interpreter === 'repl')
+    throw new Error(`repl= gateways do not start through sudo=, docker=, kubectl=, srun= or cmd= prefixes (${spec.raw})`);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   return [
     ...(env.length ? ['env', ...env] : []),
@@ -75,5 +76,7 @@ export async function openPrefixed(spec: XSpec): Promise<Transport> {
   const argv = agentCommand(spec);
   const payload = bootstrapPayload(spec.interpreter as 'python' | 'node');
   const transport = spawnTransport(argv, { env: process.env, preamble: payload });
-  return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `${spec.raw} (${argv.slice(0, 4).join(' ')} ...)`, { ssh: false, cause }));
+  return withStartDiagnosis(transport, (exit, cause) =>
+    classifyStartFailure(exit, `${spec.raw} (${argv.slice(0, 4).join(' ')} ...)`, { ssh: false, cause }),
+  );
 }

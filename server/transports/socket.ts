@@ -18,7 +18,8 @@ export function socketToken(spec: XSpec, env: NodeJS.ProcessEnv = process.env): 
 /** `socket=host:port`: an agent started by `remote-exec serve` after a mutual challenge–response. */
 export async function openSocket(spec: XSpec): Promise<Transport> {
   const what = `socket=${spec.address}`;
-  if (spec.interpreter === 'repl') throw new Error(`repl= gateways do not run behind socket=: the socket server chooses its agents (${spec.raw})`);
+  if (spec.interpreter === 'repl')
+    throw new Error(`repl= gateways do not run behind socket=: the socket server chooses its agents (${spec.raw})`);
   const token = socketToken(spec);
   if (!token) throw new AuthenticationError(`${what}: no token; give token-file=FILE or token=T in the spec, or set ${TOKEN_ENV}`);
   const sep = spec.address!.lastIndexOf(':');
@@ -57,23 +58,28 @@ function connect(host: string, port: number, what: string): Promise<net.Socket> 
 }
 
 async function authenticate(socket: net.Socket, token: string, request: string, what: string): Promise<void> {
-  const fail = (err: unknown) => new AgentStartError(`${what}: the server's handshake failed`, null, err instanceof Error ? err.message : String(err));
+  const fail = (err: unknown) =>
+    new AgentStartError(`${what}: the server's handshake failed`, null, err instanceof Error ? err.message : String(err));
   let challenge: Record<string, unknown>;
   try {
     challenge = parseLine(await readLine(socket, HANDSHAKE_TIMEOUT_MS, 'the authentication challenge'), 'the challenge');
   } catch (err) {
     throw fail(err);
   }
-  if (typeof challenge.nonce !== 'string' || !/^[0-9a-f]{32,128}$/.test(challenge.nonce)) throw fail(new Error('the server sent no valid challenge; is it a remote-exec serve?'));
+  if (typeof challenge.nonce !== 'string' || !/^[0-9a-f]{32,128}$/.test(challenge.nonce))
+    throw fail(new Error('the server sent no valid challenge; is it a remote-exec serve?'));
   const clientNonce = newNonce();
-  socket.write(JSON.stringify({ nonce: clientNonce, request, proof: proof(token, 'client', challenge.nonce, clientNonce, request) }) + '\n');
+  socket.write(
+    JSON.stringify({ nonce: clientNonce, request, proof: proof(token, 'client', challenge.nonce, clientNonce, request) }) + '\n',
+  );
   let verdict: Record<string, unknown>;
   try {
     verdict = parseLine(await readLine(socket, HANDSHAKE_TIMEOUT_MS, 'the authentication verdict'), 'the verdict');
   } catch (err) {
     throw fail(err);
   }
-  if (verdict.ok !== true) throw new AuthenticationError(`${what}: the server refused the connection`, null, String(verdict.reason ?? 'no reason given'));
+  if (verdict.ok !== true)
+    throw new AuthenticationError(`${what}: the server refused the connection`, null, String(verdict.reason ?? 'no reason given'));
   // Mutual: the server proves it holds the token too, before any code is sent to it.
   if (!proofMatches(proof(token, 'server', challenge.nonce, clientNonce, request), verdict.proof)) {
     throw new AuthenticationError(`${what}: the server could not prove it holds the token; not sending it anything`);

@@ -56,11 +56,11 @@ export function sshOptions(spec: Pick<XSpec, 'options'>, address: SshAddress, en
     ...(spec.options.ssh_config ? ['-F', expandHome(spec.options.ssh_config)] : []),
     ...(address.port !== undefined ? ['-p', String(address.port)] : []),
     // Never prompt: a password or passphrase prompt would hang a gateway nobody can type into.
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=15',
-    ...(controlDir
-      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${path.join(controlDir, 'cm-%C')}`, '-o', 'ControlPersist=60']
-      : []),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=15',
+    ...(controlDir ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${path.join(controlDir, 'cm-%C')}`, '-o', 'ControlPersist=60'] : []),
   ];
 }
 

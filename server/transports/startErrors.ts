@@ -42,7 +42,12 @@ export class AgentStartError extends GatewayStartError {
   override name = 'AgentStartError';
 }
 
-const HOST_KEY = [/Host key verification failed/i, /REMOTE HOST IDENTIFICATION HAS CHANGED/i, /host key .*(?:changed|mismatch)/i, /No \S+ host key is known/i];
+const HOST_KEY = [
+  /Host key verification failed/i,
+  /REMOTE HOST IDENTIFICATION HAS CHANGED/i,
+  /host key .*(?:changed|mismatch)/i,
+  /No \S+ host key is known/i,
+];
 const AUTH = [/Permission denied/i, /Too many authentication failures/i, /No more authentication methods/i, /Authentication failed/i];
 const UNREACHABLE = [
   /Connection refused/i,
@@ -75,9 +80,14 @@ export function classifyStartFailure(
   const matches = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
   if (ssh && code === 255) {
     if (/IDENTIFICATION HAS CHANGED|has changed/i.test(text)) {
-      return new HostKeyError(`${what}: the host key differs from the one on record (a reinstalled host, or someone in between); not connecting`, code, tail);
+      return new HostKeyError(
+        `${what}: the host key differs from the one on record (a reinstalled host, or someone in between); not connecting`,
+        code,
+        tail,
+      );
     }
-    if (matches(HOST_KEY)) return new HostKeyError(`${what}: the host key is not known; connect once with ssh to check and record it`, code, tail);
+    if (matches(HOST_KEY))
+      return new HostKeyError(`${what}: the host key is not known; connect once with ssh to check and record it`, code, tail);
     if (matches(AUTH)) return new AuthenticationError(`${what}: authentication failed`, code, tail);
     if (matches(UNREACHABLE)) return new HostUnreachableError(`${what}: the host is unreachable`, code, tail);
     return new AgentStartError(`${what}: ssh failed (exit 255)`, code, tail);
@@ -98,7 +108,10 @@ export interface DiagnosableTransport extends Transport {
  * Gives `transport` an explanation of a failed start: once the process behind it has ended, its exit
  * code and stderr are classified; a transport still running is reported with the original reason.
  */
-export function withStartDiagnosis<T extends Transport>(transport: T, classify: (exit: TransportExit, cause: string) => GatewayStartError): T & DiagnosableTransport {
+export function withStartDiagnosis<T extends Transport>(
+  transport: T,
+  classify: (exit: TransportExit, cause: string) => GatewayStartError,
+): T & DiagnosableTransport {
   return Object.assign(transport, {
     async explainStartFailure(err: unknown): Promise<unknown> {
       const cause = err instanceof Error ? err.message : String(err);

@@ -108,7 +108,9 @@ export async function openVia(spec: XSpec, given?: Gateway): Promise<Transport> 
   const channel = via.remoteExec(relaySource(via.info.language));
   await channel.send(cfg);
   const transport = channelTransport(channel, via);
-  return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `${spec.raw} (through ${via.id})`, { ssh: false, cause }));
+  return withStartDiagnosis(transport, (exit, cause) =>
+    classifyStartFailure(exit, `${spec.raw} (through ${via.id})`, { ssh: false, cause }),
+  );
 }
 
 /** A Transport over a relay channel: bytes items in both directions, `{exit, stderr}` as the last item. */

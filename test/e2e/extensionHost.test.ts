@@ -36,6 +36,10 @@ describe('the extension inside a real VS Code extension host', { skip: e2eAvaila
     const { code, log } = await runExtensionHostTests(server, REPO, HOST_TESTS);
     const suiteLines = log.filter((l) => /^\s*(✔|✖)|^\d+ passed, \d+ failed/.test(l));
     console.log(suiteLines.join('\n'));
-    assert.equal(code, 0, `extension host tests failed (exit ${String(code)}):\n${log.join('\n')}\n--- server log ---\n${server.log().slice(-4000)}`);
+    assert.equal(
+      code,
+      0,
+      `extension host tests failed (exit ${String(code)}):\n${log.join('\n')}\n--- server log ---\n${server.log().slice(-4000)}`,
+    );
   });
 });

@@ -69,7 +69,13 @@ async function rows(frame: Frame): Promise<RowInfo[]> {
   return frame.$$eval('.rows .row', (nodes) =>
     nodes.map((n) => {
       const el = n as HTMLElement;
-      return { gateway: el.dataset.gateway, stream: el.dataset.stream, level: el.dataset.level, text: el.textContent ?? '', cont: el.classList.contains('cont') };
+      return {
+        gateway: el.dataset.gateway,
+        stream: el.dataset.stream,
+        level: el.dataset.level,
+        text: el.textContent ?? '',
+        cont: el.classList.contains('cont'),
+      };
     }),
   );
 }
@@ -205,15 +211,23 @@ describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2e
       const status = await webviewFrame(page, `section.card[data-gateway="${gateway}"]`);
       const card = status.locator(`section.card[data-gateway="${gateway}"]`);
       assert.equal(await card.locator('tr[data-field="pid"] td').innerText(), String(pid));
-      await eventually('the run shows as executing', async () => /^1 task/.test(await card.locator('tr[data-field="executing"] td').innerText()));
+      await eventually('the run shows as executing', async () =>
+        /^1 task/.test(await card.locator('tr[data-field="executing"] td').innerText()),
+      );
       const bytes = await card.locator('tr[data-field="bytes in / out"] td').innerText();
       const messages = await card.locator('tr[data-field="messages in / out"] td').innerText();
       await eventually('the counters move while the run prints', async () => {
-        const [b, m] = [await card.locator('tr[data-field="bytes in / out"] td').innerText(), await card.locator('tr[data-field="messages in / out"] td').innerText()];
+        const [b, m] = [
+          await card.locator('tr[data-field="bytes in / out"] td').innerText(),
+          await card.locator('tr[data-field="messages in / out"] td').innerText(),
+        ];
         return b !== bytes && m !== messages;
       });
       assert.match(await status.locator('.server').innerText(), /^Server \S+ · pid \d+ · up /);
-      await eventually('the chart has points', async () => ((await status.locator('svg.chart polyline.in').getAttribute('points')) ?? '').split(' ').length >= 3);
+      await eventually(
+        'the chart has points',
+        async () => ((await status.locator('svg.chart polyline.in').getAttribute('points')) ?? '').split(' ').length >= 3,
+      );
 
       // The screenshots show the script's varied lines: the ticker's stdout is filtered out.
       await logs.click('button.chip[data-stream="stdout"]');

@@ -70,7 +70,10 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
 
       // The Remote Objects explorer shows the gateway and the session's variables.
       await page.locator('.activitybar .action-item a[aria-label^="Remote Exec"]').first().click();
-      await page.locator('.monaco-list-row', { hasText: /^gw\d+/ }).first().waitFor({ timeout: 30000 });
+      await page
+        .locator('.monaco-list-row', { hasText: /^gw\d+/ })
+        .first()
+        .waitFor({ timeout: 30000 });
       await page.locator('.monaco-list-row', { hasText: 'Variables' }).first().waitFor({ timeout: 30000 });
       const row = page.locator('.monaco-list-row', { hasText: 'y' }).filter({ hasText: '42' }).first();
       await row.waitFor({ timeout: 30000 });

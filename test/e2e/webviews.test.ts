@@ -18,7 +18,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // A few of the variables VS Code defines in every webview, for a dark and a light theme.
 const THEMES: Record<string, string> = {
   dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-panel-background:#1e1e1e;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-input-background:#3c3c3c;--vscode-input-foreground:#cccccc;--vscode-button-background:#0e639c;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#3a3d41;--vscode-button-secondaryForeground:#cccccc;--vscode-terminal-ansiRed:#f14c4c;--vscode-terminal-ansiGreen:#23d18b;--vscode-terminal-ansiBlue:#3b8eea;--vscode-terminal-ansiYellow:#f5f543;--vscode-editorError-foreground:#f14c4c;--vscode-editorWarning-foreground:#cca700;--vscode-inputValidation-warningBackground:#352a05;--vscode-textLink-foreground:#3794ff;--vscode-charts-blue:#3794ff;--vscode-charts-orange:#d18616;--vscode-panel-border:#80808059;--vscode-testing-iconPassed:#73c991',
-  light: '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-panel-background:#ffffff;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-input-background:#ffffff;--vscode-input-foreground:#3b3b3b;--vscode-input-border:#cecece;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-terminal-ansiRed:#cd3131;--vscode-terminal-ansiGreen:#00bc00;--vscode-terminal-ansiBlue:#0451a5;--vscode-terminal-ansiYellow:#949800;--vscode-editorError-foreground:#e51400;--vscode-editorWarning-foreground:#bf8803;--vscode-inputValidation-warningBackground:#f6f5d2;--vscode-textLink-foreground:#005fb8;--vscode-charts-blue:#1a85ff;--vscode-charts-orange:#d18616;--vscode-panel-border:#e5e5e5;--vscode-testing-iconPassed:#388a34',
+  light:
+    '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-panel-background:#ffffff;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-input-background:#ffffff;--vscode-input-foreground:#3b3b3b;--vscode-input-border:#cecece;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-terminal-ansiRed:#cd3131;--vscode-terminal-ansiGreen:#00bc00;--vscode-terminal-ansiBlue:#0451a5;--vscode-terminal-ansiYellow:#949800;--vscode-editorError-foreground:#e51400;--vscode-editorWarning-foreground:#bf8803;--vscode-inputValidation-warningBackground:#f6f5d2;--vscode-textLink-foreground:#005fb8;--vscode-charts-blue:#1a85ff;--vscode-charts-orange:#d18616;--vscode-panel-border:#e5e5e5;--vscode-testing-iconPassed:#388a34',
 };
 
 let playwright: typeof import('playwright-core') | undefined;
@@ -58,7 +59,16 @@ describe('webviews in Chromium', { skip }, () => {
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -95,14 +105,28 @@ describe('webviews in Chromium', { skip }, () => {
     await page.evaluate(() => window.postMessage({ type: 'reset', entries: [], maxLines: 100_000 }, '*'));
     await page.evaluate(async () => {
       const streams = ['stdout', 'stderr', 'log', 'exception'];
-      const levels: [number, string][] = [[20, 'INFO'], [30, 'WARNING'], [20, 'INFO'], [40, 'ERROR']];
+      const levels: [number, string][] = [
+        [20, 'INFO'],
+        [30, 'WARNING'],
+        [20, 'INFO'],
+        [40, 'ERROR'],
+      ];
       let seq = 0;
       for (let batch = 0; batch < 100; batch++) {
         const entries = [];
         for (let i = 0; i < 10_000; i++) {
           seq++;
           const k = seq % 4;
-          entries.push({ seq, time: 1_700_000_000_000 + seq, gateway: seq % 3 ? 'gw0' : 'gw1', stream: streams[k], level: levels[k][0], levelname: levels[k][1], logger: k === 2 ? 'app.worker' : undefined, text: seq % 7 ? `line ${seq}` : `line ${seq} \x1b[1;31mred bold\x1b[0m and \x1b[32mgreen\x1b[0m` });
+          entries.push({
+            seq,
+            time: 1_700_000_000_000 + seq,
+            gateway: seq % 3 ? 'gw0' : 'gw1',
+            stream: streams[k],
+            level: levels[k][0],
+            levelname: levels[k][1],
+            logger: k === 2 ? 'app.worker' : undefined,
+            text: seq % 7 ? `line ${seq}` : `line ${seq} \x1b[1;31mred bold\x1b[0m and \x1b[32mgreen\x1b[0m`,
+          });
         }
         window.postMessage({ type: 'append', entries }, '*');
         await new Promise((r) => setTimeout(r, 0));
@@ -128,13 +152,59 @@ describe('webviews in Chromium', { skip }, () => {
   test('filters by gateway, stream, level and text; copies and clears through the host', async () => {
     const { page, errors } = await open('logs', 'light');
     const entries = [
-      { seq: 1, time: 1_700_000_000_000, gateway: 'gw0', stream: 'lifecycle', level: 20, levelname: 'INFO', text: 'gateway gw0 opened: popen — python 3.11, pid 4242' },
-      { seq: 2, time: 1_700_000_000_010, gateway: 'gw0', stream: 'log', level: 20, levelname: 'INFO', logger: 'demo', thread: 'MainThread', text: 'starting work' },
+      {
+        seq: 1,
+        time: 1_700_000_000_000,
+        gateway: 'gw0',
+        stream: 'lifecycle',
+        level: 20,
+        levelname: 'INFO',
+        text: 'gateway gw0 opened: popen — python 3.11, pid 4242',
+      },
+      {
+        seq: 2,
+        time: 1_700_000_000_010,
+        gateway: 'gw0',
+        stream: 'log',
+        level: 20,
+        levelname: 'INFO',
+        logger: 'demo',
+        thread: 'MainThread',
+        text: 'starting work',
+      },
       { seq: 3, time: 1_700_000_000_020, gateway: 'gw1', stream: 'stdout', level: 20, levelname: 'INFO', text: 'printed by gw1' },
-      { seq: 4, time: 1_700_000_000_030, gateway: 'gw0', stream: 'exception', level: 40, levelname: 'ERROR', logger: 'threading', thread: 'boom', text: 'Exception in thread boom\nTraceback (most recent call last):\nZeroDivisionError: division by zero' },
+      {
+        seq: 4,
+        time: 1_700_000_000_030,
+        gateway: 'gw0',
+        stream: 'exception',
+        level: 40,
+        levelname: 'ERROR',
+        logger: 'threading',
+        thread: 'boom',
+        text: 'Exception in thread boom\nTraceback (most recent call last):\nZeroDivisionError: division by zero',
+      },
       { seq: 5, time: 1_700_000_000_040, gateway: 'gw1', stream: 'stderr', level: 30, levelname: 'WARNING', text: 'child err' },
-      { seq: 6, time: 1_700_000_000_050, gateway: 'gw0', stream: 'warning', level: 30, levelname: 'WARNING', logger: 'py.warnings', text: 'UserWarning: careful' },
-      { seq: 7, time: 1_700_000_000_060, gateway: 'gw1', stream: 'dropped', level: 30, levelname: 'WARNING', text: '120 lines dropped', count: 120 },
+      {
+        seq: 6,
+        time: 1_700_000_000_050,
+        gateway: 'gw0',
+        stream: 'warning',
+        level: 30,
+        levelname: 'WARNING',
+        logger: 'py.warnings',
+        text: 'UserWarning: careful',
+      },
+      {
+        seq: 7,
+        time: 1_700_000_000_060,
+        gateway: 'gw1',
+        stream: 'dropped',
+        level: 30,
+        levelname: 'WARNING',
+        text: '120 lines dropped',
+        count: 120,
+      },
     ];
     await page.evaluate((e) => window.postMessage({ type: 'reset', entries: e, maxLines: 100_000 }, '*'), entries);
     const texts = () => page.locator('.row .msg').allInnerTexts();
@@ -147,11 +217,25 @@ describe('webviews in Chromium', { skip }, () => {
     await page.screenshot({ path: path.join(shots, 'logs-filters-light.png') });
 
     await page.getByRole('button', { name: 'gw1', exact: true }).click();
-    await expectRows(['gateway gw0 opened: popen — python 3.11, pid 4242', 'starting work', 'Exception in thread boom', 'Traceback (most recent call last):', 'ZeroDivisionError: division by zero', 'UserWarning: careful']);
+    await expectRows([
+      'gateway gw0 opened: popen — python 3.11, pid 4242',
+      'starting work',
+      'Exception in thread boom',
+      'Traceback (most recent call last):',
+      'ZeroDivisionError: division by zero',
+      'UserWarning: careful',
+    ]);
     await page.getByRole('button', { name: 'gw1', exact: true }).click();
 
     await page.locator('select').selectOption('30');
-    await expectRows(['Exception in thread boom', 'Traceback (most recent call last):', 'ZeroDivisionError: division by zero', 'child err', 'UserWarning: careful', '120 lines dropped']);
+    await expectRows([
+      'Exception in thread boom',
+      'Traceback (most recent call last):',
+      'ZeroDivisionError: division by zero',
+      'child err',
+      'UserWarning: careful',
+      '120 lines dropped',
+    ]);
     await page.locator('select').selectOption('0');
 
     await page.getByRole('button', { name: 'exception', exact: true }).click();
@@ -162,7 +246,12 @@ describe('webviews in Chromium', { skip }, () => {
 
     await page.locator('input.search').fill('ZERODIVISION');
     await page.waitForFunction(() => document.querySelectorAll('.row').length === 4);
-    await expectRows(['Exception in thread boom', 'Traceback (most recent call last):', 'ZeroDivisionError: division by zero', '120 lines dropped']);
+    await expectRows([
+      'Exception in thread boom',
+      'Traceback (most recent call last):',
+      'ZeroDivisionError: division by zero',
+      '120 lines dropped',
+    ]);
     const saved = await page.evaluate(() => (window as any).savedState);
     assert.equal(saved.search, 'ZERODIVISION', 'filters are kept in the webview state');
 
@@ -180,16 +269,55 @@ describe('webviews in Chromium', { skip }, () => {
       const { page, errors } = await open('status', theme, { width: 900, height: 560 });
       await page.evaluate(async () => {
         const gw = (bytes: number, executing: number) => ({
-          id: 'gw0', spec: 'popen', state: 'open', startedAt: Date.now() - 65_000,
-          info: { language: 'python', version: '3.11.7', implementation: 'CPython', pid: 4242, cwd: '/tmp', executable: '/usr/bin/python3', platform: 'linux', capabilities: [] },
+          id: 'gw0',
+          spec: 'popen',
+          state: 'open',
+          startedAt: Date.now() - 65_000,
+          info: {
+            language: 'python',
+            version: '3.11.7',
+            implementation: 'CPython',
+            pid: 4242,
+            cwd: '/tmp',
+            executable: '/usr/bin/python3',
+            platform: 'linux',
+            capabilities: [],
+          },
           counters: { msgsIn: bytes / 100, msgsOut: bytes / 120, bytesIn: bytes, bytesOut: bytes / 3, runs: 2, running: executing },
-          remoteStatus: { numexecuting: executing, numchannels: 2, execqsize: 0, numobjects: 17, nextid: 18, pid: 4242, uptime: 65, msgsIn: 1, msgsOut: 1, bytesIn: 1, bytesOut: 1 },
+          remoteStatus: {
+            numexecuting: executing,
+            numchannels: 2,
+            execqsize: 0,
+            numobjects: 17,
+            nextid: 18,
+            pid: 4242,
+            uptime: 65,
+            msgsIn: 1,
+            msgsOut: 1,
+            bytesIn: 1,
+            bytesOut: 1,
+          },
           roundTripMs: 0.21,
         });
         const now = Date.now();
         for (let i = 0; i < 20; i++) {
           const bytes = 1_000_000 * i + (i % 5) * 300_000;
-          window.postMessage({ type: 'status', receivedAt: now + i * 1000, status: { version: '0.1.0', uptime: 120 + i, pid: 999, gateways: [gw(bytes, 1), { ...gw(0, 0), id: 'gw1', spec: 'ssh=alice@10.0.0.2//python=python3', state: 'closed', exitReason: 'the agent exited' }] } }, '*');
+          window.postMessage(
+            {
+              type: 'status',
+              receivedAt: now + i * 1000,
+              status: {
+                version: '0.1.0',
+                uptime: 120 + i,
+                pid: 999,
+                gateways: [
+                  gw(bytes, 1),
+                  { ...gw(0, 0), id: 'gw1', spec: 'ssh=alice@10.0.0.2//python=python3', state: 'closed', exitReason: 'the agent exited' },
+                ],
+              },
+            },
+            '*',
+          );
           await new Promise((r) => setTimeout(r, 0));
         }
       });

@@ -43,7 +43,20 @@ const USER_SETTINGS = {
 export function packageVsix(): { vsix: string; dispose(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-vsix-'));
   const vsix = path.join(dir, 'remote-exec.vsix');
-  execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      require.resolve('@vscode/vsce/vsce'),
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--skip-license',
+      '--no-rewrite-relative-links',
+      '-o',
+      vsix,
+    ],
+    { cwd: REPO, stdio: 'pipe' },
+  );
   return { vsix, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -57,7 +70,9 @@ export interface PackagedWorkbench {
 }
 
 /** Packages the extension, starts a VS Code server with it installed, and launches the browser. */
-export async function startPackagedWorkbench(options: { files?: Record<string, string>; settings?: Record<string, unknown> } = {}): Promise<PackagedWorkbench> {
+export async function startPackagedWorkbench(
+  options: { files?: Record<string, string>; settings?: Record<string, unknown> } = {},
+): Promise<PackagedWorkbench> {
   const packaged = packageVsix();
   let server: VsCodeServer | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
@@ -104,7 +119,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts the VS Code server with `vsix` installed (if given) and a workspace holding `files`. */
-export async function startVsCodeServer(options: { vsix?: string; files?: Record<string, string>; settings?: Record<string, unknown> } = {}): Promise<VsCodeServer> {
+export async function startVsCodeServer(
+  options: { vsix?: string; files?: Record<string, string>; settings?: Record<string, unknown> } = {},
+): Promise<VsCodeServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-e2e-'));
   const dirs = {
     serverData: path.join(root, 'server-data'),
@@ -137,7 +154,20 @@ export async function startVsCodeServer(options: { vsix?: string; files?: Record
   // setsid: its own process group, so stopping it also stops the extension hosts and file watchers.
   const child: ChildProcess = spawn(
     'setsid',
-    [process.execPath, SERVER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-workspace-trust', '--disable-telemetry', ...serverArgs],
+    [
+      process.execPath,
+      SERVER_MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--enable-smoke-test-driver',
+      '--disable-workspace-trust',
+      '--disable-telemetry',
+      ...serverArgs,
+    ],
     { env, stdio: ['ignore', out, out], detached: false },
   );
   fs.closeSync(out);
@@ -171,10 +201,12 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const ok = await new Promise<boolean>((resolve) => {
-      http.get(url, (res) => {
-        res.resume();
-        resolve((res.statusCode ?? 500) < 500);
-      }).on('error', () => resolve(false));
+      http
+        .get(url, (res) => {
+          res.resume();
+          resolve((res.statusCode ?? 500) < 500);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -190,7 +222,16 @@ export async function launchBrowser(): Promise<{ page: import('playwright-core')
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
@@ -206,7 +247,12 @@ export async function launchBrowser(): Promise<{ page: import('playwright-core')
  * Runs an extensionTestsPath module (exporting `run(): Promise<void>`) inside the server's real extension
  * host, with `devPath` as the extension under development; resolves with the exit code and the log.
  */
-export async function runExtensionHostTests(server: VsCodeServer, devPath: string, testsPath: string, timeoutMs = 240000): Promise<{ code: unknown; log: string[] }> {
+export async function runExtensionHostTests(
+  server: VsCodeServer,
+  devPath: string,
+  testsPath: string,
+  timeoutMs = 240000,
+): Promise<{ code: unknown; log: string[] }> {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${path.resolve(p)}`;
   const payload = JSON.stringify([
     ['extensionDevelopmentPath', remote(devPath)],
@@ -219,7 +265,9 @@ export async function runExtensionHostTests(server: VsCodeServer, devPath: strin
   try {
     let done!: (code: unknown) => void;
     const finished = new Promise<unknown>((resolve) => (done = resolve));
-    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => log.push(`${type === 'error' ? '[error] ' : ''}${util.format(...(args ?? []))}`));
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) =>
+      log.push(`${type === 'error' ? '[error] ' : ''}${util.format(...(args ?? []))}`),
+    );
     await page.exposeFunction('codeAutomationExit', (code: unknown) => done(code));
     const timer = setTimeout(() => done('timeout'), timeoutMs);
     await page.goto(url);

@@ -7,7 +7,27 @@ const roundTrip = (v: unknown) => codec.decode(codec.encode(v));
 
 describe('value codec (PROTOCOL.md §6)', () => {
   test('scalars round-trip', () => {
-    for (const v of [null, true, false, 0, 1, -1, 127, 128, -33, 65535, 2 ** 31, 2 ** 32 + 5, -(2 ** 40), Number.MAX_SAFE_INTEGER, 1.5, -0.25, 'text', 'ünïcödé ✓', '']) {
+    for (const v of [
+      null,
+      true,
+      false,
+      0,
+      1,
+      -1,
+      127,
+      128,
+      -33,
+      65535,
+      2 ** 31,
+      2 ** 32 + 5,
+      -(2 ** 40),
+      Number.MAX_SAFE_INTEGER,
+      1.5,
+      -0.25,
+      'text',
+      'ünïcödé ✓',
+      '',
+    ]) {
       assert.deepEqual(roundTrip(v), v);
     }
     assert.ok(Number.isNaN(roundTrip(NaN)));
@@ -17,11 +37,17 @@ describe('value codec (PROTOCOL.md §6)', () => {
 
   test('64-bit ints beyond 2^53 come back as bigint, safe ones as number', () => {
     assert.equal(roundTrip(BigInt(12)), 12);
-    for (const v of [BigInt(2) ** BigInt(53), BigInt(2) ** BigInt(63), BigInt(2) ** BigInt(64) - BigInt(1), -(BigInt(2) ** BigInt(63))]) assert.equal(roundTrip(v), v);
+    for (const v of [BigInt(2) ** BigInt(53), BigInt(2) ** BigInt(63), BigInt(2) ** BigInt(64) - BigInt(1), -(BigInt(2) ** BigInt(63))])
+      assert.equal(roundTrip(v), v);
   });
 
   test('ints beyond 64 bits travel as ext 7 and come back exact', () => {
-    for (const v of [BigInt(2) ** BigInt(64), BigInt(2) ** BigInt(200) + BigInt(7), -(BigInt(2) ** BigInt(64)) - BigInt(1), -(BigInt(2) ** BigInt(100))]) {
+    for (const v of [
+      BigInt(2) ** BigInt(64),
+      BigInt(2) ** BigInt(200) + BigInt(7),
+      -(BigInt(2) ** BigInt(64)) - BigInt(1),
+      -(BigInt(2) ** BigInt(100)),
+    ]) {
       assert.equal(roundTrip(v), v);
     }
   });
@@ -33,7 +59,14 @@ describe('value codec (PROTOCOL.md §6)', () => {
   });
 
   test('lists, tuples, str-keyed dicts and non-str-keyed maps keep their kinds, nested', () => {
-    const value = { list: [1, [2, [3]]], tuple: Tuple.of<unknown>(1, 'a', Tuple.of()), map: new Map<unknown, unknown>([[1, 'one'], [Tuple.of(1, 2), { deep: [null] }]]) };
+    const value = {
+      list: [1, [2, [3]]],
+      tuple: Tuple.of<unknown>(1, 'a', Tuple.of()),
+      map: new Map<unknown, unknown>([
+        [1, 'one'],
+        [Tuple.of(1, 2), { deep: [null] }],
+      ]),
+    };
     const out = roundTrip(value) as typeof value;
     assert.deepEqual(out.list, [1, [2, [3]]]);
     assert.ok(out.tuple instanceof Tuple);
@@ -54,10 +87,15 @@ describe('value codec (PROTOCOL.md §6)', () => {
   });
 
   test('a value without encoding is refused with its type and its place', () => {
-    assert.throws(() => codec.encode({ a: [1, new Set([1])] }), (e: Error) => e instanceof EncodeError && /type Set at value\.a\[1\]/.test(e.message));
+    assert.throws(
+      () => codec.encode({ a: [1, new Set([1])] }),
+      (e: Error) => e instanceof EncodeError && /type Set at value\.a\[1\]/.test(e.message),
+    );
     assert.throws(() => codec.encode([new Date()]), /type Date at value\[0\]/);
     assert.throws(() => codec.encode({ f: () => 1 }), /function/);
-    class Point { x = 1; }
+    class Point {
+      x = 1;
+    }
     assert.throws(() => codec.encode(new Point()), /type Point/);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

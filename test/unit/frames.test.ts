@@ -30,15 +30,21 @@ describe('frames', () => {
 
   test('an oversized frame is a ProtocolError naming both sizes, and no allocation', () => {
     const decoder = new FrameDecoder(1024);
-    assert.throws(() => decoder.push(frameHeader(1025), () => assert.fail('no body expected')), (err: Error) => {
-      assert.ok(err instanceof ProtocolError);
-      assert.match(err.message, /1025 bytes exceeds the maximum of 1024/);
-      return true;
-    });
+    assert.throws(
+      () => decoder.push(frameHeader(1025), () => assert.fail('no body expected')),
+      (err: Error) => {
+        assert.ok(err instanceof ProtocolError);
+        assert.match(err.message, /1025 bytes exceeds the maximum of 1024/);
+        return true;
+      },
+    );
   });
 
   test('text on the stream (a stray print) is reported as text, not as a huge frame', () => {
     const decoder = new FrameDecoder(1024 * 1024);
-    assert.throws(() => decoder.push(Buffer.from('Traceback (most recent call last):\n'), () => {}), /carries text, not frames: "Traceback/);
+    assert.throws(
+      () => decoder.push(Buffer.from('Traceback (most recent call last):\n'), () => {}),
+      /carries text, not frames: "Traceback/,
+    );
   });
 });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { frameHeader, FrameDecoder, Gateway, GatewayClosedError, MessageType, ProtocolError, ValueCodec, type Message, type TransportExit } from '../../protocol';
+import {
+  frameHeader,
+  FrameDecoder,
+  Gateway,
+  GatewayClosedError,
+  MessageType,
+  ProtocolError,
+  ValueCodec,
+  type Message,
+  type TransportExit,
+} from '../../protocol';
 
 /** A scripted agent on in-memory streams: the host under test sees only bytes. */
 function fakeAgent() {
@@ -26,7 +36,21 @@ function fakeAgent() {
       resolveExit({ code: null, signal: 'SIGKILL', stderrTail: '' });
     },
   };
-  const hello: Message = [MessageType.HELLO, 0, { protocol: 1, language: 'fake', version: '1', pid: 4242, cwd: '/', executable: '/fake', platform: 'test', capabilities: ['exec'], maxFrame: 1 << 20 }];
+  const hello: Message = [
+    MessageType.HELLO,
+    0,
+    {
+      protocol: 1,
+      language: 'fake',
+      version: '1',
+      pid: 4242,
+      cwd: '/',
+      executable: '/fake',
+      platform: 'test',
+      capabilities: ['exec'],
+      maxFrame: 1 << 20,
+    },
+  ];
   return { transport, frame, received, hello, raw: (b: Buffer) => toHost.write(b), exit: resolveExit };
 }
 
@@ -92,7 +116,10 @@ describe('host Gateway over in-memory streams', () => {
     gw.on('protocolError', (m: string) => errors.push(m));
     const pending = gw.newChannel().receive();
     agent.raw(frameHeader(10 * 1024 * 1024));
-    await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && /10485760 bytes exceeds the maximum of 1024/.test(e.message));
+    await assert.rejects(
+      pending,
+      (e: Error) => e instanceof GatewayClosedError && /10485760 bytes exceeds the maximum of 1024/.test(e.message),
+    );
     assert.match(errors[0], /exceeds the maximum/);
   });
 

@@ -4,7 +4,16 @@ import type { LogEntry } from '../../contract/logs';
 import { LogModel, NO_FILTER, rowText } from '../../webview-ui/logs/model';
 
 let seq = 0;
-const entry = (gateway: string, text: string, extra: Partial<LogEntry> = {}): LogEntry => ({ seq: ++seq, time: Date.UTC(2024, 0, 1, 12, 0, 0, seq), gateway, stream: 'stdout', level: 20, levelname: 'INFO', text, ...extra });
+const entry = (gateway: string, text: string, extra: Partial<LogEntry> = {}): LogEntry => ({
+  seq: ++seq,
+  time: Date.UTC(2024, 0, 1, 12, 0, 0, seq),
+  gateway,
+  stream: 'stdout',
+  level: 20,
+  levelname: 'INFO',
+  text,
+  ...extra,
+});
 const shown = (m: LogModel) => Array.from({ length: m.visibleCount }, (_, i) => m.visibleRow(i).text);
 
 describe('log panel model', () => {

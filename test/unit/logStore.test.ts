@@ -6,7 +6,14 @@ import { entryFromRecord } from '../../server/logs/gatewayLogs';
 import { LogStore, mergeBySeq } from '../../server/logs/logStore';
 import { Ring } from '../../server/logs/ring';
 
-const line = (gateway: string, text: string, extra: Partial<NewLogEntry> = {}): NewLogEntry => ({ gateway, stream: 'stdout', level: 20, levelname: 'INFO', text, ...extra });
+const line = (gateway: string, text: string, extra: Partial<NewLogEntry> = {}): NewLogEntry => ({
+  gateway,
+  stream: 'stdout',
+  level: 20,
+  levelname: 'INFO',
+  text,
+  ...extra,
+});
 
 describe('ring buffer', () => {
   test('keeps the newest items up to its capacity and counts the ones it dropped', () => {
@@ -30,8 +37,14 @@ describe('log store', () => {
     store.add(line('c', 'c1', { stream: 'log', remoteTime: 5 }));
     store.add(line('b', 'b2'));
     const { entries, lastSeq } = store.snapshot();
-    assert.deepEqual(entries.map((e) => e.text), ['a1', 'b1', 'a2', 'c1', 'b2']);
-    assert.deepEqual(entries.map((e) => e.time), [1000, 1001, 1002, 1003, 1004]);
+    assert.deepEqual(
+      entries.map((e) => e.text),
+      ['a1', 'b1', 'a2', 'c1', 'b2'],
+    );
+    assert.deepEqual(
+      entries.map((e) => e.time),
+      [1000, 1001, 1002, 1003, 1004],
+    );
     assert.equal(lastSeq, 5);
     // The remote clock is kept beside the line but does not reorder it.
     assert.equal(entries[3].remoteTime, 5);
@@ -51,7 +64,10 @@ describe('log store', () => {
     assert.match(noisy[0].text, /900 lines dropped/);
     assert.equal(noisy[1].text, 'n900');
     assert.equal(noisy[100].text, 'n999');
-    assert.ok(entries.some((e) => e.text === 'only line'), 'a noisy gateway never pushes out a quiet one');
+    assert.ok(
+      entries.some((e) => e.text === 'only line'),
+      'a noisy gateway never pushes out a quiet one',
+    );
   });
 
   test('listeners get lines in batches, and a flood beyond the batch cap becomes a counted marker', () => {
@@ -64,7 +80,10 @@ describe('log store', () => {
     const [batch] = batches;
     assert.equal(batch[0].stream, 'dropped');
     assert.equal(batch[0].count, 15);
-    assert.deepEqual(batch.slice(1).map((e) => e.text), Array.from({ length: 10 }, (_, i) => `l${i + 15}`));
+    assert.deepEqual(
+      batch.slice(1).map((e) => e.text),
+      Array.from({ length: 10 }, (_, i) => `l${i + 15}`),
+    );
     store.flush();
     assert.equal(batches.length, 1, 'nothing pending, nothing sent');
     store.dispose();
@@ -75,7 +94,10 @@ describe('log store', () => {
     const got = new Promise<LogEntry[]>((resolve) => store.onBatch(resolve));
     store.add(line('g', 'one'));
     store.add(line('g', 'two'));
-    assert.deepEqual((await got).map((e) => e.text), ['one', 'two']);
+    assert.deepEqual(
+      (await got).map((e) => e.text),
+      ['one', 'two'],
+    );
     store.dispose();
   });
 
@@ -84,20 +106,35 @@ describe('log store', () => {
     store.add(line('a', 'x'));
     store.add(line('b', 'y'));
     store.clear('a');
-    assert.deepEqual(store.snapshot().entries.map((e) => e.gateway), ['b']);
+    assert.deepEqual(
+      store.snapshot().entries.map((e) => e.gateway),
+      ['b'],
+    );
     store.clear();
     assert.deepEqual(store.snapshot().entries, []);
   });
 
   test('merging keeps every list ascending by seq', () => {
     const mk = (seq: number) => ({ seq }) as LogEntry;
-    assert.deepEqual(mergeBySeq([[mk(1), mk(4)], [], [mk(2), mk(3), mk(9)], [mk(5)]]).map((e) => e.seq), [1, 2, 3, 4, 5, 9]);
+    assert.deepEqual(
+      mergeBySeq([[mk(1), mk(4)], [], [mk(2), mk(3), mk(9)], [mk(5)]]).map((e) => e.seq),
+      [1, 2, 3, 4, 5, 9],
+    );
   });
 });
 
 describe('log records as entries', () => {
   test('an uncaught thread exception keeps its traceback under its message', () => {
-    const e = entryFromRecord('gw1', { time: 1.5, level: 40, levelname: 'ERROR', logger: 'threading', thread: 'boom', message: 'Exception in thread boom', exc_text: 'Traceback\nZeroDivisionError\n', kind: 'exception' });
+    const e = entryFromRecord('gw1', {
+      time: 1.5,
+      level: 40,
+      levelname: 'ERROR',
+      logger: 'threading',
+      thread: 'boom',
+      message: 'Exception in thread boom',
+      exc_text: 'Traceback\nZeroDivisionError\n',
+      kind: 'exception',
+    });
     assert.equal(e.stream, 'exception');
     assert.equal(e.text, 'Exception in thread boom\nTraceback\nZeroDivisionError');
     assert.equal(e.remoteTime, 1500);

@@ -17,7 +17,17 @@ describe('prefix transports build the command line users would type', () => {
   });
 
   test('kubectl=pod with namespace= and context=', () => {
-    assert.deepEqual(prefixArgv(parseXSpec('popen//kubectl=web-0//namespace=prod//context=east')), ['kubectl', 'exec', '-i', '-n', 'prod', '--context', 'east', 'web-0', '--']);
+    assert.deepEqual(prefixArgv(parseXSpec('popen//kubectl=web-0//namespace=prod//context=east')), [
+      'kubectl',
+      'exec',
+      '-i',
+      '-n',
+      'prod',
+      '--context',
+      'east',
+      'web-0',
+      '--',
+    ]);
     assert.deepEqual(prefixArgv(parseXSpec('popen//kubectl=web-0')), ['kubectl', 'exec', '-i', 'web-0', '--']);
   });
 
@@ -29,17 +39,37 @@ describe('prefix transports build the command line users would type', () => {
   test('prefixes nest in the order written, then chdir, env and nice happen inside them', () => {
     const spec = parseXSpec('popen//docker=box//sudo=app//node=node --max-old-space-size=64//chdir=/srv//env:A=1//nice=5');
     assert.deepEqual(agentCommand(spec), [
-      'docker', 'exec', '-i', 'box',
-      'sudo', '-n', '-u', 'app', '--',
-      'sh', '-c', 'cd "$1" && shift && exec "$@"', 'remote-exec', '/srv',
-      'env', 'A=1', 'nice', '-n', '5', 'node', '--max-old-space-size=64', ...loaderArgs('node'),
+      'docker',
+      'exec',
+      '-i',
+      'box',
+      'sudo',
+      '-n',
+      '-u',
+      'app',
+      '--',
+      'sh',
+      '-c',
+      'cd "$1" && shift && exec "$@"',
+      'remote-exec',
+      '/srv',
+      'env',
+      'A=1',
+      'nice',
+      '-n',
+      '5',
+      'node',
+      '--max-old-space-size=64',
+      ...loaderArgs('node'),
     ]);
   });
 });
 
 describe('ssh command lines', () => {
   test('BatchMode, connection sharing, port, the user options first so they win', () => {
-    const argv = sshArgv(parseXSpec('ssh=alice@build-host:2200//ssh_config=/etc/alt_config'), { REMOTE_EXEC_SSH_OPTIONS: "-i '/keys/my key' -o ControlMaster=no" });
+    const argv = sshArgv(parseXSpec('ssh=alice@build-host:2200//ssh_config=/etc/alt_config'), {
+      REMOTE_EXEC_SSH_OPTIONS: "-i '/keys/my key' -o ControlMaster=no",
+    });
     assert.deepEqual(argv.slice(0, 5), ['ssh', '-i', '/keys/my key', '-o', 'ControlMaster=no']);
     const joined = argv.join(' ');
     assert.match(joined, /-F \/etc\/alt_config -p 2200 -o BatchMode=yes/);
@@ -48,11 +78,14 @@ describe('ssh command lines', () => {
   });
 
   test('the remote command: cd, env, nice, the interpreter and its quoted loader', () => {
-    const command = remoteAgentCommand(parseXSpec("ssh=h//python=python3.11//chdir=~/my work//env:GREETING=hi there//nice=2"));
+    const command = remoteAgentCommand(parseXSpec('ssh=h//python=python3.11//chdir=~/my work//env:GREETING=hi there//nice=2'));
     assert.ok(command.startsWith(`cd ~/'my work' && env 'GREETING=hi there' nice -n 2 python3.11 -c 'import sys;`), command);
   });
 
   test('prefixes over ssh run remotely, quoted for the remote shell', () => {
-    assert.equal(remoteAgentCommand(parseXSpec('ssh=h//sudo=www-data//python=/usr/bin/python3')).split(' -c ')[0], 'sudo -n -u www-data -- /usr/bin/python3');
+    assert.equal(
+      remoteAgentCommand(parseXSpec('ssh=h//sudo=www-data//python=/usr/bin/python3')).split(' -c ')[0],
+      'sudo -n -u www-data -- /usr/bin/python3',
+    );
   });
 });

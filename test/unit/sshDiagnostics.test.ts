@@ -27,12 +27,15 @@ describe('ssh start failures are named precisely', () => {
       assert.ok(err instanceof kind, `${stderr} → ${err.name}`);
       assert.equal(err.exitCode, 255);
       assert.equal(err.stderrTail, stderr);
-      assert.ok(err.message.includes(stderr.split('\n').pop()!), 'the message carries ssh\'s own words');
+      assert.ok(err.message.includes(stderr.split('\n').pop()!), "the message carries ssh's own words");
     }
   });
 
   test('a changed key and an unknown key say different things', () => {
-    assert.match(classify(255, 'REMOTE HOST IDENTIFICATION HAS CHANGED!\nHost key verification failed.').message, /differs from the one on record/);
+    assert.match(
+      classify(255, 'REMOTE HOST IDENTIFICATION HAS CHANGED!\nHost key verification failed.').message,
+      /differs from the one on record/,
+    );
     assert.match(classify(255, 'Host key verification failed.').message, /not known/);
   });
 

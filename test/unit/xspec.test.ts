@@ -40,7 +40,12 @@ describe('xspec', () => {
       ["popen//python=python3 'unterminated", /unterminated ' quote/],
       ['', /empty xspec/],
     ];
-    for (const [spec, pattern] of cases) assert.throws(() => parseXSpec(spec), (e: Error) => e instanceof XSpecError && pattern.test(e.message), spec);
+    for (const [spec, pattern] of cases)
+      assert.throws(
+        () => parseXSpec(spec),
+        (e: Error) => e instanceof XSpecError && pattern.test(e.message),
+        spec,
+      );
   });
 
   test('command lines split like a shell', () => {

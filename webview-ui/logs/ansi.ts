@@ -110,5 +110,13 @@ export function stripAnsi(text: string): string {
 }
 
 function sameStyle(a: AnsiStyle, b: AnsiStyle): boolean {
-  return a.fg === b.fg && a.bg === b.bg && !a.bold === !b.bold && !a.dim === !b.dim && !a.italic === !b.italic && !a.underline === !b.underline && !a.inverse === !b.inverse;
+  return (
+    a.fg === b.fg &&
+    a.bg === b.bg &&
+    !a.bold === !b.bold &&
+    !a.dim === !b.dim &&
+    !a.italic === !b.italic &&
+    !a.underline === !b.underline &&
+    !a.inverse === !b.inverse
+  );
 }

@@ -8,7 +8,13 @@ import { DEFAULT_MAX_LINES, type Filter, LogModel, type Row, rowText } from './m
 const ROW_H = 18;
 const OVERSCAN = 10;
 const STREAMS = ['log', 'exception', 'warning', 'stdout', 'stderr', 'lifecycle'] as const;
-const LEVEL_CHOICES: [number, string][] = [[0, 'All levels'], [10, 'DEBUG+'], [20, 'INFO+'], [30, 'WARNING+'], [40, 'ERROR+']];
+const LEVEL_CHOICES: [number, string][] = [
+  [0, 'All levels'],
+  [10, 'DEBUG+'],
+  [20, 'INFO+'],
+  [30, 'WARNING+'],
+  [40, 'ERROR+'],
+];
 
 const vscode = vscodeApi<FromLogView, LogViewState>();
 addStyle(css);
@@ -103,8 +109,7 @@ rowsBox.addEventListener('click', (ev) => {
   if (ev.shiftKey && anchor) selectRange(anchor, row);
   else if (ev.ctrlKey || ev.metaKey) {
     if (!selected.delete(row)) selected.add(row);
-  }
-  else {
+  } else {
     selected.clear();
     selected.add(row);
   }
@@ -137,7 +142,12 @@ post({ type: 'ready' });
 
 // ---- behaviour ----
 function currentFilter(): Filter {
-  return { hiddenGateways: new Set(state.hiddenGateways), hiddenStreams: new Set(state.hiddenStreams), minLevel: state.minLevel, search: state.search };
+  return {
+    hiddenGateways: new Set(state.hiddenGateways),
+    hiddenStreams: new Set(state.hiddenStreams),
+    minLevel: state.minLevel,
+    search: state.search,
+  };
 }
 
 function applyFilter(): void {
@@ -241,10 +251,14 @@ function render(): void {
     else nodes.push(rowNode(model.visibleRow(i - markerRows), i - markerRows));
   }
   rowsBox.replaceChildren(...nodes);
-  if (total === 0 && markerRows === 0) rowsBox.replaceChildren(el('div', 'empty', model.size ? 'No line matches the filters.' : 'No remote output yet. Run code on a gateway to see its logs here.'));
+  if (total === 0 && markerRows === 0)
+    rowsBox.replaceChildren(
+      el('div', 'empty', model.size ? 'No line matches the filters.' : 'No remote output yet. Run code on a gateway to see its logs here.'),
+    );
   banner.hidden = model.dropped === 0;
   banner.textContent = `${model.dropped.toLocaleString()} older lines dropped (this panel keeps the newest ${model.maxLines.toLocaleString()}).`;
-  count.textContent = total === model.size ? `${total.toLocaleString()} lines` : `${total.toLocaleString()} of ${model.size.toLocaleString()} lines`;
+  count.textContent =
+    total === model.size ? `${total.toLocaleString()} lines` : `${total.toLocaleString()} of ${model.size.toLocaleString()} lines`;
 }
 
 function markerRow(dropped: number): HTMLElement {
@@ -306,7 +320,12 @@ function post(message: FromLogView): void {
 }
 
 function save(): void {
-  vscode.setState({ ...state, hiddenGateways: [...state.hiddenGateways], hiddenStreams: [...state.hiddenStreams], gateways: [...state.gateways] });
+  vscode.setState({
+    ...state,
+    hiddenGateways: [...state.hiddenGateways],
+    hiddenStreams: [...state.hiddenStreams],
+    gateways: [...state.gateways],
+  });
 }
 
 setFollow(state.follow, false);

@@ -95,7 +95,12 @@ function card(g: GatewayStatus, elapsed: number): HTMLElement {
     ['interpreter', g.info ? `${g.info.implementation ?? g.info.language} ${g.info.version}` : '–'],
     ['pid', g.info ? String(g.info.pid) : '–'],
     ['uptime', live ? formatDuration(uptime) : '–'],
-    ['executing', r ? `${r.numexecuting} task${r.numexecuting === 1 ? '' : 's'}${r.execqsize ? `, ${r.execqsize} queued` : ''}` : `${g.counters.running} run${g.counters.running === 1 ? '' : 's'}`],
+    [
+      'executing',
+      r
+        ? `${r.numexecuting} task${r.numexecuting === 1 ? '' : 's'}${r.execqsize ? `, ${r.execqsize} queued` : ''}`
+        : `${g.counters.running} run${g.counters.running === 1 ? '' : 's'}`,
+    ],
     ['channels', r ? String(r.numchannels) : '–'],
     ['exported objects', r ? String(r.numobjects) : '–'],
     ['messages in / out', `${g.counters.msgsIn.toLocaleString()} / ${g.counters.msgsOut.toLocaleString()}`],
@@ -118,7 +123,11 @@ function card(g: GatewayStatus, elapsed: number): HTMLElement {
 function legend(): HTMLElement {
   const last = state.history[state.history.length - 1];
   const p = el('div', '', 'legend');
-  p.append(el('span', `■ in ${last ? `${formatBytes(last.inRate)}/s` : ''}`, 'in'), document.createTextNode('  '), el('span', `■ out ${last ? `${formatBytes(last.outRate)}/s` : ''}`, 'out'));
+  p.append(
+    el('span', `■ in ${last ? `${formatBytes(last.inRate)}/s` : ''}`, 'in'),
+    document.createTextNode('  '),
+    el('span', `■ out ${last ? `${formatBytes(last.outRate)}/s` : ''}`, 'out'),
+  );
   const max = Math.max(1024, ...state.history.map((h) => Math.max(h.inRate, h.outRate)));
   p.append(document.createTextNode(`  (scale: 0 – ${formatBytes(max)}/s over the last minute)`));
   return p;
@@ -140,10 +149,18 @@ function chart(history: ThroughputSample[]): SVGSVGElement {
   const max = Math.max(1024, ...history.map((s) => Math.max(s.inRate, s.outRate)));
   const axis = document.createElementNS(SVG, 'line');
   axis.setAttribute('class', 'axis');
-  for (const [k, v] of [['x1', 0], ['y1', h - pad], ['x2', w], ['y2', h - pad]] as const) axis.setAttribute(k, String(v));
+  for (const [k, v] of [
+    ['x1', 0],
+    ['y1', h - pad],
+    ['x2', w],
+    ['y2', h - pad],
+  ] as const)
+    axis.setAttribute(k, String(v));
   svg.append(axis);
   const points = (key: 'inRate' | 'outRate') =>
-    history.map((s, i) => `${((i + HISTORY - history.length) / (HISTORY - 1)) * w},${h - pad - (s[key] / max) * (h - 2 * pad - 12)}`).join(' ');
+    history
+      .map((s, i) => `${((i + HISTORY - history.length) / (HISTORY - 1)) * w},${h - pad - (s[key] / max) * (h - 2 * pad - 12)}`)
+      .join(' ');
   for (const key of ['inRate', 'outRate'] as const) {
     const line = document.createElementNS(SVG, 'polyline');
     line.setAttribute('class', key === 'inRate' ? 'in' : 'out');

@@ -54,9 +54,24 @@ const IN_FD = 0;
 const OUT_FD = 1;
 const startedAt = process.hrtime();
 
-const HELLO = 0, EXEC = 1, DATA = 2, CLOSE = 3, CLOSE_ERROR = 4, LAST_MESSAGE = 5, STATUS = 6, TERMINATE = 7,
-  INTERRUPT = 8, STDOUT = 9, STDERR = 10, LOG = 11, ERROR = 12, OBJECT = 20, REPLY = 21, REPLY_ERROR = 22,
-  RELEASE = 23, CALLBACK = 24;
+const HELLO = 0,
+  EXEC = 1,
+  DATA = 2,
+  CLOSE = 3,
+  CLOSE_ERROR = 4,
+  LAST_MESSAGE = 5,
+  STATUS = 6,
+  TERMINATE = 7,
+  INTERRUPT = 8,
+  STDOUT = 9,
+  STDERR = 10,
+  LOG = 11,
+  ERROR = 12,
+  OBJECT = 20,
+  REPLY = 21,
+  REPLY_ERROR = 22,
+  RELEASE = 23,
+  CALLBACK = 24;
 
 // Originals, captured before any patching.
 const origWriteSync = fs.writeSync;
@@ -90,23 +105,54 @@ for (const C of [RemoteError, TimeoutError, ChannelClosedError, InterruptError, 
 
 /** A msgpack ext 5 TUPLE: an Array subclass so it round-trips. map/filter/slice give plain arrays. */
 class Tuple extends Array {
-  static get [Symbol.species]() { return Array; }
-  static of(...items) { const t = new Tuple(); for (const x of items) t.push(x); return t; }
+  static get [Symbol.species]() {
+    return Array;
+  }
+  static of(...items) {
+    const t = new Tuple();
+    for (const x of items) t.push(x);
+    return t;
+  }
 }
 
 /** Forces a value to travel as an ext 1 OBJECT reference (exported in the object table). */
-class RefMarker { constructor(obj, receiver) { this.obj = obj; this.receiver = receiver; } }
+class RefMarker {
+  constructor(obj, receiver) {
+    this.obj = obj;
+    this.receiver = receiver;
+  }
+}
 /** An OBJECT reply that was already shaped by the return rule (iter/next/inspect/list/namespace). */
-class Formatted { constructor(value) { this.value = value; } }
+class Formatted {
+  constructor(value) {
+    this.value = value;
+  }
+}
 /** A method read from an object: calling it keeps `this` (like a Python bound method). */
 class Bound {
-  constructor(fn, self) { this.fn = fn; this.self = self; this._f = null; }
-  asFunction() { return this._f || (this._f = this.fn.bind(this.self)); }
+  constructor(fn, self) {
+    this.fn = fn;
+    this.self = self;
+    this._f = null;
+  }
+  asFunction() {
+    return this._f || (this._f = this.fn.bind(this.self));
+  }
 }
 /** An ext 1 reference whose id is not (or no longer) in the table. */
-class UnknownRef { constructor(id, typeName) { this.id = id; this.typeName = typeName; } }
+class UnknownRef {
+  constructor(id, typeName) {
+    this.id = id;
+    this.typeName = typeName;
+  }
+}
 /** An ext type this agent does not know. */
-class ExtValue { constructor(type, data) { this.type = type; this.data = data; } }
+class ExtValue {
+  constructor(type, data) {
+    this.type = type;
+    this.data = data;
+  }
+}
 
 const HOSTFN = Symbol('remote-exec.hostFunctionId');
 
@@ -117,18 +163,21 @@ const HOSTFN = Symbol('remote-exec.hostFunctionId');
 const INIT_OUT = 64 * 1024;
 const BIG_BIN = 64 * 1024;
 const FLUSH_AT = 1024 * 1024;
-const MODE_STRICT = 0, MODE_REFS = 1, MODE_BINSTR = 2;
+const MODE_STRICT = 0,
+  MODE_REFS = 1,
+  MODE_BINSTR = 2;
 
 let obuf = Buffer.allocUnsafe(INIT_OUT);
-let opos = 0;           // write position in obuf
-let oseg = 0;           // start of the part of obuf not yet moved to oparts
-let oparts = [];        // buffers queued for the next write, in order
+let opos = 0; // write position in obuf
+let oseg = 0; // start of the part of obuf not yet moved to oparts
+let oparts = []; // buffers queued for the next write, in order
 let opartsBytes = 0;
 let encMode = MODE_STRICT;
 let encoding = false;
 let frameHasBig = false;
 const frameExports = [];
-let LB = null, LO = 0;  // result of locate()
+let LB = null,
+  LO = 0; // result of locate()
 
 const hasUtf8Write = typeof Buffer.prototype.utf8Write === 'function';
 const hasUtf8Slice = typeof Buffer.prototype.utf8Slice === 'function';
@@ -139,61 +188,138 @@ function grow(n) {
   while (size < used + n) size *= 2;
   const nb = Buffer.allocUnsafe(size);
   obuf.copy(nb, 0, oseg, opos);
-  obuf = nb; opos = used; oseg = 0;
+  obuf = nb;
+  opos = used;
+  oseg = 0;
 }
-function ensure(n) { if (opos + n > obuf.length) grow(n); }
-function outCoord() { return opartsBytes + opos - oseg; }
+function ensure(n) {
+  if (opos + n > obuf.length) grow(n);
+}
+function outCoord() {
+  return opartsBytes + opos - oseg;
+}
 function pushSeg() {
-  if (opos > oseg) { oparts.push(obuf.subarray(oseg, opos)); opartsBytes += opos - oseg; oseg = opos; }
+  if (opos > oseg) {
+    oparts.push(obuf.subarray(oseg, opos));
+    opartsBytes += opos - oseg;
+    oseg = opos;
+  }
 }
 /** Finds the buffer and offset holding output coordinate `c` (sets LB, LO). */
 function locate(c) {
-  if (c >= opartsBytes) { LB = obuf; LO = oseg + c - opartsBytes; return; }
+  if (c >= opartsBytes) {
+    LB = obuf;
+    LO = oseg + c - opartsBytes;
+    return;
+  }
   let base = opartsBytes;
   for (let i = oparts.length - 1; i >= 0; i--) {
     base -= oparts[i].length;
-    if (c >= base) { LB = oparts[i]; LO = c - base; return; }
+    if (c >= base) {
+      LB = oparts[i];
+      LO = c - base;
+      return;
+    }
   }
   throw new Error('internal: lost frame header');
 }
 
-function encUint(v) { // small non-negative integers (types, ids)
-  if (v < 128) { ensure(1); obuf[opos++] = v; } else encNum(v);
+function encUint(v) {
+  // small non-negative integers (types, ids)
+  if (v < 128) {
+    ensure(1);
+    obuf[opos++] = v;
+  } else encNum(v);
 }
 
 function encNum(v) {
   ensure(9);
   if (Number.isInteger(v)) {
     if (v >= 0) {
-      if (v < 128) { obuf[opos++] = v; return; }
-      if (v < 256) { obuf[opos++] = 0xcc; obuf[opos++] = v; return; }
-      if (v < 65536) { obuf[opos++] = 0xcd; obuf[opos++] = v >>> 8; obuf[opos++] = v & 0xff; return; }
-      if (v < 4294967296) { obuf[opos++] = 0xce; obuf.writeUInt32BE(v, opos); opos += 4; return; }
+      if (v < 128) {
+        obuf[opos++] = v;
+        return;
+      }
+      if (v < 256) {
+        obuf[opos++] = 0xcc;
+        obuf[opos++] = v;
+        return;
+      }
+      if (v < 65536) {
+        obuf[opos++] = 0xcd;
+        obuf[opos++] = v >>> 8;
+        obuf[opos++] = v & 0xff;
+        return;
+      }
+      if (v < 4294967296) {
+        obuf[opos++] = 0xce;
+        obuf.writeUInt32BE(v, opos);
+        opos += 4;
+        return;
+      }
       if (v <= Number.MAX_SAFE_INTEGER) {
-        obuf[opos++] = 0xcf; obuf.writeUInt32BE(Math.floor(v / 4294967296), opos); obuf.writeUInt32BE(v >>> 0, opos + 4); opos += 8; return;
+        obuf[opos++] = 0xcf;
+        obuf.writeUInt32BE(Math.floor(v / 4294967296), opos);
+        obuf.writeUInt32BE(v >>> 0, opos + 4);
+        opos += 8;
+        return;
       }
     } else {
-      if (v >= -32) { obuf[opos++] = v & 0xff; return; }
-      if (v >= -128) { obuf[opos++] = 0xd0; obuf[opos++] = v & 0xff; return; }
-      if (v >= -32768) { obuf[opos++] = 0xd1; obuf.writeInt16BE(v, opos); opos += 2; return; }
-      if (v >= -2147483648) { obuf[opos++] = 0xd2; obuf.writeInt32BE(v, opos); opos += 4; return; }
-      if (v >= Number.MIN_SAFE_INTEGER) { obuf[opos++] = 0xd3; obuf.writeBigInt64BE(BigInt(v), opos); opos += 8; return; }
+      if (v >= -32) {
+        obuf[opos++] = v & 0xff;
+        return;
+      }
+      if (v >= -128) {
+        obuf[opos++] = 0xd0;
+        obuf[opos++] = v & 0xff;
+        return;
+      }
+      if (v >= -32768) {
+        obuf[opos++] = 0xd1;
+        obuf.writeInt16BE(v, opos);
+        opos += 2;
+        return;
+      }
+      if (v >= -2147483648) {
+        obuf[opos++] = 0xd2;
+        obuf.writeInt32BE(v, opos);
+        opos += 4;
+        return;
+      }
+      if (v >= Number.MIN_SAFE_INTEGER) {
+        obuf[opos++] = 0xd3;
+        obuf.writeBigInt64BE(BigInt(v), opos);
+        opos += 8;
+        return;
+      }
     }
   }
-  obuf[opos++] = 0xcb; obuf.writeDoubleBE(v, opos); opos += 8;
+  obuf[opos++] = 0xcb;
+  obuf.writeDoubleBE(v, opos);
+  opos += 8;
 }
 
-const TWO64 = 1n << 64n, TWO63 = 1n << 63n;
+const TWO64 = 1n << 64n,
+  TWO63 = 1n << 63n;
 function encBigInt(v) {
   if (v >= -TWO63 && v < TWO64) {
     if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return encNum(Number(v));
     ensure(9);
-    if (v >= 0n) { obuf[opos++] = 0xcf; obuf.writeBigUInt64BE(v, opos); } else { obuf[opos++] = 0xd3; obuf.writeBigInt64BE(v, opos); }
-    opos += 8; return;
+    if (v >= 0n) {
+      obuf[opos++] = 0xcf;
+      obuf.writeBigUInt64BE(v, opos);
+    } else {
+      obuf[opos++] = 0xd3;
+      obuf.writeBigInt64BE(v, opos);
+    }
+    opos += 8;
+    return;
   }
   const bytes = bigToBytes(v);
   writeExtHeader(7, bytes.length);
-  ensure(bytes.length); bytes.copy(obuf, opos); opos += bytes.length;
+  ensure(bytes.length);
+  bytes.copy(obuf, opos);
+  opos += bytes.length;
 }
 function bigToBytes(n) {
   const neg = n < 0n;
@@ -218,54 +344,105 @@ function writeExtHeader(type, len) {
   else if (len === 4) obuf[opos++] = 0xd6;
   else if (len === 8) obuf[opos++] = 0xd7;
   else if (len === 16) obuf[opos++] = 0xd8;
-  else if (len < 256) { obuf[opos++] = 0xc7; obuf[opos++] = len; }
-  else if (len < 65536) { obuf[opos++] = 0xc8; obuf[opos++] = len >>> 8; obuf[opos++] = len & 0xff; }
-  else { obuf[opos++] = 0xc9; obuf.writeUInt32BE(len, opos); opos += 4; }
+  else if (len < 256) {
+    obuf[opos++] = 0xc7;
+    obuf[opos++] = len;
+  } else if (len < 65536) {
+    obuf[opos++] = 0xc8;
+    obuf[opos++] = len >>> 8;
+    obuf[opos++] = len & 0xff;
+  } else {
+    obuf[opos++] = 0xc9;
+    obuf.writeUInt32BE(len, opos);
+    opos += 4;
+  }
   obuf[opos++] = type;
 }
 
 /** Starts an ext whose body length is not known yet; returns the coordinate of the body. */
-function extBegin() { ensure(6); opos += 6; return outCoord(); }
+function extBegin() {
+  ensure(6);
+  opos += 6;
+  return outCoord();
+}
 function extEnd(type, bodyStart) {
   const len = outCoord() - bodyStart;
-  if (bodyStart - 6 >= opartsBytes) { // header and body still in obuf: write the minimal header
+  if (bodyStart - 6 >= opartsBytes) {
+    // header and body still in obuf: write the minimal header
     const h = oseg + bodyStart - 6 - opartsBytes;
     const save = opos;
-    opos = h; writeExtHeader(type, len);
+    opos = h;
+    writeExtHeader(type, len);
     const hs = opos - h;
     if (hs < 6) obuf.copyWithin(h + hs, h + 6, save);
     opos = save - (6 - hs);
   } else {
     locate(bodyStart - 6);
-    LB[LO] = 0xc9; LB.writeUInt32BE(len, LO + 1); LB[LO + 5] = type;
+    LB[LO] = 0xc9;
+    LB.writeUInt32BE(len, LO + 1);
+    LB[LO + 5] = type;
   }
 }
 
 function strHeader(n, bin) {
   if (bin) {
-    if (n < 256) { obuf[opos++] = 0xc4; obuf[opos++] = n; }
-    else if (n < 65536) { obuf[opos++] = 0xc5; obuf[opos++] = n >>> 8; obuf[opos++] = n & 0xff; }
-    else { obuf[opos++] = 0xc6; obuf.writeUInt32BE(n, opos); opos += 4; }
+    if (n < 256) {
+      obuf[opos++] = 0xc4;
+      obuf[opos++] = n;
+    } else if (n < 65536) {
+      obuf[opos++] = 0xc5;
+      obuf[opos++] = n >>> 8;
+      obuf[opos++] = n & 0xff;
+    } else {
+      obuf[opos++] = 0xc6;
+      obuf.writeUInt32BE(n, opos);
+      opos += 4;
+    }
   } else if (n < 32) obuf[opos++] = 0xa0 | n;
-  else if (n < 256) { obuf[opos++] = 0xd9; obuf[opos++] = n; }
-  else if (n < 65536) { obuf[opos++] = 0xda; obuf[opos++] = n >>> 8; obuf[opos++] = n & 0xff; }
-  else { obuf[opos++] = 0xdb; obuf.writeUInt32BE(n, opos); opos += 4; }
+  else if (n < 256) {
+    obuf[opos++] = 0xd9;
+    obuf[opos++] = n;
+  } else if (n < 65536) {
+    obuf[opos++] = 0xda;
+    obuf[opos++] = n >>> 8;
+    obuf[opos++] = n & 0xff;
+  } else {
+    obuf[opos++] = 0xdb;
+    obuf.writeUInt32BE(n, opos);
+    opos += 4;
+  }
 }
-function hdrSize(n, bin) { return bin ? (n < 256 ? 2 : n < 65536 ? 3 : 5) : (n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5); }
+function hdrSize(n, bin) {
+  return bin ? (n < 256 ? 2 : n < 65536 ? 3 : 5) : n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
+}
 
-function utf8Write(s, at, max) { return hasUtf8Write ? obuf.utf8Write(s, at, max) : obuf.write(s, at, max, 'utf8'); }
+function utf8Write(s, at, max) {
+  return hasUtf8Write ? obuf.utf8Write(s, at, max) : obuf.write(s, at, max, 'utf8');
+}
 
 function encStr(s, bin) {
   const len = s.length;
   if (len < 32 && !bin) {
     ensure(1 + len * 3);
-    let p = opos + 1, i = 0;
-    for (; i < len; i++) { const c = s.charCodeAt(i); if (c >= 0x80) break; obuf[p++] = c; }
-    if (i === len) { obuf[opos] = 0xa0 | len; opos = p; return; }
+    let p = opos + 1,
+      i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      obuf[p++] = c;
+    }
+    if (i === len) {
+      obuf[opos] = 0xa0 | len;
+      opos = p;
+      return;
+    }
   }
   if (len > 4096) {
     const n = Buffer.byteLength(s, 'utf8');
-    ensure(5 + n); strHeader(n, bin); opos += utf8Write(s, opos, n); return;
+    ensure(5 + n);
+    strHeader(n, bin);
+    opos += utf8Write(s, opos, n);
+    return;
   }
   const max = len * 3;
   ensure(5 + max);
@@ -282,7 +459,10 @@ function encBin(u8) {
   ensure(5 + (n < BIG_BIN ? n : 0));
   strHeader(n, true);
   if (n >= BIG_BIN) {
-    pushSeg(); oparts.push(u8); opartsBytes += n; frameHasBig = true;
+    pushSeg();
+    oparts.push(u8);
+    opartsBytes += n;
+    frameHasBig = true;
   } else if (n > 0) {
     if (n < 16) for (let i = 0; i < n; i++) obuf[opos + i] = u8[i];
     else obuf.set(u8, opos);
@@ -293,59 +473,152 @@ function encBin(u8) {
 function encArrayHeader(n) {
   ensure(5);
   if (n < 16) obuf[opos++] = 0x90 | n;
-  else if (n < 65536) { obuf[opos++] = 0xdc; obuf[opos++] = n >>> 8; obuf[opos++] = n & 0xff; }
-  else { obuf[opos++] = 0xdd; obuf.writeUInt32BE(n, opos); opos += 4; }
+  else if (n < 65536) {
+    obuf[opos++] = 0xdc;
+    obuf[opos++] = n >>> 8;
+    obuf[opos++] = n & 0xff;
+  } else {
+    obuf[opos++] = 0xdd;
+    obuf.writeUInt32BE(n, opos);
+    opos += 4;
+  }
 }
 function encMapHeader(n) {
   ensure(5);
   if (n < 16) obuf[opos++] = 0x80 | n;
-  else if (n < 65536) { obuf[opos++] = 0xde; obuf[opos++] = n >>> 8; obuf[opos++] = n & 0xff; }
-  else { obuf[opos++] = 0xdf; obuf.writeUInt32BE(n, opos); opos += 4; }
+  else if (n < 65536) {
+    obuf[opos++] = 0xde;
+    obuf[opos++] = n >>> 8;
+    obuf[opos++] = n & 0xff;
+  } else {
+    obuf[opos++] = 0xdf;
+    obuf.writeUInt32BE(n, opos);
+    opos += 4;
+  }
 }
 
 function isPlainProto(p) {
   if (p === Object.prototype || p === null) return true;
   // Plain objects of another realm (vm contexts).
-  return Object.getPrototypeOf(p) === null && Object.prototype.hasOwnProperty.call(p, 'hasOwnProperty') &&
-    typeof p.constructor === 'function' && p.constructor.name === 'Object';
+  return (
+    Object.getPrototypeOf(p) === null &&
+    Object.prototype.hasOwnProperty.call(p, 'hasOwnProperty') &&
+    typeof p.constructor === 'function' &&
+    p.constructor.name === 'Object'
+  );
 }
 
 function enc(v, d) {
   switch (typeof v) {
-    case 'string': encStr(v, false); return;
-    case 'number': encNum(v); return;
-    case 'boolean': ensure(1); obuf[opos++] = v ? 0xc3 : 0xc2; return;
-    case 'undefined': ensure(1); obuf[opos++] = 0xc0; return;
-    case 'bigint': encBigInt(v); return;
+    case 'string':
+      encStr(v, false);
+      return;
+    case 'number':
+      encNum(v);
+      return;
+    case 'boolean':
+      ensure(1);
+      obuf[opos++] = v ? 0xc3 : 0xc2;
+      return;
+    case 'undefined':
+      ensure(1);
+      obuf[opos++] = 0xc0;
+      return;
+    case 'bigint':
+      encBigInt(v);
+      return;
     case 'object': {
-      if (v === null) { ensure(1); obuf[opos++] = 0xc0; return; }
+      if (v === null) {
+        ensure(1);
+        obuf[opos++] = 0xc0;
+        return;
+      }
       if (d > 512) throw new EncodeError('value nested too deeply (a cycle?)');
       if (Array.isArray(v)) {
-        if (v instanceof Tuple) { const b = extBegin(); encArray(v, d); extEnd(5, b); return; }
-        encArray(v, d); return;
+        if (v instanceof Tuple) {
+          const b = extBegin();
+          encArray(v, d);
+          extEnd(5, b);
+          return;
+        }
+        encArray(v, d);
+        return;
       }
-      if (v instanceof Uint8Array) { encBin(v); return; }
+      if (v instanceof Uint8Array) {
+        encBin(v);
+        return;
+      }
       const p = Object.getPrototypeOf(v);
-      if (p === Object.prototype || p === null) { encObject(v, d); return; }
-      if (v instanceof Channel) { const b = extBegin(); encNum(v.id); extEnd(3, b); return; }
-      if (v instanceof RefMarker) { encRef(v.obj, v.receiver); return; }
-      if (v instanceof Map) { encMapExt(v, d); return; }
-      if (v instanceof Error) { encException(v); return; }
-      if (ArrayBuffer.isView(v)) { encBin(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return; }
-      if (v instanceof ArrayBuffer) { encBin(new Uint8Array(v)); return; }
-      if (v instanceof Formatted) { enc(v.value, d); return; }
-      if (util.types.isMap(v)) { encMapExt(v, d); return; }
-      if (util.types.isNativeError(v)) { encException(v); return; }
-      if (util.types.isArrayBuffer(v)) { encBin(new Uint8Array(v)); return; }
-      if (isPlainProto(p)) { encObject(v, d); return; }
-      if (v instanceof Bound) { encRef(v, undefined); return; }
+      if (p === Object.prototype || p === null) {
+        encObject(v, d);
+        return;
+      }
+      if (v instanceof Channel) {
+        const b = extBegin();
+        encNum(v.id);
+        extEnd(3, b);
+        return;
+      }
+      if (v instanceof RefMarker) {
+        encRef(v.obj, v.receiver);
+        return;
+      }
+      if (v instanceof Map) {
+        encMapExt(v, d);
+        return;
+      }
+      if (v instanceof Error) {
+        encException(v);
+        return;
+      }
+      if (ArrayBuffer.isView(v)) {
+        encBin(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        return;
+      }
+      if (v instanceof ArrayBuffer) {
+        encBin(new Uint8Array(v));
+        return;
+      }
+      if (v instanceof Formatted) {
+        enc(v.value, d);
+        return;
+      }
+      if (util.types.isMap(v)) {
+        encMapExt(v, d);
+        return;
+      }
+      if (util.types.isNativeError(v)) {
+        encException(v);
+        return;
+      }
+      if (util.types.isArrayBuffer(v)) {
+        encBin(new Uint8Array(v));
+        return;
+      }
+      if (isPlainProto(p)) {
+        encObject(v, d);
+        return;
+      }
+      if (v instanceof Bound) {
+        encRef(v, undefined);
+        return;
+      }
       break;
     }
     case 'function':
-      if (v[HOSTFN] !== undefined) { const b = extBegin(); encArrayHeader(1); encNum(v[HOSTFN]); extEnd(2, b); return; }
+      if (v[HOSTFN] !== undefined) {
+        const b = extBegin();
+        encArrayHeader(1);
+        encNum(v[HOSTFN]);
+        extEnd(2, b);
+        return;
+      }
       break;
   }
-  if (encMode === MODE_REFS) { encRef(v, undefined); return; }
+  if (encMode === MODE_REFS) {
+    encRef(v, undefined);
+    return;
+  }
   throw new EncodeError(`cannot encode ${describeType(v)}`);
 }
 
@@ -358,25 +631,41 @@ function encObject(v, d) {
   const keys = Object.keys(v);
   const n = keys.length;
   encMapHeader(n);
-  for (let i = 0; i < n; i++) { const k = keys[i]; encStr(k, false); enc(v[k], d + 1); }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    encStr(k, false);
+    enc(v[k], d + 1);
+  }
 }
 function encMapExt(m, d) {
   const b = extBegin();
   encArrayHeader(m.size);
-  for (const [k, val] of m) { ensure(1); obuf[opos++] = 0x92; enc(k, d + 1); enc(val, d + 1); }
+  for (const [k, val] of m) {
+    ensure(1);
+    obuf[opos++] = 0x92;
+    enc(k, d + 1);
+    enc(val, d + 1);
+  }
   extEnd(6, b);
 }
 function encException(e) {
   const [type, message, tb] = exceptionTriple(e);
   const b = extBegin();
-  encArrayHeader(3); encStr(type, false); encStr(message, false); encStr(tb, false);
+  encArrayHeader(3);
+  encStr(type, false);
+  encStr(message, false);
+  encStr(tb, false);
   extEnd(4, b);
 }
 function encRef(obj, receiver) {
   const entry = exportObject(obj, receiver);
   frameExports.push(entry);
   const b = extBegin();
-  encArrayHeader(3); encNum(entry.id); encStr(entry.typeName, false); ensure(1); obuf[opos++] = entry.callable ? 0xc3 : 0xc2;
+  encArrayHeader(3);
+  encNum(entry.id);
+  encStr(entry.typeName, false);
+  ensure(1);
+  obuf[opos++] = entry.callable ? 0xc3 : 0xc2;
   extEnd(1, b);
 }
 
@@ -396,24 +685,57 @@ function locateBad(v, where, d, seen) {
     return null;
   }
   if (seen.has(v)) return `${where} (a cycle)`;
-  if (v instanceof Uint8Array || v instanceof Channel || v instanceof RefMarker || util.types.isNativeError(v) || ArrayBuffer.isView(v) || util.types.isArrayBuffer(v)) return null;
+  if (
+    v instanceof Uint8Array ||
+    v instanceof Channel ||
+    v instanceof RefMarker ||
+    util.types.isNativeError(v) ||
+    ArrayBuffer.isView(v) ||
+    util.types.isArrayBuffer(v)
+  )
+    return null;
   seen.add(v);
   try {
-    if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) { const r = locateBad(v[i], `${where}[${i}]`, d + 1, seen); if (r) return r; } return null; }
-    if (util.types.isMap(v)) { let i = 0; for (const [k, x] of v) { const r = locateBad(k, `${where} key #${i}`, d + 1, seen) || locateBad(x, `${where}.get(${util.inspect(k)})`, d + 1, seen); if (r) return r; i++; } return null; }
-    if (isPlainProto(Object.getPrototypeOf(v))) { for (const k of Object.keys(v)) { const r = locateBad(v[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, d + 1, seen); if (r) return r; } return null; }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const r = locateBad(v[i], `${where}[${i}]`, d + 1, seen);
+        if (r) return r;
+      }
+      return null;
+    }
+    if (util.types.isMap(v)) {
+      let i = 0;
+      for (const [k, x] of v) {
+        const r = locateBad(k, `${where} key #${i}`, d + 1, seen) || locateBad(x, `${where}.get(${util.inspect(k)})`, d + 1, seen);
+        if (r) return r;
+        i++;
+      }
+      return null;
+    }
+    if (isPlainProto(Object.getPrototypeOf(v))) {
+      for (const k of Object.keys(v)) {
+        const r = locateBad(v[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, d + 1, seen);
+        if (r) return r;
+      }
+      return null;
+    }
     return where;
-  } finally { seen.delete(v); }
+  } finally {
+    seen.delete(v);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Frames out
 
 let peerMaxFrame = DEFAULT_MAX_FRAME;
-let msgsIn = 0, msgsOut = 0, bytesIn = 0, bytesOut = 0;
+let msgsIn = 0,
+  msgsOut = 0,
+  bytesIn = 0,
+  bytesOut = 0;
 let flushScheduled = false;
-let stalled = null;       // parts waiting after EAGAIN
-const deferred = [];      // output produced while a frame was being encoded (getters, inspect hooks)
+let stalled = null; // parts waiting after EAGAIN
+const deferred = []; // output produced while a frame was being encoded (getters, inspect hooks)
 
 /**
  * Encodes one message and queues it. Throws (and queues nothing) when the payload cannot be encoded or
@@ -421,14 +743,21 @@ const deferred = [];      // output produced while a frame was being encoded (ge
  */
 function sendMsg(type, id, payload, mode) {
   if (encoding) {
-    if (type === STDOUT || type === STDERR || type === LOG) { deferred.push([type, id, payload, mode]); return; }
+    if (type === STDOUT || type === STDERR || type === LOG) {
+      deferred.push([type, id, payload, mode]);
+      return;
+    }
     throw new Error('cannot send while another message is being encoded (was send() called from a getter?)');
   }
   encoding = true;
   encMode = mode === MODE_REFS ? MODE_REFS : MODE_STRICT;
   frameHasBig = false;
   frameExports.length = 0;
-  const b0 = obuf, s0 = oseg, p0 = opos, l0 = oparts.length, pb0 = opartsBytes;
+  const b0 = obuf,
+    s0 = oseg,
+    p0 = opos,
+    l0 = oparts.length,
+    pb0 = opartsBytes;
   let len;
   try {
     ensure(8);
@@ -438,14 +767,19 @@ function sendMsg(type, id, payload, mode) {
     encUint(type);
     encUint(id);
     if (mode === MODE_BINSTR) {
-      if (typeof payload === 'string') encStr(payload, true); else encBin(payload);
+      if (typeof payload === 'string') encStr(payload, true);
+      else encBin(payload);
     } else enc(payload, 0);
     len = outCoord() - hc - 4;
     if (len > peerMaxFrame) throw new EncodeError(`message body of ${len} bytes exceeds the host's maxFrame of ${peerMaxFrame} bytes`);
     locate(hc);
     LB.writeUInt32BE(len, LO);
   } catch (e) {
-    obuf = b0; oseg = s0; opos = p0; oparts.length = l0; opartsBytes = pb0;
+    obuf = b0;
+    oseg = s0;
+    opos = p0;
+    oparts.length = l0;
+    opartsBytes = pb0;
     for (const entry of frameExports) unexport(entry);
     frameExports.length = 0;
     encoding = false;
@@ -458,27 +792,44 @@ function sendMsg(type, id, payload, mode) {
   }
   encoding = false;
   frameExports.length = 0;
-  msgsOut++; bytesOut += len;
+  msgsOut++;
+  bytesOut += len;
   if (frameHasBig || outCoord() >= FLUSH_AT) flushNow();
-  else if (!flushScheduled) { flushScheduled = true; setImmediate(flushTick); }
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushTick);
+  }
   if (deferred.length) drainDeferred();
 }
 
 function drainDeferred() {
   while (deferred.length) {
     const [t, i, p, m] = deferred.shift();
-    try { sendMsg(t, i, p, m); } catch (e) { internalError(e); }
+    try {
+      sendMsg(t, i, p, m);
+    } catch (e) {
+      internalError(e);
+    }
   }
 }
 
-function flushTick() { flushScheduled = false; flushNow(); }
+function flushTick() {
+  flushScheduled = false;
+  flushNow();
+}
 
 function flushNow() {
   pushSeg();
   if (oparts.length === 0) return;
   let parts = oparts;
-  oparts = []; opartsBytes = 0;
-  if (stalled) { stalled.push(...parts); obuf = Buffer.allocUnsafe(INIT_OUT); opos = oseg = 0; return; }
+  oparts = [];
+  opartsBytes = 0;
+  if (stalled) {
+    stalled.push(...parts);
+    obuf = Buffer.allocUnsafe(INIT_OUT);
+    opos = oseg = 0;
+    return;
+  }
   const rest = writeParts(parts);
   if (rest) {
     stalled = rest;
@@ -491,9 +842,13 @@ function flushNow() {
 }
 
 function retryStalled() {
-  const parts = stalled; stalled = null;
+  const parts = stalled;
+  stalled = null;
   const rest = writeParts(parts);
-  if (rest) { stalled = rest; setTimeout(retryStalled, 1); }
+  if (rest) {
+    stalled = rest;
+    setTimeout(retryStalled, 1);
+  }
 }
 
 /** Writes every part; returns what is left when the descriptor would block, else null. */
@@ -510,7 +865,13 @@ function writeParts(parts) {
     }
     while (n > 0) {
       const l = parts[i].length;
-      if (n >= l) { n -= l; i++; } else { parts[i] = parts[i].subarray(n); n = 0; }
+      if (n >= l) {
+        n -= l;
+        i++;
+      } else {
+        parts[i] = parts[i].subarray(n);
+        n = 0;
+      }
     }
   }
   return null;
@@ -521,22 +882,45 @@ function flushAll() {
   try {
     flushNow();
     while (stalled) {
-      const parts = stalled; stalled = null;
+      const parts = stalled;
+      stalled = null;
       const rest = writeParts(parts);
-      if (rest) { stalled = rest; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); }
+      if (rest) {
+        stalled = rest;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      }
     }
-  } catch { /* the host is gone */ }
+  } catch {
+    /* the host is gone */
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // msgpack decoder
 
-let dbuf = null, dpos = 0, dend = 0;
+let dbuf = null,
+  dpos = 0,
+  dend = 0;
 
-function need(n) { if (dpos + n > dend) throw new ProtocolError('truncated msgpack body'); }
-function u8() { need(1); return dbuf[dpos++]; }
-function u16() { need(2); const v = (dbuf[dpos] << 8) | dbuf[dpos + 1]; dpos += 2; return v; }
-function u32() { need(4); const v = dbuf.readUInt32BE(dpos); dpos += 4; return v; }
+function need(n) {
+  if (dpos + n > dend) throw new ProtocolError('truncated msgpack body');
+}
+function u8() {
+  need(1);
+  return dbuf[dpos++];
+}
+function u16() {
+  need(2);
+  const v = (dbuf[dpos] << 8) | dbuf[dpos + 1];
+  dpos += 2;
+  return v;
+}
+function u32() {
+  need(4);
+  const v = dbuf.readUInt32BE(dpos);
+  dpos += 4;
+  return v;
+}
 
 function dec() {
   if (dpos >= dend) throw new ProtocolError('truncated msgpack body');
@@ -547,45 +931,106 @@ function dec() {
   if (b < 0xa0) return decArray(b & 0x0f);
   if (b < 0xc0) return decStr(b & 0x1f);
   switch (b) {
-    case 0xc0: return null;
-    case 0xc2: return false;
-    case 0xc3: return true;
-    case 0xc4: return decBin(u8());
-    case 0xc5: return decBin(u16());
-    case 0xc6: return decBin(u32());
-    case 0xc7: return decExt(u8());
-    case 0xc8: return decExt(u16());
-    case 0xc9: return decExt(u32());
-    case 0xca: { need(4); const v = dbuf.readFloatBE(dpos); dpos += 4; return v; }
-    case 0xcb: { need(8); const v = dbuf.readDoubleBE(dpos); dpos += 8; return v; }
-    case 0xcc: return u8();
-    case 0xcd: return u16();
-    case 0xce: return u32();
+    case 0xc0:
+      return null;
+    case 0xc2:
+      return false;
+    case 0xc3:
+      return true;
+    case 0xc4:
+      return decBin(u8());
+    case 0xc5:
+      return decBin(u16());
+    case 0xc6:
+      return decBin(u32());
+    case 0xc7:
+      return decExt(u8());
+    case 0xc8:
+      return decExt(u16());
+    case 0xc9:
+      return decExt(u32());
+    case 0xca: {
+      need(4);
+      const v = dbuf.readFloatBE(dpos);
+      dpos += 4;
+      return v;
+    }
+    case 0xcb: {
+      need(8);
+      const v = dbuf.readDoubleBE(dpos);
+      dpos += 8;
+      return v;
+    }
+    case 0xcc:
+      return u8();
+    case 0xcd:
+      return u16();
+    case 0xce:
+      return u32();
     case 0xcf: {
-      need(8); const hi = dbuf.readUInt32BE(dpos), lo = dbuf.readUInt32BE(dpos + 4);
-      if (hi < 0x200000) { dpos += 8; return hi * 4294967296 + lo; }
-      const v = dbuf.readBigUInt64BE(dpos); dpos += 8; return v;
+      need(8);
+      const hi = dbuf.readUInt32BE(dpos),
+        lo = dbuf.readUInt32BE(dpos + 4);
+      if (hi < 0x200000) {
+        dpos += 8;
+        return hi * 4294967296 + lo;
+      }
+      const v = dbuf.readBigUInt64BE(dpos);
+      dpos += 8;
+      return v;
     }
-    case 0xd0: { need(1); return dbuf.readInt8(dpos++); }
-    case 0xd1: { need(2); const v = dbuf.readInt16BE(dpos); dpos += 2; return v; }
-    case 0xd2: { need(4); const v = dbuf.readInt32BE(dpos); dpos += 4; return v; }
+    case 0xd0: {
+      need(1);
+      return dbuf.readInt8(dpos++);
+    }
+    case 0xd1: {
+      need(2);
+      const v = dbuf.readInt16BE(dpos);
+      dpos += 2;
+      return v;
+    }
+    case 0xd2: {
+      need(4);
+      const v = dbuf.readInt32BE(dpos);
+      dpos += 4;
+      return v;
+    }
     case 0xd3: {
-      need(8); const hi = dbuf.readInt32BE(dpos), lo = dbuf.readUInt32BE(dpos + 4);
-      if (hi >= -0x1fffff && hi < 0x200000) { dpos += 8; return hi * 4294967296 + lo; }
-      const v = dbuf.readBigInt64BE(dpos); dpos += 8; return v;
+      need(8);
+      const hi = dbuf.readInt32BE(dpos),
+        lo = dbuf.readUInt32BE(dpos + 4);
+      if (hi >= -0x1fffff && hi < 0x200000) {
+        dpos += 8;
+        return hi * 4294967296 + lo;
+      }
+      const v = dbuf.readBigInt64BE(dpos);
+      dpos += 8;
+      return v;
     }
-    case 0xd4: return decExt(1);
-    case 0xd5: return decExt(2);
-    case 0xd6: return decExt(4);
-    case 0xd7: return decExt(8);
-    case 0xd8: return decExt(16);
-    case 0xd9: return decStr(u8());
-    case 0xda: return decStr(u16());
-    case 0xdb: return decStr(u32());
-    case 0xdc: return decArray(u16());
-    case 0xdd: return decArray(u32());
-    case 0xde: return decMap(u16());
-    case 0xdf: return decMap(u32());
+    case 0xd4:
+      return decExt(1);
+    case 0xd5:
+      return decExt(2);
+    case 0xd6:
+      return decExt(4);
+    case 0xd7:
+      return decExt(8);
+    case 0xd8:
+      return decExt(16);
+    case 0xd9:
+      return decStr(u8());
+    case 0xda:
+      return decStr(u16());
+    case 0xdb:
+      return decStr(u32());
+    case 0xdc:
+      return decArray(u16());
+    case 0xdd:
+      return decArray(u32());
+    case 0xde:
+      return decMap(u16());
+    case 0xdf:
+      return decMap(u32());
   }
   throw new ProtocolError(`invalid msgpack byte 0x${b.toString(16)}`);
 }
@@ -596,7 +1041,11 @@ function decStr(n) {
   dpos += n;
   if (n < 16) {
     let r = '';
-    for (let i = s; i < dpos; i++) { const c = dbuf[i]; if (c >= 0x80) return hasUtf8Slice ? dbuf.utf8Slice(s, dpos) : dbuf.toString('utf8', s, dpos); r += String.fromCharCode(c); }
+    for (let i = s; i < dpos; i++) {
+      const c = dbuf[i];
+      if (c >= 0x80) return hasUtf8Slice ? dbuf.utf8Slice(s, dpos) : dbuf.toString('utf8', s, dpos);
+      r += String.fromCharCode(c);
+    }
     return r;
   }
   return hasUtf8Slice ? dbuf.utf8Slice(s, dpos) : dbuf.toString('utf8', s, dpos);
@@ -627,7 +1076,10 @@ function decMap(n) {
       // Not a conforming map (keys must be str); keep it as a Map rather than fail.
       const m = new Map(Object.entries(o));
       m.set(k, v);
-      for (i++; i < n; i++) { const k2 = dec(); m.set(k2, dec()); }
+      for (i++; i < n; i++) {
+        const k2 = dec();
+        m.set(k2, dec());
+      }
       return m;
     }
   }
@@ -641,33 +1093,61 @@ function decExt(len) {
   dend = end;
   try {
     switch (type) {
-      case 1: { // OBJECT [id, typeName, callable]
+      case 1: {
+        // OBJECT [id, typeName, callable]
         const body = dec();
         if (!Array.isArray(body)) throw new ProtocolError('bad OBJECT ext body');
         const entry = exported.get(body[0]);
         if (!entry) return new UnknownRef(body[0], body[1]);
         return entry.obj instanceof Bound ? entry.obj.asFunction() : entry.obj;
       }
-      case 2: { const body = dec(); return hostFunction(Array.isArray(body) ? body[0] : body); }
-      case 3: return channelFor(dec());
+      case 2: {
+        const body = dec();
+        return hostFunction(Array.isArray(body) ? body[0] : body);
+      }
+      case 3:
+        return channelFor(dec());
       case 4: {
         const body = dec();
         if (Array.isArray(body)) return new RemoteError(body[0], body[1], body[2]);
         return new RemoteError('Error', String(body), '');
       }
-      case 5: { const body = dec(); const t = new Tuple(); for (let i = 0; i < body.length; i++) t.push(body[i]); return t; }
-      case 6: { const body = dec(); const m = new Map(); for (const pair of body) m.set(pair[0], pair[1]); return m; }
-      case 7: { const b = dbuf.subarray(dpos, end); dpos = end; return bytesToBig(b); }
-      default: { const b = Buffer.from(dbuf.subarray(dpos, end)); dpos = end; return new ExtValue(type, b); }
+      case 5: {
+        const body = dec();
+        const t = new Tuple();
+        for (let i = 0; i < body.length; i++) t.push(body[i]);
+        return t;
+      }
+      case 6: {
+        const body = dec();
+        const m = new Map();
+        for (const pair of body) m.set(pair[0], pair[1]);
+        return m;
+      }
+      case 7: {
+        const b = dbuf.subarray(dpos, end);
+        dpos = end;
+        return bytesToBig(b);
+      }
+      default: {
+        const b = Buffer.from(dbuf.subarray(dpos, end));
+        dpos = end;
+        return new ExtValue(type, b);
+      }
     }
   } finally {
-    if (dpos !== end) { dend = saveEnd; throw new ProtocolError(`ext ${type} body length mismatch`); }
+    if (dpos !== end) {
+      dend = saveEnd;
+      throw new ProtocolError(`ext ${type} body length mismatch`);
+    }
     dend = saveEnd;
   }
 }
 
 function decodeBody(buf, start, end) {
-  dbuf = buf; dpos = start; dend = end;
+  dbuf = buf;
+  dpos = start;
+  dend = end;
   const v = dec();
   if (dpos !== end) throw new ProtocolError(`${end - dpos} trailing bytes after the msgpack value`);
   dbuf = null;
@@ -677,11 +1157,11 @@ function decodeBody(buf, start, end) {
 // ---------------------------------------------------------------------------------------------------
 // Channels
 
-const channels = new Map();         // open channels by id
-const closedIds = new Set();        // recently closed ids: late messages for them are dropped
-let nextChannelId = 0;              // agent channels are even
+const channels = new Map(); // open channels by id
+const closedIds = new Set(); // recently closed ids: late messages for them are dropped
+let nextChannelId = 0; // agent channels are even
 const als = new AsyncLocalStorage();
-const tasks = new Map();            // channel id -> task
+const tasks = new Map(); // channel id -> task
 
 function rememberClosed(id) {
   closedIds.add(id);
@@ -694,18 +1174,24 @@ class Channel {
     this._items = [];
     this._head = 0;
     this._waiters = [];
-    this._closed = false;       // no more sending: we closed, or the remote closed
-    this._recvDone = false;     // no more items will arrive
-    this._error = null;         // the remote error, after CLOSE_ERROR
+    this._closed = false; // no more sending: we closed, or the remote closed
+    this._recvDone = false; // no more items will arrive
+    this._error = null; // the remote error, after CLOSE_ERROR
     this._callback = null;
     this._hasEndmarker = false;
     this._endmarker = undefined;
     this._closeWaiters = [];
     this.interrupted = false;
   }
-  get gateway() { return gateway; }
-  toString() { return `<Channel id=${this.id}${this._closed ? ' closed' : ''}>`; }
-  [util.inspect.custom]() { return this.toString(); }
+  get gateway() {
+    return gateway;
+  }
+  toString() {
+    return `<Channel id=${this.id}${this._closed ? ' closed' : ''}>`;
+  }
+  [util.inspect.custom]() {
+    return this.toString();
+  }
 
   /** Sends one item; throws if the channel is closed or the item cannot be encoded. */
   send(item) {
@@ -734,8 +1220,13 @@ class Channel {
   _take() {
     const v = this._items[this._head];
     this._items[this._head++] = undefined;
-    if (this._head === this._items.length) { this._items.length = 0; this._head = 0; }
-    else if (this._head > 1024 && this._head * 2 > this._items.length) { this._items = this._items.slice(this._head); this._head = 0; }
+    if (this._head === this._items.length) {
+      this._items.length = 0;
+      this._head = 0;
+    } else if (this._head > 1024 && this._head * 2 > this._items.length) {
+      this._items = this._items.slice(this._head);
+      this._head = 0;
+    }
     return v;
   }
 
@@ -751,7 +1242,9 @@ class Channel {
     else sendMsg(CLOSE_ERROR, this.id, typeof error === 'string' ? error : toException(error));
     this._localClosed();
   }
-  isClosed() { return this._closed; }
+  isClosed() {
+    return this._closed;
+  }
 
   /** Calls fn(item) for every item (queued ones first); fn(endmarker) at the end if one was given. */
   setCallback(fn, endmarker) {
@@ -767,7 +1260,7 @@ class Channel {
 
   /** Resolves when the channel is closed (either side); rejects with the remote error, or on timeout. */
   waitClose(timeoutMs) {
-    if (this._closed || this._recvDone && this._error) return this._error ? Promise.reject(this._error) : Promise.resolve();
+    if (this._closed || (this._recvDone && this._error)) return this._error ? Promise.reject(this._error) : Promise.resolve();
     return new Promise((resolve, reject) => {
       const w = { resolve, reject, timer: null };
       if (timeoutMs != null && timeoutMs !== Infinity) {
@@ -784,23 +1277,36 @@ class Channel {
   async *[Symbol.asyncIterator]() {
     for (;;) {
       let v;
-      try { v = await this.receive(); } catch (e) { if (e instanceof ChannelClosedError) return; throw e; }
+      try {
+        v = await this.receive();
+      } catch (e) {
+        if (e instanceof ChannelClosedError) return;
+        throw e;
+      }
       yield v;
     }
   }
 
   _runCallback(item) {
-    try { this._callback(item); } catch (e) {
+    try {
+      this._callback(item);
+    } catch (e) {
       logException(e, `callback of channel ${this.id} raised`);
     }
   }
   _callEnd() {
-    if (this._callback && this._hasEndmarker) { this._hasEndmarker = false; this._runCallback(this._endmarker); }
+    if (this._callback && this._hasEndmarker) {
+      this._hasEndmarker = false;
+      this._runCallback(this._endmarker);
+    }
   }
 
   _deliver(item) {
     if (this._recvDone) return;
-    if (this._callback) { this._runCallback(item); return; }
+    if (this._callback) {
+      this._runCallback(item);
+      return;
+    }
     if (this._waiters.length) {
       const w = this._waiters.shift();
       if (w.timer) clearTimeout(w.timer);
@@ -812,14 +1318,26 @@ class Channel {
   _endReceiving() {
     if (this._recvDone) return;
     this._recvDone = true;
-    const ws = this._waiters; this._waiters = [];
-    for (const w of ws) { if (w.timer) clearTimeout(w.timer); w.reject(this._endError()); }
+    const ws = this._waiters;
+    this._waiters = [];
+    for (const w of ws) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(this._endError());
+    }
     this._callEnd();
   }
   _settleClose() {
-    const ws = this._closeWaiters; this._closeWaiters = [];
-    for (const w of ws) { if (w.timer) clearTimeout(w.timer); if (this._error) w.reject(this._error); else w.resolve(); }
-    if (channels.get(this.id) === this) { channels.delete(this.id); rememberClosed(this.id); }
+    const ws = this._closeWaiters;
+    this._closeWaiters = [];
+    for (const w of ws) {
+      if (w.timer) clearTimeout(w.timer);
+      if (this._error) w.reject(this._error);
+      else w.resolve();
+    }
+    if (channels.get(this.id) === this) {
+      channels.delete(this.id);
+      rememberClosed(this.id);
+    }
   }
   _remoteClosed(error) {
     if (error != null) this._error = error instanceof Error ? error : new RemoteError('Error', String(error), '');
@@ -835,12 +1353,20 @@ class Channel {
   _interrupt() {
     this.interrupted = true;
     if (this._waiters.length) {
-      const ws = this._waiters; this._waiters = [];
-      for (const w of ws) { if (w.timer) clearTimeout(w.timer); w.reject(new InterruptError(`task on channel ${this.id} interrupted`)); }
+      const ws = this._waiters;
+      this._waiters = [];
+      for (const w of ws) {
+        if (w.timer) clearTimeout(w.timer);
+        w.reject(new InterruptError(`task on channel ${this.id} interrupted`));
+      }
       return;
     }
     if (!this._closed) {
-      try { this.close(new InterruptError(`task on channel ${this.id} interrupted`)); } catch (e) { internalError(e); }
+      try {
+        this.close(new InterruptError(`task on channel ${this.id} interrupted`));
+      } catch (e) {
+        internalError(e);
+      }
     }
   }
 }
@@ -849,7 +1375,11 @@ function channelFor(id, mustBeNew) {
   let ch = channels.get(id);
   if (ch) return ch;
   ch = new Channel(id);
-  if (closedIds.has(id) && !mustBeNew) { ch._closed = true; ch._recvDone = true; return ch; }
+  if (closedIds.has(id) && !mustBeNew) {
+    ch._closed = true;
+    ch._recvDone = true;
+    return ch;
+  }
   channels.set(id, ch);
   return ch;
 }
@@ -876,16 +1406,26 @@ function emitOutput(kind, chunk, encoding) {
     else chunk = Buffer.from(String(chunk));
   }
   if (chunk.length === 0) return;
-  try { sendMsg(kind, currentChannelId(), chunk, MODE_BINSTR); } catch (e) { internalError(e); }
+  try {
+    sendMsg(kind, currentChannelId(), chunk, MODE_BINSTR);
+  } catch (e) {
+    internalError(e);
+  }
 }
 
 function makeOutStream(kind, fd) {
   const s = new stream.Writable({
     decodeStrings: false,
-    write(chunk, enc, cb) { emitOutput(kind, chunk, enc); cb(); },
+    write(chunk, enc, cb) {
+      emitOutput(kind, chunk, enc);
+      cb();
+    },
   });
   s.write = function write(chunk, encoding, cb) {
-    if (typeof encoding === 'function') { cb = encoding; encoding = undefined; }
+    if (typeof encoding === 'function') {
+      cb = encoding;
+      encoding = undefined;
+    }
     emitOutput(kind, chunk, encoding);
     if (typeof cb === 'function') process.nextTick(cb);
     return true;
@@ -902,33 +1442,53 @@ function makeOutStream(kind, fd) {
 
 const fakeStdout = makeOutStream(STDOUT, 1);
 const fakeStderr = makeOutStream(STDERR, 2);
-const fakeStdin = new stream.Readable({ read() { this.push(null); } });
+const fakeStdin = new stream.Readable({
+  read() {
+    this.push(null);
+  },
+});
 fakeStdin.fd = 0;
 fakeStdin.isTTY = false;
 fakeStdin.setRawMode = () => fakeStdin;
 
 function takeOverStreams() {
-  for (const [name, s] of [['stdout', fakeStdout], ['stderr', fakeStderr], ['stdin', fakeStdin]]) {
+  for (const [name, s] of [
+    ['stdout', fakeStdout],
+    ['stderr', fakeStderr],
+    ['stdin', fakeStdin],
+  ]) {
     Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => s });
   }
   // The global console binds process.stdout/stderr lazily; make sure it binds ours.
   try {
     if (console._stdout !== fakeStdout) console._stdout = fakeStdout;
     if (console._stderr !== fakeStderr) console._stderr = fakeStderr;
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
 
   const isOut = (fd) => fd === 1 || fd === 2;
   const kindOf = (fd) => (fd === 1 ? STDOUT : STDERR);
   const bytesOf = (buffer, a, b) => {
     if (typeof buffer === 'string') return Buffer.from(buffer, typeof b === 'string' ? b : 'utf8');
     const u = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : Buffer.from(buffer);
-    let offset = 0, length;
-    if (a && typeof a === 'object') { offset = a.offset || 0; length = a.length; }
-    else { offset = a || 0; length = b; }
+    let offset = 0,
+      length;
+    if (a && typeof a === 'object') {
+      offset = a.offset || 0;
+      length = a.length;
+    } else {
+      offset = a || 0;
+      length = b;
+    }
     return u.subarray(offset, length == null ? u.length : offset + length);
   };
   fs.writeSync = function writeSync(fd, buffer, a, b, c) {
-    if (isOut(fd)) { const u = bytesOf(buffer, a, b); emitOutput(kindOf(fd), u); return u.length; }
+    if (isOut(fd)) {
+      const u = bytesOf(buffer, a, b);
+      emitOutput(kindOf(fd), u);
+      return u.length;
+    }
     return origWriteSync.apply(this, arguments);
   };
   const origWrite = fs.write;
@@ -947,7 +1507,15 @@ function takeOverStreams() {
   for (const name of ['writeFileSync', 'appendFileSync']) {
     const orig = fs[name];
     fs[name] = function (file, data, options) {
-      if (isOutPath(file)) { emitOutput(outKindOfPath(file), typeof data === 'string' ? Buffer.from(data, (typeof options === 'string' ? options : options && options.encoding) || 'utf8') : data); return; }
+      if (isOutPath(file)) {
+        emitOutput(
+          outKindOfPath(file),
+          typeof data === 'string'
+            ? Buffer.from(data, (typeof options === 'string' ? options : options && options.encoding) || 'utf8')
+            : data,
+        );
+        return;
+      }
       return orig.apply(this, arguments);
     };
   }
@@ -957,7 +1525,11 @@ function takeOverStreams() {
   };
   const origRead = fs.read;
   fs.read = function read(fd, ...rest) {
-    if (fd === IN_FD) { const cb = rest.pop(); process.nextTick(cb, null, 0, rest[0]); return; }
+    if (fd === IN_FD) {
+      const cb = rest.pop();
+      process.nextTick(cb, null, 0, rest[0]);
+      return;
+    }
     return origRead.apply(this, arguments);
   };
   fs.readFileSync = function readFileSync(file, options) {
@@ -973,7 +1545,10 @@ function takeOverStreams() {
   };
   const origClose = fs.close;
   fs.close = function close(fd, cb) {
-    if (fd === IN_FD || fd === OUT_FD) { if (typeof cb === 'function') process.nextTick(cb, null); return; }
+    if (fd === IN_FD || fd === OUT_FD) {
+      if (typeof cb === 'function') process.nextTick(cb, null);
+      return;
+    }
     return origClose.apply(this, arguments);
   };
   patchChildProcess();
@@ -1002,7 +1577,10 @@ function patchChildProcess() {
       if (r < 0) continue;
       if (!out) out = arr.slice();
       if (r === 0) out[i] = 'ignore';
-      else { out[i] = 'pipe'; redirect.push([i, r === 1 ? STDOUT : STDERR]); }
+      else {
+        out[i] = 'pipe';
+        redirect.push([i, r === 1 ? STDOUT : STDERR]);
+      }
     }
     return out ? { stdio: out, redirect } : null;
   };
@@ -1018,7 +1596,14 @@ function patchChildProcess() {
     const id = currentChannelId();
     for (const [i, kind] of redirect) {
       const s = child.stdio[i];
-      if (s) s.on('data', (d) => { try { sendMsg(kind, id, d, MODE_BINSTR); } catch (e) { internalError(e); } });
+      if (s)
+        s.on('data', (d) => {
+          try {
+            sendMsg(kind, id, d, MODE_BINSTR);
+          } catch (e) {
+            internalError(e);
+          }
+        });
     }
     return child;
   };
@@ -1029,7 +1614,8 @@ function patchChildProcess() {
     const opts = oi >= 0 ? args[oi] : undefined;
     const rw = rewrite(opts && opts.stdio, 'pipe');
     if (!rw) return origSpawn.apply(this, args);
-    if (oi >= 0) args[oi] = { ...opts, stdio: rw.stdio }; else args.push({ stdio: rw.stdio });
+    if (oi >= 0) args[oi] = { ...opts, stdio: rw.stdio };
+    else args.push({ stdio: rw.stdio });
     return attach(origSpawn.apply(this, args), rw.redirect);
   };
   const origFork = cp.fork;
@@ -1042,7 +1628,8 @@ function patchChildProcess() {
     const rw = rewrite(st, dflt);
     if (!rw) return origFork.apply(this, args);
     const o2 = { ...opts, stdio: rw.stdio };
-    if (oi >= 0) args[oi] = o2; else args.push(o2);
+    if (oi >= 0) args[oi] = o2;
+    else args.push(o2);
     return attach(origFork.apply(this, args), rw.redirect);
   };
   const origSpawnSync = cp.spawnSync;
@@ -1051,7 +1638,8 @@ function patchChildProcess() {
     const opts = oi >= 0 ? args[oi] : undefined;
     const rw = rewrite(opts && opts.stdio, 'pipe');
     if (!rw) return origSpawnSync.apply(this, args);
-    if (oi >= 0) args[oi] = { ...opts, stdio: rw.stdio }; else args.push({ stdio: rw.stdio });
+    if (oi >= 0) args[oi] = { ...opts, stdio: rw.stdio };
+    else args.push({ stdio: rw.stdio });
     const r = origSpawnSync.apply(this, args);
     for (const [i, kind] of rw.redirect) {
       const d = r.output && r.output[i];
@@ -1077,19 +1665,34 @@ function patchChildProcess() {
         for (const [i, kind] of rw.redirect) {
           const p = path.join(os.tmpdir(), `remote-exec-${process.pid}-${Date.now()}-${i}-${Math.random().toString(36).slice(2)}`);
           const fd = origOpenSync(p, 'w+', 0o600);
-          try { origUnlinkSync(p); } catch { /* ignore */ }
+          try {
+            origUnlinkSync(p);
+          } catch {
+            /* ignore */
+          }
           files.push([fd, kind]);
           stdio[i] = fd;
         }
-        if (oi >= 0) args[oi] = { ...opts, stdio }; else args.push({ stdio });
+        if (oi >= 0) args[oi] = { ...opts, stdio };
+        else args.push({ stdio });
         return orig.apply(this, args);
       } finally {
         for (const [fd, kind] of files) {
           try {
             const size = origFstatSync(fd).size;
-            if (size > 0) { const b = Buffer.allocUnsafe(size); const n = origReadSync(fd, b, 0, size, 0); emitOutput(kind, b.subarray(0, n)); }
-          } catch (e) { internalError(e); }
-          try { origCloseSync(fd); } catch { /* ignore */ }
+            if (size > 0) {
+              const b = Buffer.allocUnsafe(size);
+              const n = origReadSync(fd, b, 0, size, 0);
+              emitOutput(kind, b.subarray(0, n));
+            }
+          } catch (e) {
+            internalError(e);
+          }
+          try {
+            origCloseSync(fd);
+          } catch {
+            /* ignore */
+          }
         }
       }
     };
@@ -1106,12 +1709,20 @@ function sendLog(level, message, extra) {
   if (level < logLevel) return;
   const t = als.getStore();
   const rec = {
-    time: Date.now() / 1000, level, levelname: LEVEL_NAMES[level] || `Level ${level}`, logger: (extra && extra.logger) || 'node',
-    thread: t ? `channel-${t.ch.id}` : 'main', message: String(message),
+    time: Date.now() / 1000,
+    level,
+    levelname: LEVEL_NAMES[level] || `Level ${level}`,
+    logger: (extra && extra.logger) || 'node',
+    thread: t ? `channel-${t.ch.id}` : 'main',
+    message: String(message),
   };
   if (extra && extra.exc_text) rec.exc_text = extra.exc_text;
   rec.kind = (extra && extra.kind) || 'log';
-  try { sendMsg(LOG, 0, rec); } catch (e) { writeStderr(`remote-exec agent: cannot send log record: ${e && e.message}\n${message}\n`); }
+  try {
+    sendMsg(LOG, 0, rec);
+  } catch (e) {
+    writeStderr(`remote-exec agent: cannot send log record: ${e && e.message}\n${message}\n`);
+  }
 }
 
 function logException(e, what) {
@@ -1119,10 +1730,16 @@ function logException(e, what) {
   sendLog(40, `${what}: ${type}: ${message}`, { kind: 'exception', exc_text: tb });
 }
 
-function writeStderr(s) { try { origWriteSync(2, s); } catch { /* ignore */ } }
+function writeStderr(s) {
+  try {
+    origWriteSync(2, s);
+  } catch {
+    /* ignore */
+  }
+}
 
 function internalError(e) {
-  writeStderr(`remote-exec agent internal error: ${e && e.stack || e}\n`);
+  writeStderr(`remote-exec agent internal error: ${(e && e.stack) || e}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1130,16 +1747,27 @@ function internalError(e) {
 
 function cleanStack(stack) {
   if (typeof stack !== 'string') return '';
-  return stack.split('\n').filter((l) => !l.includes('remote-exec-agent') && !l.includes('node:async_hooks') && !/\(node:internal\/process\/task_queues/.test(l)).join('\n');
+  return stack
+    .split('\n')
+    .filter((l) => !l.includes('remote-exec-agent') && !l.includes('node:async_hooks') && !/\(node:internal\/process\/task_queues/.test(l))
+    .join('\n');
 }
 
 function exceptionTriple(e) {
   if (e instanceof RemoteError) return [e.remoteType, e.remoteMessage, e.remoteTraceback];
   if (e && (typeof e === 'object' || typeof e === 'function') && typeof e.message === 'string') {
     let type = 'Error';
-    try { type = (typeof e.name === 'string' && e.name) || (e.constructor && e.constructor.name) || 'Error'; } catch { /* ignore */ }
+    try {
+      type = (typeof e.name === 'string' && e.name) || (e.constructor && e.constructor.name) || 'Error';
+    } catch {
+      /* ignore */
+    }
     let stack = '';
-    try { stack = cleanStack(e.stack); } catch { /* ignore */ }
+    try {
+      stack = cleanStack(e.stack);
+    } catch {
+      /* ignore */
+    }
     return [type, e.message, stack];
   }
   return ['Error', `thrown value: ${safeInspect(e, 500)}`, ''];
@@ -1155,38 +1783,67 @@ function toException(e) {
 // ---------------------------------------------------------------------------------------------------
 // Exported objects (sec. 7.4)
 
-const exported = new Map();   // id -> entry
+const exported = new Map(); // id -> entry
 const exportedBy = new Map(); // object -> entry
 let nextObjectId = 1;
 const modules = new WeakSet();
 const boundCache = new WeakMap(); // receiver -> Map(fn -> Bound)
 
 function exportObject(obj, receiver) {
-  if (typeof obj === 'function' && receiver !== undefined && receiver !== null && receiver !== globalThis && !modules.has(receiver) && !isClass(obj)) {
+  if (
+    typeof obj === 'function' &&
+    receiver !== undefined &&
+    receiver !== null &&
+    receiver !== globalThis &&
+    !modules.has(receiver) &&
+    !isClass(obj)
+  ) {
     obj = boundFor(obj, receiver);
   }
   let entry = exportedBy.get(obj);
-  if (entry) { entry.count++; return entry; }
-  entry = { id: nextObjectId++, obj, count: 1, typeName: obj instanceof Bound ? 'method' : typeNameOf(obj), callable: typeof obj === 'function' || obj instanceof Bound };
+  if (entry) {
+    entry.count++;
+    return entry;
+  }
+  entry = {
+    id: nextObjectId++,
+    obj,
+    count: 1,
+    typeName: obj instanceof Bound ? 'method' : typeNameOf(obj),
+    callable: typeof obj === 'function' || obj instanceof Bound,
+  };
   exported.set(entry.id, entry);
   exportedBy.set(obj, entry);
   return entry;
 }
 function unexport(entry, n = 1) {
   entry.count -= n;
-  if (entry.count <= 0 && exported.get(entry.id) === entry) { exported.delete(entry.id); exportedBy.delete(entry.obj); }
+  if (entry.count <= 0 && exported.get(entry.id) === entry) {
+    exported.delete(entry.id);
+    exportedBy.delete(entry.obj);
+  }
 }
 function boundFor(fn, self) {
   if (typeof self !== 'object' && typeof self !== 'function') return new Bound(fn, self);
   let m = boundCache.get(self);
-  if (!m) { m = new Map(); boundCache.set(self, m); }
+  if (!m) {
+    m = new Map();
+    boundCache.set(self, m);
+  }
   let b = m.get(fn);
-  if (!b) { b = new Bound(fn, self); m.set(fn, b); }
+  if (!b) {
+    b = new Bound(fn, self);
+    m.set(fn, b);
+  }
   return b;
 }
 
 function isClass(f) {
-  try { return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f)); } catch { return false; }
+  try {
+    return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+  } catch {
+    return false;
+  }
 }
 
 function typeNameOf(v) {
@@ -1195,7 +1852,11 @@ function typeNameOf(v) {
   if (t === 'function') {
     if (v instanceof Bound) return 'method';
     if (isClass(v)) return 'class';
-    try { return (v.constructor && v.constructor.name) || 'Function'; } catch { return 'Function'; }
+    try {
+      return (v.constructor && v.constructor.name) || 'Function';
+    } catch {
+      return 'Function';
+    }
   }
   if (t !== 'object') return t;
   if (v instanceof Bound) return 'method';
@@ -1206,13 +1867,20 @@ function typeNameOf(v) {
     if (p === null) return 'Object';
     const c = p.constructor;
     if (typeof c === 'function' && c.name) return c.name;
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
   return Object.prototype.toString.call(v).slice(8, -1);
 }
 
 function isPlainData(v, d) {
   switch (typeof v) {
-    case 'string': case 'number': case 'boolean': case 'undefined': case 'bigint': return true;
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return true;
     case 'object': {
       if (v === null) return true;
       if (d > 100) return false;
@@ -1232,7 +1900,8 @@ function isPlainData(v, d) {
       }
       return false;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -1257,25 +1926,38 @@ function getUserRequire() {
   return userRequire;
 }
 
-function isThenable(v) { return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'; }
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+}
 
-function unwrap(v) { return v instanceof Bound ? v.fn : v; }
+function unwrap(v) {
+  return v instanceof Bound ? v.fn : v;
+}
 
-function autoRule(v, receiver) { return isPlainData(v, 0) ? v : new RefMarker(v, receiver); }
+function autoRule(v, receiver) {
+  return isPlainData(v, 0) ? v : new RefMarker(v, receiver);
+}
 
 async function handleObject(reqId, payload) {
-  let value, fallback, mode = MODE_STRICT;
+  let value,
+    fallback,
+    mode = MODE_STRICT;
   try {
-    if (!Array.isArray(payload) || payload.length < 2 || !Array.isArray(payload[1])) throw new TypeError('an OBJECT request is [target, steps, returnType]');
+    if (!Array.isArray(payload) || payload.length < 2 || !Array.isArray(payload[1]))
+      throw new TypeError('an OBJECT request is [target, steps, returnType]');
     const [target, steps, rt = 'auto'] = payload;
     let cur, receiver;
     let root = false;
-    if (target === null || target === undefined) { root = true; cur = ROOT; }
-    else {
+    if (target === null || target === undefined) {
+      root = true;
+      cur = ROOT;
+    } else {
       const entry = exported.get(target);
       if (!entry) throw new ReferenceError(`no exported object with id ${target} (released?)`);
       cur = entry.obj;
-      if (cur instanceof Bound) { receiver = undefined; }
+      if (cur instanceof Bound) {
+        receiver = undefined;
+      }
     }
     let formatted = null;
     for (let i = 0; i < steps.length; i++) {
@@ -1285,115 +1967,220 @@ async function handleObject(reqId, payload) {
       const last = i === steps.length - 1;
       if (cur instanceof UnknownRef) throw new ReferenceError(`no exported object with id ${cur.id} (released?)`);
       if (root && cur === ROOT) {
-        if (op === 'import') { cur = getUserRequire()(String(step[1])); if (cur && (typeof cur === 'object' || typeof cur === 'function')) modules.add(cur); continue; }
+        if (op === 'import') {
+          cur = getUserRequire()(String(step[1]));
+          if (cur && (typeof cur === 'object' || typeof cur === 'function')) modules.add(cur);
+          continue;
+        }
         if (op === 'getattr') {
           const name = step[1];
           if (!(name in globalThis)) throw new ReferenceError(`${String(name)} is not defined`);
-          cur = globalThis[name]; receiver = undefined; continue;
+          cur = globalThis[name];
+          receiver = undefined;
+          continue;
         }
-        if (op === 'list') { const r = listObjects(); cur = r; if (last) formatted = r; continue; }
-        if (op === 'namespace') { const r = sessionNamespace(); cur = r; if (last) formatted = r; continue; }
-        if (op === 'statement_at') { cur = statementAt(String(step[1]), Number(step[2])); continue; }
-        throw new TypeError(`step "${op}" needs a target object (only import, getattr, list, namespace and statement_at apply to the root)`);
+        if (op === 'list') {
+          const r = listObjects();
+          cur = r;
+          if (last) formatted = r;
+          continue;
+        }
+        if (op === 'namespace') {
+          const r = sessionNamespace();
+          cur = r;
+          if (last) formatted = r;
+          continue;
+        }
+        if (op === 'statement_at') {
+          cur = statementAt(String(step[1]), Number(step[2]));
+          continue;
+        }
+        throw new TypeError(
+          `step "${op}" needs a target object (only import, getattr, list, namespace and statement_at apply to the root)`,
+        );
       }
       switch (op) {
-        case 'import': cur = getUserRequire()(String(step[1])); if (cur && (typeof cur === 'object' || typeof cur === 'function')) modules.add(cur); receiver = undefined; break;
-        case 'getattr': { const o = unwrap(cur); receiver = o; cur = o[step[1]]; break; }
-        case 'setattr': unwrap(cur)[step[1]] = step[2]; cur = null; receiver = undefined; break;
-        case 'delattr': delete unwrap(cur)[step[1]]; cur = null; receiver = undefined; break;
-        case 'getitem': { const o = unwrap(cur); receiver = o; cur = getItem(o, step[1]); break; }
-        case 'setitem': setItem(unwrap(cur), step[1], step[2]); cur = null; receiver = undefined; break;
-        case 'delitem': delItem(unwrap(cur), step[1]); cur = null; receiver = undefined; break;
+        case 'import':
+          cur = getUserRequire()(String(step[1]));
+          if (cur && (typeof cur === 'object' || typeof cur === 'function')) modules.add(cur);
+          receiver = undefined;
+          break;
+        case 'getattr': {
+          const o = unwrap(cur);
+          receiver = o;
+          cur = o[step[1]];
+          break;
+        }
+        case 'setattr':
+          unwrap(cur)[step[1]] = step[2];
+          cur = null;
+          receiver = undefined;
+          break;
+        case 'delattr':
+          delete unwrap(cur)[step[1]];
+          cur = null;
+          receiver = undefined;
+          break;
+        case 'getitem': {
+          const o = unwrap(cur);
+          receiver = o;
+          cur = getItem(o, step[1]);
+          break;
+        }
+        case 'setitem':
+          setItem(unwrap(cur), step[1], step[2]);
+          cur = null;
+          receiver = undefined;
+          break;
+        case 'delitem':
+          delItem(unwrap(cur), step[1]);
+          cur = null;
+          receiver = undefined;
+          break;
         case 'call': {
           let r = callStep(cur, receiver, step[1], step[2]);
           if (isThenable(r)) r = await r;
-          cur = r; receiver = undefined; break;
+          cur = r;
+          receiver = undefined;
+          break;
         }
-        case 'eq': cur = equals(cur, step[1]); receiver = undefined; break;
-        case 'repr': cur = safeInspect(cur, 10000); receiver = undefined; break;
+        case 'eq':
+          cur = equals(cur, step[1]);
+          receiver = undefined;
+          break;
+        case 'repr':
+          cur = safeInspect(cur, 10000);
+          receiver = undefined;
+          break;
         case 'iter': {
           const it = getIterator(unwrap(cur));
           const [items, done] = await pull(it, Math.max(0, Number(step[1]) || 0));
           if (last) formatted = [new RefMarker(it), items.map((x) => autoRule(x)), done];
-          cur = [it, items, done]; receiver = undefined; break;
+          cur = [it, items, done];
+          receiver = undefined;
+          break;
         }
         case 'next': {
           const it = unwrap(cur);
           if (!it || typeof it.next !== 'function') throw new TypeError(`${typeNameOf(it)} is not an iterator`);
           const [items, done] = await pull(it, Math.max(1, Number(step[1]) || 1));
           if (last) formatted = [items.map((x) => autoRule(x)), done];
-          cur = [items, done]; receiver = undefined; break;
+          cur = [items, done];
+          receiver = undefined;
+          break;
         }
         case 'inspect': {
           const r = inspectObject(cur, Number(step[1]) || 0, step[2] == null ? 100 : Number(step[2]));
-          cur = r; if (last) formatted = r; receiver = undefined; break;
+          cur = r;
+          if (last) formatted = r;
+          receiver = undefined;
+          break;
         }
-        default: throw new TypeError(`unknown OBJECT step "${op}"`);
+        default:
+          throw new TypeError(`unknown OBJECT step "${op}"`);
       }
     }
     if (formatted) value = new Formatted(formatted);
     else if (rt === 'proxy') value = new RefMarker(cur, receiver);
     else if (rt === 'value') {
-      value = cur; mode = MODE_REFS;
+      value = cur;
+      mode = MODE_REFS;
       if (typeof cur === 'function' && receiver !== undefined) value = new RefMarker(cur, receiver);
       // §7.3: a value that cannot be sent by value (a cycle, too deep) comes back as a reference instead.
       fallback = new RefMarker(cur, receiver);
-    }
-    else value = autoRule(cur, receiver);
+    } else value = autoRule(cur, receiver);
   } catch (e) {
     replyError(reqId, e);
     return;
   }
-  try { sendMsg(REPLY, reqId, value, mode); } catch (e) {
-    if (fallback) { try { sendMsg(REPLY, reqId, fallback); return; } catch (e2) { e = e2; } }
+  try {
+    sendMsg(REPLY, reqId, value, mode);
+  } catch (e) {
+    if (fallback) {
+      try {
+        sendMsg(REPLY, reqId, fallback);
+        return;
+      } catch (e2) {
+        e = e2;
+      }
+    }
     replyError(reqId, e);
   }
 }
 
 function replyError(reqId, e) {
-  try { sendMsg(REPLY_ERROR, reqId, toException(e)); } catch (e2) {
-    try { sendMsg(REPLY_ERROR, reqId, new RemoteError('Error', String(e2 && e2.message), '')); } catch (e3) { internalError(e3); }
+  try {
+    sendMsg(REPLY_ERROR, reqId, toException(e));
+  } catch (e2) {
+    try {
+      sendMsg(REPLY_ERROR, reqId, new RemoteError('Error', String(e2 && e2.message), ''));
+    } catch (e3) {
+      internalError(e3);
+    }
   }
 }
 
 function getItem(o, key) {
   if (o instanceof Map || util.types.isMap(o)) return o.get(key);
-  if (typeof key === 'number' && key < 0 && Number.isInteger(key) && (Array.isArray(o) || typeof o === 'string' || ArrayBuffer.isView(o))) return o.at(key);
+  if (typeof key === 'number' && key < 0 && Number.isInteger(key) && (Array.isArray(o) || typeof o === 'string' || ArrayBuffer.isView(o)))
+    return o.at(key);
   if (o !== null && typeof o === 'object' && typeof o.get === 'function' && !(key in Object(o))) {
     const p = Object.getPrototypeOf(o);
-    if (p && (p.constructor === WeakMap || p.constructor === globalThis.URLSearchParams || p.constructor === globalThis.Headers)) return o.get(key);
+    if (p && (p.constructor === WeakMap || p.constructor === globalThis.URLSearchParams || p.constructor === globalThis.Headers))
+      return o.get(key);
   }
   return o[key];
 }
 function setItem(o, key, value) {
-  if (o instanceof Map || util.types.isMap(o) || o instanceof WeakMap) { o.set(key, value); return; }
+  if (o instanceof Map || util.types.isMap(o) || o instanceof WeakMap) {
+    o.set(key, value);
+    return;
+  }
   o[key] = value;
 }
 function delItem(o, key) {
-  if (o instanceof Map || util.types.isMap(o) || o instanceof WeakMap || o instanceof Set) { o.delete(key); return; }
-  if (Array.isArray(o) && typeof key === 'number' && Number.isInteger(key)) { o.splice(key < 0 ? o.length + key : key, 1); return; }
+  if (o instanceof Map || util.types.isMap(o) || o instanceof WeakMap || o instanceof Set) {
+    o.delete(key);
+    return;
+  }
+  if (Array.isArray(o) && typeof key === 'number' && Number.isInteger(key)) {
+    o.splice(key < 0 ? o.length + key : key, 1);
+    return;
+  }
   delete o[key];
 }
 
 function callStep(cur, receiver, args, kwargs) {
   args = Array.isArray(args) ? args.slice() : [];
   if (kwargs && typeof kwargs === 'object' && Object.keys(kwargs).length) args.push(kwargs);
-  let fn = cur, self = receiver;
-  if (cur instanceof Bound) { fn = cur.fn; self = cur.self; }
+  let fn = cur,
+    self = receiver;
+  if (cur instanceof Bound) {
+    fn = cur.fn;
+    self = cur.self;
+  }
   if (typeof fn !== 'function') throw new TypeError(`${typeNameOf(fn)} is not callable`);
   if (isClass(fn)) return Reflect.construct(fn, args);
   try {
     return Reflect.apply(fn, self, args);
   } catch (e) {
-    if (e instanceof TypeError && /requires 'new'|without 'new'|is not a constructor call/.test(e.message)) return Reflect.construct(fn, args);
+    if (e instanceof TypeError && /requires 'new'|without 'new'|is not a constructor call/.test(e.message))
+      return Reflect.construct(fn, args);
     throw e;
   }
 }
 
 function equals(a, b) {
-  a = unwrap(a); b = unwrap(b);
+  a = unwrap(a);
+  b = unwrap(b);
   if (a === b || Object.is(a, b)) return true;
-  if (typeof a === 'bigint' || typeof b === 'bigint') { try { return BigInt(a) === BigInt(b); } catch { return false; } }
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    try {
+      return BigInt(a) === BigInt(b);
+    } catch {
+      return false;
+    }
+  }
   if (isPlainData(a, 0) && isPlainData(b, 0)) return util.isDeepStrictEqual(a, b);
   return false;
 }
@@ -1413,7 +2200,10 @@ async function pull(it, n) {
   while (items.length < n) {
     let r = it.next();
     if (isThenable(r)) r = await r;
-    if (!r || r.done) { done = true; break; }
+    if (!r || r.done) {
+      done = true;
+      break;
+    }
     items.push(r.value);
   }
   return [items, done];
@@ -1426,16 +2216,26 @@ function attrNames(o) {
   while (p !== null && p !== undefined && depth++ < 50) {
     if (p === Object.prototype || p === Function.prototype) break;
     let own;
-    try { own = Object.getOwnPropertyNames(p); } catch { break; }
+    try {
+      own = Object.getOwnPropertyNames(p);
+    } catch {
+      break;
+    }
     for (const n of own) {
       if (typeof o === 'function' && (n === 'arguments' || n === 'caller')) continue;
       names.add(n);
     }
-    try { p = Object.getPrototypeOf(p); } catch { break; }
+    try {
+      p = Object.getPrototypeOf(p);
+    } catch {
+      break;
+    }
   }
-  const pub = [], priv = [];
+  const pub = [],
+    priv = [];
   for (const n of names) (n.startsWith('_') ? priv : pub).push(n);
-  pub.sort(); priv.sort();
+  pub.sort();
+  priv.sort();
   return pub.concat(priv);
 }
 
@@ -1447,7 +2247,14 @@ function inspectObject(o, offset, limit) {
   const attrs = [];
   for (const n of names.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit))) {
     let tn, r;
-    try { const v = boxed[n]; tn = typeNameOf(v); r = safeInspect(v, 80, 0); } catch (e) { tn = 'error'; r = `<${e && e.message}>`; }
+    try {
+      const v = boxed[n];
+      tn = typeNameOf(v);
+      r = safeInspect(v, 80, 0);
+    } catch (e) {
+      tn = 'error';
+      r = `<${e && e.message}>`;
+    }
     attrs.push([n, tn, r]);
   }
   const res = { id: entry ? entry.id : null, type: typeNameOf(o), repr: safeInspect(o, 200, 1) };
@@ -1456,7 +2263,9 @@ function inspectObject(o, offset, limit) {
     if (typeof target === 'string' || Array.isArray(target) || ArrayBuffer.isView(target)) len = target.length;
     else if (target instanceof Map || target instanceof Set || util.types.isMap(target) || util.types.isSet(target)) len = target.size;
     else if (target && typeof target === 'object' && typeof target.length === 'number') len = target.length;
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
   if (len !== undefined) res.len = len;
   res.callable = typeof target === 'function';
   res.attrs = attrs;
@@ -1474,9 +2283,14 @@ function listObjects() {
 // statement_at: [start, end] of the top-level statement holding a 1-based line (best effort, no parser:
 // V8 checks candidate line ranges for syntax).
 
-const AsyncFunction = (async function () {}).constructor;
+const AsyncFunction = async function () {}.constructor;
 function parses(src) {
-  try { new AsyncFunction(src); return true; } catch (e) { return !(e instanceof SyntaxError); }
+  try {
+    new AsyncFunction(src);
+    return true;
+  } catch (e) {
+    return !(e instanceof SyntaxError);
+  }
 }
 function statementAt(source, line) {
   const lines = source.split(/\r\n|\n|\r/);
@@ -1485,7 +2299,8 @@ function statementAt(source, line) {
   const blank = (i) => /^\s*(\/\/.*)?$/.test(lines[i - 1]);
   if (blank(line)) return [line, line];
   const chunk = (a, b) => lines.slice(a - 1, b).join('\n');
-  const lo = Math.max(1, line - 400), hi = Math.min(n, line + 400);
+  const lo = Math.max(1, line - 400),
+    hi = Math.min(n, line + 400);
   for (let s = line; s >= lo; s--) {
     if (blank(s)) continue;
     if (s > 1 && !parses(chunk(1, s - 1))) continue;
@@ -1517,7 +2332,14 @@ const sessionLexicals = new Set();
 
 function startExec(id, payload) {
   const ch = channelFor(id, true);
-  if (tasks.has(id)) { try { ch.close(new Error(`channel ${id} is already running a task`)); } catch (e) { internalError(e); } return; }
+  if (tasks.has(id)) {
+    try {
+      ch.close(new Error(`channel ${id} is already running a task`));
+    } catch (e) {
+      internalError(e);
+    }
+    return;
+  }
   const task = { ch, start: Date.now() };
   tasks.set(id, task);
   als.run(task, () => runTask(task, payload));
@@ -1526,7 +2348,8 @@ function startExec(id, payload) {
 async function runTask(task, payload) {
   const ch = task.ch;
   try {
-    if (!payload || typeof payload !== 'object' || typeof payload.source !== 'string') throw new TypeError('EXEC payload must be {source: str, name?: str}');
+    if (!payload || typeof payload !== 'object' || typeof payload.source !== 'string')
+      throw new TypeError('EXEC payload must be {source: str, name?: str}');
     const filename = typeof payload.name === 'string' && payload.name ? payload.name : `remote-exec:${ch.id}`;
     if (payload.session) {
       const r = await runSession(payload.source, filename, ch);
@@ -1540,7 +2363,15 @@ async function runTask(task, payload) {
     if (!ch._closed) ch.close();
   } catch (e) {
     if (!ch._closed) {
-      try { ch.close(e); } catch (e2) { try { ch.close(String(e && e.stack || e)); } catch (e3) { internalError(e3); } }
+      try {
+        ch.close(e);
+      } catch (e2) {
+        try {
+          ch.close(String((e && e.stack) || e));
+        } catch (e3) {
+          internalError(e3);
+        }
+      }
     } else if (!ch.interrupted) {
       logException(e, `task on channel ${ch.id} raised after its channel was closed`);
     }
@@ -1556,7 +2387,8 @@ async function runSession(source, filename, ch) {
   globalThis.Tuple = Tuple;
   globalThis.channel = ch;
   for (const m of source.matchAll(/(?:^|[;}])\s*(?:let|const|class)\s+([A-Za-z_$][\w$]*)/gm)) sessionLexicals.add(m[1]);
-  let script, wrapped = false;
+  let script,
+    wrapped = false;
   try {
     script = new vm.Script(source, compileOptions(filename));
   } catch (e) {
@@ -1574,12 +2406,21 @@ function sessionNamespace() {
   const skip = new Set(['require', 'gateway', 'Tuple', 'channel']);
   for (const k of Object.getOwnPropertyNames(globalThis)) {
     if (base.has(k) || skip.has(k)) continue;
-    let v; try { v = globalThis[k]; } catch { continue; }
+    let v;
+    try {
+      v = globalThis[k];
+    } catch {
+      continue;
+    }
     ns[k] = autoRule(v);
   }
   for (const k of sessionLexicals) {
     if (k in ns) continue;
-    try { ns[k] = autoRule(vm.runInThisContext(k)); } catch { /* not (yet) defined */ }
+    try {
+      ns[k] = autoRule(vm.runInThisContext(k));
+    } catch {
+      /* not (yet) defined */
+    }
   }
   return ns;
 }
@@ -1598,7 +2439,12 @@ function hostFunction(id) {
     const req = ++nextRequestId;
     return new Promise((resolve, reject) => {
       pendingCallbacks.set(req, { resolve, reject });
-      try { sendMsg(CALLBACK, req, [id, args, {}], MODE_REFS); } catch (e) { pendingCallbacks.delete(req); reject(e); }
+      try {
+        sendMsg(CALLBACK, req, [id, args, {}], MODE_REFS);
+      } catch (e) {
+        pendingCallbacks.delete(req);
+        reject(e);
+      }
     });
   };
   Object.defineProperty(f, 'name', { value: `hostFunction${id}` });
@@ -1617,7 +2463,11 @@ const gateway = Object.freeze({
   /** Sends a LOG record (kind 'log') to the host. */
   log: (message, level = 20, logger = 'remote') => sendLog(level, message, { logger }),
   status: () => statusMap(),
-  Tuple, RemoteError, TimeoutError, ChannelClosedError, InterruptError,
+  Tuple,
+  RemoteError,
+  TimeoutError,
+  ChannelClosedError,
+  InterruptError,
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -1630,14 +2480,30 @@ let terminating = false;
 function statusMap() {
   const [s, ns] = process.hrtime(startedAt);
   return {
-    numexecuting: tasks.size, numchannels: channels.size, execqsize: 0, numobjects: exported.size, nextid: nextObjectId,
-    pid: process.pid, uptime: s + ns / 1e9, msgsIn, msgsOut, bytesIn, bytesOut,
-    language: 'node', version: process.versions.node, memory: process.memoryUsage().rss, pendingCallbacks: pendingCallbacks.size,
+    numexecuting: tasks.size,
+    numchannels: channels.size,
+    execqsize: 0,
+    numobjects: exported.size,
+    nextid: nextObjectId,
+    pid: process.pid,
+    uptime: s + ns / 1e9,
+    msgsIn,
+    msgsOut,
+    bytesIn,
+    bytesOut,
+    language: 'node',
+    version: process.versions.node,
+    memory: process.memoryUsage().rss,
+    pendingCallbacks: pendingCallbacks.size,
   };
 }
 
 function fatal(message) {
-  try { sendMsg(ERROR, 0, message); } catch { /* ignore */ }
+  try {
+    sendMsg(ERROR, 0, message);
+  } catch {
+    /* ignore */
+  }
   flushAll();
   writeStderr(`remote-exec agent: ${message}\n`);
   process.exit(1);
@@ -1648,10 +2514,13 @@ function onMessage(msg) {
     fatal(`protocol error: a message is [type: uint, id: uint, payload], got ${safeInspect(msg, 200)}`);
     return;
   }
-  const type = msg[0], id = msg[1], payload = msg[2];
+  const type = msg[0],
+    id = msg[1],
+    payload = msg[2];
   if (!helloReceived) {
     if (type === HELLO) {
-      if (payload && payload.protocol !== PROTOCOL) fatal(`protocol version mismatch: the agent speaks ${PROTOCOL}, the host speaks ${payload.protocol}`);
+      if (payload && payload.protocol !== PROTOCOL)
+        fatal(`protocol version mismatch: the agent speaks ${PROTOCOL}, the host speaks ${payload.protocol}`);
       helloReceived = true;
       if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
       if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
@@ -1670,18 +2539,36 @@ function dispatch(type, id, payload) {
       if (ch) ch._deliver(payload);
       return;
     }
-    case EXEC: startExec(id, payload); return;
-    case CLOSE: case CLOSE_ERROR: {
+    case EXEC:
+      startExec(id, payload);
+      return;
+    case CLOSE:
+    case CLOSE_ERROR: {
       const ch = channels.get(id);
-      if (ch && !ch._closed) ch._remoteClosed(type === CLOSE_ERROR ? (payload instanceof Error ? payload : new RemoteError('Error', String(payload), '')) : null);
+      if (ch && !ch._closed)
+        ch._remoteClosed(
+          type === CLOSE_ERROR ? (payload instanceof Error ? payload : new RemoteError('Error', String(payload), '')) : null,
+        );
       return;
     }
-    case LAST_MESSAGE: { const ch = channels.get(id); if (ch) ch._endReceiving(); return; }
-    case STATUS: sendMsg(REPLY, id, statusMap()); return;
-    case OBJECT: handleObject(id, payload); return;
-    case REPLY: case REPLY_ERROR: {
+    case LAST_MESSAGE: {
+      const ch = channels.get(id);
+      if (ch) ch._endReceiving();
+      return;
+    }
+    case STATUS:
+      sendMsg(REPLY, id, statusMap());
+      return;
+    case OBJECT:
+      handleObject(id, payload);
+      return;
+    case REPLY:
+    case REPLY_ERROR: {
       const p = pendingCallbacks.get(id);
-      if (!p) { sendMsg(ERROR, 0, `reply to unknown request ${id}`); return; }
+      if (!p) {
+        sendMsg(ERROR, 0, `reply to unknown request ${id}`);
+        return;
+      }
       pendingCallbacks.delete(id);
       if (type === REPLY) p.resolve(payload);
       else p.reject(payload instanceof Error ? payload : new RemoteError('Error', String(payload), ''));
@@ -1698,20 +2585,36 @@ function dispatch(type, id, payload) {
     }
     case INTERRUPT: {
       if (id === 0) for (const t of tasks.values()) t.ch._interrupt();
-      else { const t = tasks.get(id); if (t) t.ch._interrupt(); }
+      else {
+        const t = tasks.get(id);
+        if (t) t.ch._interrupt();
+      }
       return;
     }
-    case TERMINATE: terminate(0); return;
-    case ERROR: writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`); return;
-    case HELLO: sendMsg(ERROR, 0, 'unexpected second HELLO'); return;
-    default: sendMsg(ERROR, 0, `unknown message type ${type}`);
+    case TERMINATE:
+      terminate(0);
+      return;
+    case ERROR:
+      writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`);
+      return;
+    case HELLO:
+      sendMsg(ERROR, 0, 'unexpected second HELLO');
+      return;
+    default:
+      sendMsg(ERROR, 0, `unknown message type ${type}`);
   }
 }
 
 function terminate(code) {
   if (terminating) return;
   terminating = true;
-  for (const ch of [...channels.values()]) { try { if (!ch._closed) ch.close(); } catch { /* ignore */ } }
+  for (const ch of [...channels.values()]) {
+    try {
+      if (!ch._closed) ch.close();
+    } catch {
+      /* ignore */
+    }
+  }
   flushAll();
   process.exit(code);
 }
@@ -1728,29 +2631,44 @@ function onData(chunk) {
     inLen += chunk.length;
     if (inLen < (inNeed < 0 ? 4 : inNeed + 4)) return;
     chunk = inChunks.length === 1 ? inChunks[0] : Buffer.concat(inChunks, inLen);
-    inChunks = []; inLen = 0;
+    inChunks = [];
+    inLen = 0;
   }
   let pos = 0;
   const end = chunk.length;
   inNeed = -1;
   while (end - pos >= 4) {
     const len = chunk.readUInt32BE(pos);
-    if (len > MAX_FRAME) { fatal(`protocol error: frame of ${len} bytes exceeds the agent's maximum of ${MAX_FRAME} bytes`); return; }
-    if (end - pos - 4 < len) { inNeed = len; break; }
+    if (len > MAX_FRAME) {
+      fatal(`protocol error: frame of ${len} bytes exceeds the agent's maximum of ${MAX_FRAME} bytes`);
+      return;
+    }
+    if (end - pos - 4 < len) {
+      inNeed = len;
+      break;
+    }
     const start = pos + 4;
     pos = start + len;
-    msgsIn++; bytesIn += len;
+    msgsIn++;
+    bytesIn += len;
     let msg;
-    try { msg = decodeBody(chunk, start, pos); } catch (e) {
+    try {
+      msg = decodeBody(chunk, start, pos);
+    } catch (e) {
       dbuf = null;
       fatal(`protocol error: frame body is not valid msgpack: ${e && e.message}`);
       return;
     }
-    try { onMessage(msg); } catch (e) { internalError(e); }
+    try {
+      onMessage(msg);
+    } catch (e) {
+      internalError(e);
+    }
   }
   if (pos < end) {
     const rest = pos === 0 ? chunk : chunk.subarray(pos);
-    inChunks.push(rest); inLen = rest.length;
+    inChunks.push(rest);
+    inLen = rest.length;
   }
 }
 
@@ -1763,7 +2681,12 @@ function startReading() {
   }
   src.on('data', onData);
   src.on('end', () => terminate(0));
-  src.on('error', (e) => { if (!terminating) { writeStderr(`remote-exec agent: input error: ${e.message}\n`); terminate(0); } });
+  src.on('error', (e) => {
+    if (!terminating) {
+      writeStderr(`remote-exec agent: input error: ${e.message}\n`);
+      terminate(0);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1775,12 +2698,27 @@ function main() {
   process.on('unhandledRejection', (e) => logException(e, 'unhandled promise rejection'));
   process.removeAllListeners('warning');
   process.on('warning', (w) => sendLog(30, `${w && w.name}: ${w && w.message}`, { kind: 'warning', exc_text: cleanStack(w && w.stack) }));
-  process.on('SIGINT', () => { for (const t of tasks.values()) t.ch._interrupt(); });
-  process.on('exit', () => { try { flushAll(); } catch { /* ignore */ } });
+  process.on('SIGINT', () => {
+    for (const t of tasks.values()) t.ch._interrupt();
+  });
+  process.on('exit', () => {
+    try {
+      flushAll();
+    } catch {
+      /* ignore */
+    }
+  });
   sendMsg(HELLO, 0, {
-    protocol: PROTOCOL, language: 'node', version: process.versions.node, implementation: process.release && process.release.name === 'node' ? 'Node.js' : String(process.release && process.release.name),
-    pid: process.pid, cwd: process.cwd(), executable: process.execPath, platform: process.platform,
-    capabilities: CAPABILITIES, maxFrame: MAX_FRAME,
+    protocol: PROTOCOL,
+    language: 'node',
+    version: process.versions.node,
+    implementation: process.release && process.release.name === 'node' ? 'Node.js' : String(process.release && process.release.name),
+    pid: process.pid,
+    cwd: process.cwd(),
+    executable: process.execPath,
+    platform: process.platform,
+    capabilities: CAPABILITIES,
+    maxFrame: MAX_FRAME,
   });
   flushNow();
   startReading();

@@ -11,7 +11,14 @@ import * as W from './workloads';
  * this machine, printed as tables with ratios. Peers come from Debian (python3-execnet, python3-rpyc)
  * and npm (pythonia), installed here when missing; a peer that cannot be had is reported, not faked.
  */
-type Row = { metric: string; ours: number | undefined; peer?: number | undefined; unit: string; better: 'lower' | 'higher'; target?: string };
+type Row = {
+  metric: string;
+  ours: number | undefined;
+  peer?: number | undefined;
+  unit: string;
+  better: 'lower' | 'higher';
+  target?: string;
+};
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
@@ -35,7 +42,12 @@ export async function commandBench(argv: string[]): Promise<number> {
   const ours = await channelFigures(pySpec, W.PY_ECHO, W.PY_SINK, W.PY_SOURCE, W.PY_PAYLOAD_SINK, W.PY_PAYLOAD_SOURCE, n);
   log('channels: execnet');
   const execnet = ensureDebianPython('execnet', 'python3-execnet', notes)
-    ? runJson(SYSTEM_PYTHON, ['-c', W.EXECNET_SCRIPT, pySpec, String(n.rtt), String(n.oneway), String(n.m1), String(n.m16)], notes, 'execnet')
+    ? runJson(
+        SYSTEM_PYTHON,
+        ['-c', W.EXECNET_SCRIPT, pySpec, String(n.rtt), String(n.oneway), String(n.m1), String(n.m16)],
+        notes,
+        'execnet',
+      )
     : undefined;
   report['Python agent vs execnet (same interpreter, popen)'] = channelRows(ours, execnet, true);
 
@@ -50,7 +62,9 @@ export async function commandBench(argv: string[]): Promise<number> {
   log('proxies: remote-exec');
   const proxies = await proxyFigures(pySpec, n.proxy, n.release);
   log('proxies: RPyC classic');
-  const rpyc = ensureDebianPython('rpyc', 'python3-rpyc', notes) ? runJson(SYSTEM_PYTHON, ['-c', W.RPYC_SCRIPT, String(n.proxy)], notes, 'RPyC') : undefined;
+  const rpyc = ensureDebianPython('rpyc', 'python3-rpyc', notes)
+    ? runJson(SYSTEM_PYTHON, ['-c', W.RPYC_SCRIPT, String(n.proxy)], notes, 'RPyC')
+    : undefined;
   report['Proxies vs RPyC classic (subprocess)'] = proxyRows(proxies, rpyc);
   log('proxies: pythonia');
   const pythonia = runPythonia(n.proxy, notes);
@@ -67,7 +81,15 @@ export async function commandBench(argv: string[]): Promise<number> {
 
 type ChannelFigures = Record<'start_ms' | 'rtt_us' | 'h2a_msgs' | 'a2h_msgs' | 'h2a_1m' | 'a2h_1m' | 'h2a_16m' | 'a2h_16m', number>;
 
-async function channelFigures(spec: string, echo: string, sink: string, source: string, psink: string, psource: string, n: Record<string, number>): Promise<ChannelFigures> {
+async function channelFigures(
+  spec: string,
+  echo: string,
+  sink: string,
+  source: string,
+  psink: string,
+  psource: string,
+  n: Record<string, number>,
+): Promise<ChannelFigures> {
   const starts: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t = now();
@@ -109,7 +131,10 @@ async function channelFigures(spec: string, echo: string, sink: string, source: 
     for (let i = 0; i < n.oneway; i++) await ch.receive();
     out.a2h_msgs = n.oneway / ((now() - t) / 1000);
 
-    for (const [size, count, key] of [[1 << 20, n.m1, '1m'], [16 << 20, n.m16, '16m']] as const) {
+    for (const [size, count, key] of [
+      [1 << 20, n.m1, '1m'],
+      [16 << 20, n.m16, '16m'],
+    ] as const) {
       const data = Buffer.alloc(size, 120);
       ch = gw.remoteExec(psink);
       t = now();
@@ -133,14 +158,63 @@ async function channelFigures(spec: string, echo: string, sink: string, source: 
 function channelRows(ours: ChannelFigures, peer: Partial<ChannelFigures> | undefined, withTargets: boolean): Row[] {
   const t = (s: string) => (withTargets ? s : undefined);
   return [
-    { metric: 'gateway start to first result', ours: ours.start_ms, peer: peer?.start_ms, unit: 'ms', better: 'lower', target: t('≤ 1.0×') },
+    {
+      metric: 'gateway start to first result',
+      ours: ours.start_ms,
+      peer: peer?.start_ms,
+      unit: 'ms',
+      better: 'lower',
+      target: t('≤ 1.0×'),
+    },
     { metric: 'channel ping-pong round trip', ours: ours.rtt_us, peer: peer?.rtt_us, unit: 'µs', better: 'lower', target: t('≤ 0.4×') },
-    { metric: 'one-way small messages, host → agent', ours: ours.h2a_msgs, peer: peer?.h2a_msgs, unit: 'msg/s', better: 'higher', target: t('≥ 2×') },
-    { metric: 'one-way small messages, agent → host', ours: ours.a2h_msgs, peer: peer?.a2h_msgs, unit: 'msg/s', better: 'higher', target: t('≥ 2×') },
-    { metric: '1 MiB payloads, host → agent', ours: ours.h2a_1m, peer: peer?.h2a_1m, unit: 'MiB/s', better: 'higher', target: t('≥ 1536 MiB/s') },
-    { metric: '1 MiB payloads, agent → host', ours: ours.a2h_1m, peer: peer?.a2h_1m, unit: 'MiB/s', better: 'higher', target: t('≥ 1536 MiB/s') },
-    { metric: '16 MiB payloads, host → agent', ours: ours.h2a_16m, peer: peer?.h2a_16m, unit: 'MiB/s', better: 'higher', target: t('≥ 1536 MiB/s') },
-    { metric: '16 MiB payloads, agent → host', ours: ours.a2h_16m, peer: peer?.a2h_16m, unit: 'MiB/s', better: 'higher', target: t('≥ 1536 MiB/s') },
+    {
+      metric: 'one-way small messages, host → agent',
+      ours: ours.h2a_msgs,
+      peer: peer?.h2a_msgs,
+      unit: 'msg/s',
+      better: 'higher',
+      target: t('≥ 2×'),
+    },
+    {
+      metric: 'one-way small messages, agent → host',
+      ours: ours.a2h_msgs,
+      peer: peer?.a2h_msgs,
+      unit: 'msg/s',
+      better: 'higher',
+      target: t('≥ 2×'),
+    },
+    {
+      metric: '1 MiB payloads, host → agent',
+      ours: ours.h2a_1m,
+      peer: peer?.h2a_1m,
+      unit: 'MiB/s',
+      better: 'higher',
+      target: t('≥ 1536 MiB/s'),
+    },
+    {
+      metric: '1 MiB payloads, agent → host',
+      ours: ours.a2h_1m,
+      peer: peer?.a2h_1m,
+      unit: 'MiB/s',
+      better: 'higher',
+      target: t('≥ 1536 MiB/s'),
+    },
+    {
+      metric: '16 MiB payloads, host → agent',
+      ours: ours.h2a_16m,
+      peer: peer?.h2a_16m,
+      unit: 'MiB/s',
+      better: 'higher',
+      target: t('≥ 1536 MiB/s'),
+    },
+    {
+      metric: '16 MiB payloads, agent → host',
+      ours: ours.a2h_16m,
+      peer: peer?.a2h_16m,
+      unit: 'MiB/s',
+      better: 'higher',
+      target: t('≥ 1536 MiB/s'),
+    },
   ];
 }
 
@@ -252,7 +326,19 @@ async function sshFigures(rtt: number, notes: string[]): Promise<Row[] | undefin
       // Already gone.
     }
     try {
-      execFileSync('ssh', ['-O', 'exit', '-o', `ControlPath=/tmp/remote-exec-${process.getuid?.()}/cm-%C`, `${vars.SSHD_USER}@127.0.0.1`, '-p', vars.SSHD_PORT], { stdio: 'ignore' });
+      execFileSync(
+        'ssh',
+        [
+          '-O',
+          'exit',
+          '-o',
+          `ControlPath=/tmp/remote-exec-${process.getuid?.()}/cm-%C`,
+          `${vars.SSHD_USER}@127.0.0.1`,
+          '-p',
+          vars.SSHD_PORT,
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       // No master left.
     }
@@ -290,7 +376,10 @@ function runPythonia(count: number, notes: string[]): Partial<ProxyFigures> | un
     }
   }
   fs.writeFileSync(script, W.PYTHONIA_SCRIPT);
-  return runJson(process.execPath, [script, String(count)], notes, 'pythonia', { cwd: dir, env: { ...process.env, PATH: `${path.dirname(SYSTEM_PYTHON)}:${process.env.PATH}` } });
+  return runJson(process.execPath, [script, String(count)], notes, 'pythonia', {
+    cwd: dir,
+    env: { ...process.env, PATH: `${path.dirname(SYSTEM_PYTHON)}:${process.env.PATH}` },
+  });
 }
 
 function runJson(cmd: string, args: string[], notes: string[], name: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): any {
@@ -310,7 +399,9 @@ function printReport(report: Record<string, Row[]>, notes: string[]): void {
     out.push(`## ${title}`, '', '| metric | remote-exec | peer | ratio | target |', '| --- | ---: | ---: | ---: | --- |');
     for (const r of rows) {
       const ratio = r.ours !== undefined && r.peer !== undefined && r.peer > 0 ? `${(r.ours / r.peer).toFixed(2)}×` : '–';
-      out.push(`| ${r.metric} | ${fmt(r.ours)} ${r.unit} | ${r.peer === undefined ? '–' : `${fmt(r.peer)} ${r.unit}`} | ${ratio} | ${r.target ?? ''} |`);
+      out.push(
+        `| ${r.metric} | ${fmt(r.ours)} ${r.unit} | ${r.peer === undefined ? '–' : `${fmt(r.peer)} ${r.unit}`} | ${ratio} | ${r.target ?? ''} |`,
+      );
     }
     out.push('');
   }
@@ -339,4 +430,3 @@ function median(xs: number[]): number {
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
-

@@ -11,8 +11,10 @@ export const PY_PAYLOAD_SINK = 'total = 0\nfor x in channel:\n    if x is None:\
 export const JS_ECHO = 'for await (const x of channel) channel.send(x);';
 export const JS_SINK = 'let n = 0;\nfor await (const x of channel) {\n  if (x === null) break;\n  n++;\n}\nchannel.send(n);';
 export const JS_SOURCE = 'const n = await channel.receive();\nfor (let i = 0; i < n; i++) channel.send(i);';
-export const JS_PAYLOAD_SOURCE = 'const [size, count] = await channel.receive();\nconst data = Buffer.alloc(size, 120);\nfor (let i = 0; i < count; i++) channel.send(data);';
-export const JS_PAYLOAD_SINK = 'let total = 0;\nfor await (const x of channel) {\n  if (x === null) break;\n  total += x.length;\n}\nchannel.send(total);';
+export const JS_PAYLOAD_SOURCE =
+  'const [size, count] = await channel.receive();\nconst data = Buffer.alloc(size, 120);\nfor (let i = 0; i < count; i++) channel.send(data);';
+export const JS_PAYLOAD_SINK =
+  'let total = 0;\nfor await (const x of channel) {\n  if (x === null) break;\n  total += x.length;\n}\nchannel.send(total);';
 
 /**
  * execnet measured by the same workloads, in one Python process; prints one JSON object.

@@ -23,7 +23,12 @@ export const channelChecks: Check[] = [
       expectTrue(snippets.raisedType.test(err.remoteType), 'remote type', String(snippets.raisedType), err.remoteType);
       expectEqual('remote message', err.remoteMessage, 'conformance-boom');
       expectTrue(err.remoteTraceback.trim() !== '', 'remote traceback', 'a non-empty traceback', err.remoteTraceback);
-      expectTrue(/conformance[_]?[Ff]ailing/.test(err.remoteTraceback), 'remote traceback', 'the failing function named in it', err.remoteTraceback);
+      expectTrue(
+        /conformance[_]?[Ff]ailing/.test(err.remoteTraceback),
+        'remote traceback',
+        'the failing function named in it',
+        err.remoteTraceback,
+      );
     },
   },
   {
@@ -32,7 +37,12 @@ export const channelChecks: Check[] = [
     async run(ctx) {
       const gateway = await ctx.shared();
       const err = await closedWithError(gateway.remoteExec(snippetsOf(ctx).closeWithError), 'channel.close(error)');
-      expectTrue(err.remoteMessage.includes('conformance-closed') || err.message.includes('conformance-closed'), 'the error', "one naming 'conformance-closed'", err.message);
+      expectTrue(
+        err.remoteMessage.includes('conformance-closed') || err.message.includes('conformance-closed'),
+        'the error',
+        "one naming 'conformance-closed'",
+        err.message,
+      );
     },
   },
   {
@@ -79,7 +89,11 @@ export const channelChecks: Check[] = [
         if (status.numexecuting < before.numexecuting) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-      fail('STATUS numexecuting after the host closed the channel', `below ${before.numexecuting} within ${limits.stepMs} ms (the task ended)`, 'the task still running');
+      fail(
+        'STATUS numexecuting after the host closed the channel',
+        `below ${before.numexecuting} within ${limits.stepMs} ms (the task ended)`,
+        'the task still running',
+      );
     },
   },
   {
@@ -92,7 +106,12 @@ export const channelChecks: Check[] = [
       await channel.send(inner);
       inner.close(new Error('conformance-stop'));
       const text = await receive(channel, 'what the remote receive raised');
-      expectTrue(typeof text === 'string' && text.includes('conformance-stop'), 'remote receive after CLOSE_ERROR', "an error naming 'conformance-stop'", text);
+      expectTrue(
+        typeof text === 'string' && text.includes('conformance-stop'),
+        'remote receive after CLOSE_ERROR',
+        "an error naming 'conformance-stop'",
+        text,
+      );
     },
   },
   {
@@ -148,7 +167,11 @@ export const channelChecks: Check[] = [
       await channel.send(inner);
       expectEqual('item the agent sent on the host channel', await receive(inner, 'the item on the host channel'), 'hello-on-host-channel');
       await inner.send('reply-on-host-channel');
-      expectEqual('what the agent received on the host channel', await receive(channel, 'the echo of the host channel item'), 'reply-on-host-channel');
+      expectEqual(
+        'what the agent received on the host channel',
+        await receive(channel, 'the echo of the host channel item'),
+        'reply-on-host-channel',
+      );
       await closedCleanly(channel, 'the exec channel');
       inner.close();
     },
@@ -161,7 +184,12 @@ export const channelChecks: Check[] = [
       const gateway = await ctx.shared();
       const channel = gateway.remoteExec(snippets.sendUnencodable);
       const item = await receive(channel, 'what the code sent after the refused send');
-      expectTrue(typeof item === 'string' && item.startsWith('refused: '), 'the first item', "'refused: <error>' (no item for the unencodable value)", item);
+      expectTrue(
+        typeof item === 'string' && item.startsWith('refused: '),
+        'the first item',
+        "'refused: <error>' (no item for the unencodable value)",
+        item,
+      );
       expectTrue(snippets.unencodableType.test(item), 'the error text', `naming the type (${snippets.unencodableType})`, item);
       try {
         await closedCleanly(channel, 'the exec channel');

@@ -4,7 +4,10 @@ import type { RawConnection } from '../rawConnection';
 import { receive, snippetsOf, limits } from './helpers';
 
 /** Sends a bad frame and returns what the agent did: an ERROR, an end of stream, or both. */
-async function afterBadFrame(ctx: CheckContext, sendBad: (raw: RawConnection) => void): Promise<{ raw: RawConnection; error?: unknown; closed: boolean }> {
+async function afterBadFrame(
+  ctx: CheckContext,
+  sendBad: (raw: RawConnection) => void,
+): Promise<{ raw: RawConnection; error?: unknown; closed: boolean }> {
   const raw = await ctx.raw();
   const from = raw.received.length;
   sendBad(raw);
@@ -36,19 +39,32 @@ export const framingChecks: Check[] = [
     name: 'framing: an oversized frame is reported with ERROR',
     async run(ctx) {
       const { raw, error } = await afterBadFrame(ctx, (raw) => raw.write(frameHeader(oversizedLength(ctx))));
-      if (error === undefined) fail(`after a header announcing ${oversizedLength(ctx)} bytes (maxFrame + 1)`, 'ERROR', raw.ended ? 'the stream closed without an ERROR' : raw.summary());
+      if (error === undefined)
+        fail(
+          `after a header announcing ${oversizedLength(ctx)} bytes (maxFrame + 1)`,
+          'ERROR',
+          raw.ended ? 'the stream closed without an ERROR' : raw.summary(),
+        );
     },
   },
   {
     name: 'framing: an oversized frame closes the stream without waiting for its body',
     async run(ctx) {
       const { raw, closed } = await afterBadFrame(ctx, (raw) => raw.write(frameHeader(oversizedLength(ctx))));
-      if (!closed) fail(`after a header announcing ${oversizedLength(ctx)} bytes (maxFrame + 1)`, `the agent closes the stream within ${limits.stepMs} ms`, `the stream still open (${raw.summary()})`);
+      if (!closed)
+        fail(
+          `after a header announcing ${oversizedLength(ctx)} bytes (maxFrame + 1)`,
+          `the agent closes the stream within ${limits.stepMs} ms`,
+          `the stream still open (${raw.summary()})`,
+        );
     },
   },
   {
     name: 'framing: a body that is not msgpack gets ERROR or a clean close, no hang',
-    run: (ctx) => expectReportedOrClosed(ctx, 'after a frame whose body is 0xc1 (never valid msgpack)', (raw) => raw.sendBody(Buffer.from([0xc1, 0xc1, 0xc1]))),
+    run: (ctx) =>
+      expectReportedOrClosed(ctx, 'after a frame whose body is 0xc1 (never valid msgpack)', (raw) =>
+        raw.sendBody(Buffer.from([0xc1, 0xc1, 0xc1])),
+      ),
   },
   {
     name: 'framing: a body that is not a [type, id, payload] message gets ERROR or a clean close',
@@ -78,7 +94,12 @@ export const framingChecks: Check[] = [
       const [, , item] = await raw.next((m) => m[0] === MessageType.DATA && m[1] === 1, limits.stepMs, 'DATA on channel 1');
       const largest = Math.max(...raw.receivedSizes);
       if (largest > hostMax) fail(`with a host maxFrame of ${hostMax}`, `no body above ${hostMax} bytes`, `a body of ${largest} bytes`);
-      expectTrue(typeof item === 'string' && item.startsWith('refused'), 'what the snippet sent after the refused 100 KiB item', "'refused: <error>' (the send raised in the remote code)", item);
+      expectTrue(
+        typeof item === 'string' && item.startsWith('refused'),
+        'what the snippet sent after the refused 100 KiB item',
+        "'refused: <error>' (the send raised in the remote code)",
+        item,
+      );
       raw.send(MessageType.STATUS, 7, null);
       await raw.reply(7, limits.stepMs, 'the reply to STATUS after the refused send');
     },

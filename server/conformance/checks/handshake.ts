@@ -51,8 +51,14 @@ export const handshakeChecks: Check[] = [
       const raw = await ctx.raw({ handshake: false });
       await raw.handshake(limits.stepMs, { protocol: 99, maxFrame: 1024 * 1024 });
       const [, , text] = await raw.next((m) => m[0] === MessageType.ERROR, limits.stepMs, 'ERROR after a HELLO with protocol 99');
-      expectTrue(typeof text === 'string' && text.includes('99') && text.includes('1'), 'ERROR text', 'a string naming versions 99 and 1', text);
-      if (!(await raw.waitEnd(limits.stepMs))) fail('after the version mismatch', `the agent closes within ${limits.stepMs} ms`, 'the stream still open');
+      expectTrue(
+        typeof text === 'string' && text.includes('99') && text.includes('1'),
+        'ERROR text',
+        'a string naming versions 99 and 1',
+        text,
+      );
+      if (!(await raw.waitEnd(limits.stepMs)))
+        fail('after the version mismatch', `the agent closes within ${limits.stepMs} ms`, 'the stream still open');
     },
   },
   {

@@ -64,7 +64,13 @@ export function describeError(err: unknown): string {
 }
 
 /** The result of an OBJECT request, or a failure naming the remote error. */
-export async function request(gateway: Gateway, what: string, target: number | null, steps: Parameters<Gateway['objectRequest']>[1], returnType: 'auto' | 'value' | 'proxy' = 'auto'): Promise<unknown> {
+export async function request(
+  gateway: Gateway,
+  what: string,
+  target: number | null,
+  steps: Parameters<Gateway['objectRequest']>[1],
+  returnType: 'auto' | 'value' | 'proxy' = 'auto',
+): Promise<unknown> {
   try {
     return await withTimeout(gateway.objectRequest(target, steps, returnType), limits.stepMs, what);
   } catch (err) {
@@ -90,7 +96,8 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: str
 
 /** The id behind a proxy the gateway handed out. */
 export function refId(gateway: Gateway, value: unknown, what: string): number {
-  const ref = typeof value === 'function' || (typeof value === 'object' && value !== null) ? gateway.objectTable.refOf(value as object) : undefined;
+  const ref =
+    typeof value === 'function' || (typeof value === 'object' && value !== null) ? gateway.objectTable.refOf(value as object) : undefined;
   if (!ref) fail(what, 'an object reference (ext 1)', show(value));
   return ref.id;
 }

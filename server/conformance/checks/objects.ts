@@ -6,7 +6,13 @@ import { describeError, refId, request, snippetsOf, limits } from './helpers';
 let nextRequest = 100;
 
 /** One OBJECT request on a raw connection; returns the REPLY payload or fails naming the REPLY_ERROR. */
-async function rawRequest(raw: RawConnection, what: string, target: number | null, steps: ObjectStep[], returnType = 'auto'): Promise<unknown> {
+async function rawRequest(
+  raw: RawConnection,
+  what: string,
+  target: number | null,
+  steps: ObjectStep[],
+  returnType = 'auto',
+): Promise<unknown> {
   const id = nextRequest++;
   raw.send(MessageType.OBJECT, id, [target, steps, returnType]);
   const [type, , payload] = await raw.reply(id, limits.stepMs, what);
@@ -20,18 +26,39 @@ async function rawStatus(raw: RawConnection): Promise<Record<string, number>> {
   return (await raw.reply(id, limits.stepMs, 'the STATUS reply'))[2] as Record<string, number>;
 }
 
-const objectCheck = (name: string, run: Check['run']): Check => ({ name: `objects: ${name}`, needsSnippets: true, needsCapability: 'objects', run });
+const objectCheck = (name: string, run: Check['run']): Check => ({
+  name: `objects: ${name}`,
+  needsSnippets: true,
+  needsCapability: 'objects',
+  run,
+});
 
 export const objectChecks: Check[] = [
   objectCheck('import and getattr come back by value under auto', async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
-    expectEqual(`${o.module}.${o.attr}`, await request(gateway, `import ${o.module}; getattr ${o.attr}`, null, [['import', o.module], ['getattr', o.attr]]), o.attrValue);
+    expectEqual(
+      `${o.module}.${o.attr}`,
+      await request(gateway, `import ${o.module}; getattr ${o.attr}`, null, [
+        ['import', o.module],
+        ['getattr', o.attr],
+      ]),
+      o.attrValue,
+    );
   }),
   objectCheck('returnType proxy, value and auto (§7.3)', async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
-    const asProxy = await request(gateway, `${o.attr} with proxy`, null, [['import', o.module], ['getattr', o.attr]], 'proxy');
+    const asProxy = await request(
+      gateway,
+      `${o.attr} with proxy`,
+      null,
+      [
+        ['import', o.module],
+        ['getattr', o.attr],
+      ],
+      'proxy',
+    );
     refId(gateway, asProxy, `${o.module}.${o.attr} with returnType proxy`);
     const module = await request(gateway, `import ${o.module} with value`, null, [['import', o.module]], 'value');
     refId(gateway, module, `module ${o.module} with returnType value (no encoding: falls back to a reference)`);
@@ -60,7 +87,12 @@ export const objectChecks: Check[] = [
     expectTrue(first instanceof RawRef, 'first import', 'an object reference (ext 1)', first);
     expectTrue(second instanceof RawRef, 'second import', 'an object reference (ext 1)', second);
     expectEqual('id of the same object exported twice', second.id, first.id);
-    expectTrue(typeof first.typeName === 'string' && typeof first.callable === 'boolean', 'ext 1 body', '[id: uint, typeName: str, callable: bool]', [first.id, first.typeName, first.callable]);
+    expectTrue(
+      typeof first.typeName === 'string' && typeof first.callable === 'boolean',
+      'ext 1 body',
+      '[id: uint, typeName: str, callable: bool]',
+      [first.id, first.typeName, first.callable],
+    );
     const held = await rawStatus(raw);
     expectEqual('numobjects with the module exported', held.numobjects, base.numobjects + 1);
     expectTrue(held.nextid > first.id, 'nextid', `above the last id given (${first.id})`, held.nextid);
@@ -69,7 +101,12 @@ export const objectChecks: Check[] = [
     raw.send(MessageType.RELEASE, 0, [[first.id, 1]]);
     expectEqual('numobjects after releasing both references', (await rawStatus(raw)).numobjects, base.numobjects);
     const third = await rawRequest(raw, `import ${o.module} after its release`, null, [['import', o.module]], 'proxy');
-    expectTrue(third instanceof RawRef && third.id !== first.id, 'id after release and re-export', `a new id (not ${first.id})`, third instanceof RawRef ? third.id : third);
+    expectTrue(
+      third instanceof RawRef && third.id !== first.id,
+      'id after release and re-export',
+      `a new id (not ${first.id})`,
+      third instanceof RawRef ? third.id : third,
+    );
   }),
   objectCheck('setattr, getattr and delattr', async (ctx) => {
     const o = snippetsOf(ctx).objects;
@@ -136,7 +173,12 @@ export const objectChecks: Check[] = [
     expectTrue(typeof info.callable === 'boolean', 'inspect callable', 'a bool', info.callable);
     const attrs = info.attrs as unknown[];
     expectTrue(Array.isArray(attrs) && attrs.length <= 5, 'inspect attrs', 'an array of at most `limit` (5) entries', attrs);
-    expectTrue(attrs.every((a) => Array.isArray(a) && a.length === 3 && a.every((x) => typeof x === 'string')), 'inspect attrs entries', '[name, typeName, shortRepr] of str', attrs);
+    expectTrue(
+      attrs.every((a) => Array.isArray(a) && a.length === 3 && a.every((x) => typeof x === 'string')),
+      'inspect attrs entries',
+      '[name, typeName, shortRepr] of str',
+      attrs,
+    );
     expectTrue(typeof info.total === 'number' && info.total >= attrs.length, 'inspect total', `an int >= ${attrs.length}`, info.total);
   }),
   objectCheck('list names the exported objects', async (ctx) => {
@@ -160,7 +202,12 @@ export const objectChecks: Check[] = [
         fail('import of a missing module', 'REPLY_ERROR (a RemoteException)', describeError(err));
       }
       expectTrue(err.remoteType !== '', 'REPLY_ERROR type', 'the exception type name', err.remoteType);
-      expectTrue(err.remoteMessage.includes('conformance_no_such_module'), 'REPLY_ERROR message', 'one naming the module', err.remoteMessage);
+      expectTrue(
+        err.remoteMessage.includes('conformance_no_such_module'),
+        'REPLY_ERROR message',
+        'one naming the module',
+        err.remoteMessage,
+      );
       expectTrue(typeof err.remoteTraceback === 'string', 'REPLY_ERROR traceback', 'a str', err.remoteTraceback);
     }
     await request(gateway, 'a request after the error', null, [['import', snippetsOf(ctx).objects.module]]);

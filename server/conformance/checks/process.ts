@@ -4,13 +4,18 @@ import { describeError, optionalSnippet, receive, snippetsOf, limits, withTimeou
 
 const STATUS_KEYS: [key: string, valid: (v: unknown) => boolean, type: string][] = [
   ...['numexecuting', 'numchannels', 'execqsize', 'numobjects', 'nextid', 'pid', 'msgsIn', 'msgsOut', 'bytesIn', 'bytesOut'].map(
-    (k) => [k, (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'int >= 0'] as [string, (v: unknown) => boolean, string],
+    (k) =>
+      [k, (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'int >= 0'] as [string, (v: unknown) => boolean, string],
   ),
   ['uptime', (v) => typeof v === 'number' && v >= 0, 'number >= 0'],
 ];
 
 /** Collects what the gateway emits on one of its output events until `text` has been seen. */
-function outputContaining(gateway: Gateway, event: 'stdout' | 'stderr', text: string): { seen: Promise<Channel | undefined>; got(): string; stop(): void } {
+function outputContaining(
+  gateway: Gateway,
+  event: 'stdout' | 'stderr',
+  text: string,
+): { seen: Promise<Channel | undefined>; got(): string; stop(): void } {
   let collected = '';
   let listener!: (chunk: Buffer, channel: Channel | undefined) => void;
   const seen = new Promise<Channel | undefined>((resolve) => {
@@ -23,13 +28,23 @@ function outputContaining(gateway: Gateway, event: 'stdout' | 'stderr', text: st
   return { seen, got: () => collected, stop: () => gateway.off(event, listener) };
 }
 
-async function expectOutput(gateway: Gateway, event: 'stdout' | 'stderr', source: string, text: string, requireChannel: boolean): Promise<void> {
+async function expectOutput(
+  gateway: Gateway,
+  event: 'stdout' | 'stderr',
+  source: string,
+  text: string,
+  requireChannel: boolean,
+): Promise<void> {
   const watch = outputContaining(gateway, event, text);
   try {
     const channel = gateway.remoteExec(source);
     expectEqual('item after the write', await receive(channel, "'done' after the write"), 'done');
     const writer = await withTimeout(watch.seen, limits.stepMs, `${event.toUpperCase()} with ${JSON.stringify(text)}`).catch(() => {
-      fail(`${event.toUpperCase()} messages`, `${JSON.stringify(text)} within ${limits.stepMs} ms`, watch.got() === '' ? 'no output' : watch.got());
+      fail(
+        `${event.toUpperCase()} messages`,
+        `${JSON.stringify(text)} within ${limits.stepMs} ms`,
+        watch.got() === '' ? 'no output' : watch.got(),
+      );
     });
     if (requireChannel) expectEqual(`${event.toUpperCase()} id`, writer?.id, channel.id);
     await gateway.remoteStatus();
@@ -45,7 +60,9 @@ export const processChecks: Check[] = [
       const gateway = await ctx.shared();
       const status = (await withTimeout(gateway.remoteStatus(), limits.stepMs, 'the STATUS reply')) as unknown as Record<string, unknown>;
       expectTrue(typeof status === 'object' && status !== null, 'STATUS reply', 'a map', status);
-      const wrong = STATUS_KEYS.filter(([key, valid]) => !valid(status[key])).map(([key, , type]) => `${key}: ${type} (got ${JSON.stringify(status[key]) ?? 'nothing'})`);
+      const wrong = STATUS_KEYS.filter(([key, valid]) => !valid(status[key])).map(
+        ([key, , type]) => `${key}: ${type} (got ${JSON.stringify(status[key]) ?? 'nothing'})`,
+      );
       if (wrong.length > 0) fail('STATUS keys', 'every key of §5 with its type', wrong.join('; '));
       expectEqual('STATUS pid (the HELLO pid)', status.pid, gateway.info.pid);
     },
@@ -127,7 +144,14 @@ export const processChecks: Check[] = [
       });
       gateway.remoteExec(source);
       const r = (await withTimeout(record, limits.stepMs, "a LOG record with 'conformance-log'")) as unknown as Record<string, unknown>;
-      const types: [string, string][] = [['time', 'number'], ['level', 'number'], ['levelname', 'string'], ['logger', 'string'], ['thread', 'string'], ['message', 'string']];
+      const types: [string, string][] = [
+        ['time', 'number'],
+        ['level', 'number'],
+        ['levelname', 'string'],
+        ['logger', 'string'],
+        ['thread', 'string'],
+        ['message', 'string'],
+      ];
       const wrong = types.filter(([k, t]) => typeof r[k] !== t).map(([k, t]) => `${k}: ${t} (got ${JSON.stringify(r[k]) ?? 'nothing'})`);
       if (wrong.length > 0) fail('LOG record fields', 'every field of §5 with its type', wrong.join('; '));
       expectEqual('LOG level of a warning', r.level, 30);
@@ -166,7 +190,8 @@ export const processChecks: Check[] = [
           await c.waitClose(limits.stepMs);
           fail(`channel ${c.id} after INTERRUPT 0`, 'CLOSE_ERROR', 'CLOSE without an error');
         } catch (err) {
-          if (!(err instanceof RemoteError)) fail(`channel ${c.id} after INTERRUPT 0`, `CLOSE_ERROR within ${limits.stepMs} ms`, describeError(err));
+          if (!(err instanceof RemoteError))
+            fail(`channel ${c.id} after INTERRUPT 0`, `CLOSE_ERROR within ${limits.stepMs} ms`, describeError(err));
         }
       }
     },
@@ -183,7 +208,10 @@ export const processChecks: Check[] = [
       if (!exit) fail('after TERMINATE', `the agent exits within ${limits.stepMs} ms`, 'still running');
       expectEqual('exit code after TERMINATE', exit.signal ?? exit.code, 0);
       if (snippets) {
-        const out = raw.received.filter((m) => m[0] === MessageType.STDOUT).map((m) => Buffer.from(m[2] as Uint8Array).toString('utf8')).join('');
+        const out = raw.received
+          .filter((m) => m[0] === MessageType.STDOUT)
+          .map((m) => Buffer.from(m[2] as Uint8Array).toString('utf8'))
+          .join('');
         expectTrue(out.includes('conformance-stdout'), 'STDOUT before the exit', "the printed 'conformance-stdout'", out);
       }
     },
@@ -203,4 +231,3 @@ export const processChecks: Check[] = [
     },
   },
 ];
-

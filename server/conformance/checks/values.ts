@@ -35,15 +35,35 @@ export const valueChecks: Check[] = [
   valueCheck('nil', () => [null]),
   valueCheck('bool', () => [true, false]),
   valueCheck('int (≤ 64 bit, safe)', () => [0, 1, -1, 127, 128, -33, 255, 65536, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)]),
-  valueCheck('int beyond 2^53 as bigint (int64, uint64)', () => [big('9007199254740993'), big('-9223372036854775808'), big('9223372036854775807'), big('18446744073709551615')]),
-  valueCheck('ext 7 BIGINT beyond 64 bits', () => [big('18446744073709551616'), big('-9223372036854775809'), big('1267650600228229401496703205376'), -big('1267650600228229401496703205376')]),
+  valueCheck('int beyond 2^53 as bigint (int64, uint64)', () => [
+    big('9007199254740993'),
+    big('-9223372036854775808'),
+    big('9223372036854775807'),
+    big('18446744073709551615'),
+  ]),
+  valueCheck('ext 7 BIGINT beyond 64 bits', () => [
+    big('18446744073709551616'),
+    big('-9223372036854775809'),
+    big('1267650600228229401496703205376'),
+    -big('1267650600228229401496703205376'),
+  ]),
   valueCheck('float 64 incl. NaN and ±Infinity', () => [1.5, -0.25, 1e300, 5e-324, NaN, Infinity, -Infinity]),
   valueCheck('str (UTF-8)', () => ['', 'plain', 'héllo wörld ✓ 𝄞 日本', 'x'.repeat(70000)]),
   valueCheck('bin', () => [Buffer.alloc(0), Buffer.from([0, 1, 2, 254, 255]), Buffer.alloc(100000, 7)]),
   valueCheck('array', () => [[], [1, 'two', [3, [4, null]], true]]),
   valueCheck('ext 5 TUPLE', () => [Tuple.of(), Tuple.of<unknown>(1, 'a'), [Tuple.of<unknown>(Tuple.of(1), [2])]]),
   valueCheck('map with str keys', () => [{}, { a: 1, b: [1, 2], c: { d: null } }]),
-  valueCheck('ext 6 MAP with non-str keys', () => [new Map<unknown, unknown>([[1, 'one'], [2, 'two']]), new Map<unknown, unknown>([[Tuple.of(1, 2), 'pair'], ['s', 3], [true, null]])]),
+  valueCheck('ext 6 MAP with non-str keys', () => [
+    new Map<unknown, unknown>([
+      [1, 'one'],
+      [2, 'two'],
+    ]),
+    new Map<unknown, unknown>([
+      [Tuple.of(1, 2), 'pair'],
+      ['s', 3],
+      [true, null],
+    ]),
+  ]),
   {
     name: 'values: ext 4 EXCEPTION round-trips with type, message and traceback',
     needsSnippets: true,

@@ -88,7 +88,8 @@ export async function openRepl(spec: XSpec): Promise<ReplTransport> {
  */
 export function resizeRepl(gateway: Gateway, cols: number, rows: number): void {
   const transport = gateway.transport;
-  if (!replTransports.has(transport)) throw new TypeError(`gateway ${gateway.id} (${gateway.spec}) is not a repl= gateway; only those have a terminal to resize`);
+  if (!replTransports.has(transport))
+    throw new TypeError(`gateway ${gateway.id} (${gateway.spec}) is not a repl= gateway; only those have a terminal to resize`);
   (transport as ReplTransport).resize(cols, rows);
 }
 

@@ -196,7 +196,7 @@ const shell: Omit<ReplProfile, 'language'> = {
     // Echo and CR insertion off, prompts empty, nothing written to the user's history.
     "stty -echo -onlcr 2>/dev/null; PS1=''; PS2=''; PROMPT=''; RPROMPT=''; PROMPT_COMMAND=''; unset HISTFILE; set +o history 2>/dev/null",
     `__re_end() { if [ -n "$__re_tok" ]; then printf '${'<<'}RE:%s:E:%s:>>' "$__re_tok" "$1"; __re_tok=; fi; }`,
-    "__re_dec() { printf %s \"$__re_b\" | base64 -d 2>/dev/null || printf %s \"$__re_b\" | base64 -D; }",
+    '__re_dec() { printf %s "$__re_b" | base64 -d 2>/dev/null || printf %s "$__re_b" | base64 -D; }',
   ],
   run: (code, tok) => [
     '__re_b=',

@@ -1,5 +1,14 @@
 import type { Readable, Writable } from 'stream';
-import { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader, MessageType, PROTOCOL_VERSION, RemoteError, ValueCodec, type Message } from '../../../protocol';
+import {
+  DEFAULT_MAX_FRAME,
+  FrameDecoder,
+  frameHeader,
+  MessageType,
+  PROTOCOL_VERSION,
+  RemoteError,
+  ValueCodec,
+  type Message,
+} from '../../../protocol';
 import type { ReplSession } from './replSession';
 
 export interface ReplAgentInfo {
@@ -94,9 +103,17 @@ export class ReplAgent {
       case MessageType.TERMINATE:
         return this.terminate();
       case MessageType.OBJECT:
-        return this.send(MessageType.REPLY_ERROR, id, new RemoteError('NotImplementedError', 'objects are not supported by REPL gateways', ''));
+        return this.send(
+          MessageType.REPLY_ERROR,
+          id,
+          new RemoteError('NotImplementedError', 'objects are not supported by REPL gateways', ''),
+        );
       case MessageType.DATA:
-        return this.send(MessageType.ERROR, 0, `channel ${id}: REPL gateways take no channel data (the code runs in the REPL, which has no channel)`);
+        return this.send(
+          MessageType.ERROR,
+          0,
+          `channel ${id}: REPL gateways take no channel data (the code runs in the REPL, which has no channel)`,
+        );
       case MessageType.CLOSE:
       case MessageType.CLOSE_ERROR:
       case MessageType.LAST_MESSAGE:
@@ -136,7 +153,8 @@ export class ReplAgent {
           if (result.error) this.send(MessageType.CLOSE_ERROR, job.channel, new RemoteError(...result.error));
           else this.send(MessageType.CLOSE, job.channel, null);
         },
-        (err: Error) => this.send(MessageType.CLOSE_ERROR, job.channel, new RemoteError('GatewayClosed', err.message, this.session.diagnostics)),
+        (err: Error) =>
+          this.send(MessageType.CLOSE_ERROR, job.channel, new RemoteError('GatewayClosed', err.message, this.session.diagnostics)),
       )
       .finally(() => {
         this.running = undefined;

@@ -29,7 +29,11 @@ async function rows(node?: ObjectNode): Promise<{ node: ObjectNode; label: strin
   const children = await api.treeChildren(node);
   return children.map((child) => {
     const item = api.treeItem(child);
-    return { node: child, label: String(typeof item.label === 'object' ? item.label.label : item.label), description: String(item.description ?? '') };
+    return {
+      node: child,
+      label: String(typeof item.label === 'object' ? item.label.label : item.label),
+      description: String(item.description ?? ''),
+    };
   });
 }
 

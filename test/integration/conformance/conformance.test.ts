@@ -49,7 +49,11 @@ function killGroup(child: ChildProcess): void {
 /** The whole suite passes: every failure is listed in the assertion message. */
 async function expectAllPass(args: string[]): Promise<void> {
   const run = await conformance([...args, '--json']);
-  const report = JSON.parse(run.stdout) as { failed: number; passed: number; results: { name: string; outcome: string; reason?: string }[] };
+  const report = JSON.parse(run.stdout) as {
+    failed: number;
+    passed: number;
+    results: { name: string; outcome: string; reason?: string }[];
+  };
   const failures = report.results.filter((r) => r.outcome === 'failed').map((r) => `✗ ${r.name}: ${r.reason}`);
   assert.deepEqual(failures, [], `conformance ${args.join(' ')} failed:\n${failures.join('\n')}`);
   assert.ok(report.passed > 40, `only ${report.passed} checks passed`);
@@ -67,7 +71,8 @@ describe('conformance suite', () => {
     expectAllPass(['--agent', 'python3 server/agents/python/agent.py']));
 
   test('the Node agent passes it', { skip: !fs.existsSync(path.join(root, 'server/agents/node/agent.js')) && 'no Node agent yet' }, () =>
-    expectAllPass(['--spec', 'popen//node=node']));
+    expectAllPass(['--spec', 'popen//node=node']),
+  );
 
   test('a broken agent fails with a readable report, and the suite ends', async () => {
     const run = await conformance(['--agent', 'python3 test/fixtures/broken_agent.py', '--step-timeout', '1000']);
@@ -78,14 +83,23 @@ describe('conformance suite', () => {
       assert.ok(i >= 0, `no ✗ line for "${name}" in:\n${run.stdout}`);
       return lines[i + 1] ?? '';
     };
-    assert.match(failure('handshake: HELLO fields and types'), /pid: positive int \(got "\d+"\).*capabilities: array of str.*maxFrame: positive int \(got "lots"\)/);
+    assert.match(
+      failure('handshake: HELLO fields and types'),
+      /pid: positive int \(got "\d+"\).*capabilities: array of str.*maxFrame: positive int \(got "lots"\)/,
+    );
     assert.match(failure('DATA: 1000 items come back in order'), /echoed item 0: expected 0, got 1/);
     assert.match(failure('unknown message type: ERROR naming the code'), /ERROR for message type 99/);
     assert.match(failure('STATUS: the reply holds every key'), /STATUS reply: expected an answer within 1000 ms/);
     assert.match(failure('framing: an oversized frame closes the stream'), /expected the agent closes the stream/);
     assert.match(failure('TERMINATE: the agent flushes output and exits with 0'), /./);
-    assert.ok(lines.some((l) => l.startsWith('✓ handshake: the agent speaks first')), 'what the broken agent does right still passes');
-    assert.ok(lines.some((l) => /^– objects: .*skipped: the agent does not announce the 'objects' capability/.test(l)), 'unannounced capabilities are skipped');
+    assert.ok(
+      lines.some((l) => l.startsWith('✓ handshake: the agent speaks first')),
+      'what the broken agent does right still passes',
+    );
+    assert.ok(
+      lines.some((l) => /^– objects: .*skipped: the agent does not announce the 'objects' capability/.test(l)),
+      'unannounced capabilities are skipped',
+    );
     assert.match(run.stdout, /^1 passed, \d+ failed, \d+ skipped$/m);
   });
 });

@@ -50,8 +50,14 @@ describe('Group and MultiChannel over gateways of mixed kinds', () => {
     const expected = specs.reduce((n, s) => n + (s.startsWith('2*') ? 2 : 1), 0);
     assert.ok(expected >= 4);
     assert.equal(group.length, expected);
-    assert.deepEqual(group.gateways.map((g) => g.id), Array.from({ length: expected }, (_, i) => `gw${i}`));
-    assert.deepEqual([...group].map((g) => g.id), group.gateways.map((g) => g.id));
+    assert.deepEqual(
+      group.gateways.map((g) => g.id),
+      Array.from({ length: expected }, (_, i) => `gw${i}`),
+    );
+    assert.deepEqual(
+      [...group].map((g) => g.id),
+      group.gateways.map((g) => g.id),
+    );
     assert.equal(group.get('gw2'), group.get(2));
     assert.ok(group.get('gw2')!.info.executable.startsWith('/usr/bin/python3'));
     assert.deepEqual(group.gateways.map((g) => g.info.language).sort(), ['node', ...Array(group.length - 1).fill('python')]);
@@ -63,7 +69,10 @@ describe('Group and MultiChannel over gateways of mixed kinds', () => {
     const mch = await group.remoteExec(ECHO);
     assert.equal(mch.length, group.length);
     const got = await mch.receiveEach(false, 10000);
-    assert.deepEqual(got, group.gateways.map((g) => g.info.pid));
+    assert.deepEqual(
+      got,
+      group.gateways.map((g) => g.info.pid),
+    );
     await mch.sendEach('ping');
     const pairs = await mch.receiveEach(true, 10000);
     pairs.forEach(([channel, item], i) => {
@@ -128,7 +137,9 @@ describe('Group and MultiChannel over gateways of mixed kinds', () => {
     assert.equal(alive.length, pids.size, 'every agent runs before terminate');
     await group.terminate(1500);
     assert.equal(group.length, 0);
-    const left = [...pids].filter(isAlive).map((pid) => `${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)} (${group.get(0)?.id})`);
+    const left = [...pids]
+      .filter(isAlive)
+      .map((pid) => `${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)} (${group.get(0)?.id})`);
     for (const pid of pids) await waitGone(pid).catch(() => {});
     assert.deepEqual(left, []);
     // Every channel has ended one way or the other: nothing is left waiting.
@@ -143,7 +154,10 @@ describe('Group.terminate with via= members', () => {
     const order: string[] = [];
     const pids = group.gateways.map((g) => g.info.pid);
     try {
-      assert.deepEqual(group.gateways.map((g) => g.id), ['gw0', 'gw1', 'gw2']);
+      assert.deepEqual(
+        group.gateways.map((g) => g.id),
+        ['gw0', 'gw1', 'gw2'],
+      );
       for (const gateway of group) void gateway.closed.then(() => order.push(gateway.id));
       await group.terminate(2000);
       assert.deepEqual(order, ['gw2', 'gw1', 'gw0']);
@@ -156,7 +170,10 @@ describe('Group.terminate with via= members', () => {
   test('a member that cannot start fails ready() and Group.create; the members that started are still ended', async () => {
     const group = new Group(['popen', 'popen//python=/nonexistent/python3']);
     await assert.rejects(group.ready(), /nonexistent/);
-    assert.deepEqual(group.gateways.map((g) => g.id), ['gw0']);
+    assert.deepEqual(
+      group.gateways.map((g) => g.id),
+      ['gw0'],
+    );
     const pid = group.get('gw0')!.info.pid;
     await group.terminate(1000);
     await waitGone(pid);

@@ -32,7 +32,10 @@ describe('Node.js agent (popen//node=node)', () => {
   test('concurrent tasks, and channels opened by the agent travel inside messages', async () => {
     const tasks = Array.from({ length: 10 }, (_, i) => gw.remoteExec(`const x = await channel.receive(); channel.send(x + ${i});`));
     await Promise.all(tasks.map((ch) => ch.send(100)));
-    assert.deepEqual(await Promise.all(tasks.map((ch) => ch.receive())), Array.from({ length: 10 }, (_, i) => 100 + i));
+    assert.deepEqual(
+      await Promise.all(tasks.map((ch) => ch.receive())),
+      Array.from({ length: 10 }, (_, i) => 100 + i),
+    );
     const ch = gw.remoteExec('const c = channel.gateway.newChannel(); channel.send(c); c.send("on the new channel");');
     const opened = (await ch.receive()) as { id: number; receive(): Promise<unknown> };
     assert.equal(opened.id % 2, 0);
@@ -55,7 +58,9 @@ describe('Node.js agent (popen//node=node)', () => {
     const onOut = (c: Buffer) => out.push(c.toString());
     gw.on('stdout', onOut);
     try {
-      const ch = gw.remoteExec('console.log("from console"); require("child_process").execSync("echo from child", { stdio: "inherit" }); channel.send("done");');
+      const ch = gw.remoteExec(
+        'console.log("from console"); require("child_process").execSync("echo from child", { stdio: "inherit" }); channel.send("done");',
+      );
       assert.equal(await ch.receive(), 'done');
       await ch.waitClose(5000);
       const deadline = Date.now() + 5000;
@@ -85,7 +90,14 @@ describe('Node.js agent (popen//node=node)', () => {
     assert.equal(map.get(1), 'one');
     const util = await gw.wrap('util');
     assert.equal(await util.format('%s-%d', 'x', 7), 'x-7');
-    const arr = await gw.objectRequest(null, [['getattr', 'Array'], ['call', [], {}]], 'proxy');
+    const arr = await gw.objectRequest(
+      null,
+      [
+        ['getattr', 'Array'],
+        ['call', [], {}],
+      ],
+      'proxy',
+    );
     await (arr as any).push(3, 1, 2);
     // Host functions are asynchronous on the agent's side (each call is a CALLBACK round trip), so the
     // agent sees them as functions returning promises: forEach calls them in order.
@@ -103,7 +115,8 @@ describe('Node.js agent (popen//node=node)', () => {
 
   test('status counts tasks, channels and objects', async () => {
     const status = await gw.remoteStatus();
-    for (const key of ['numexecuting', 'numchannels', 'execqsize', 'numobjects', 'pid', 'uptime', 'msgsIn', 'msgsOut']) assert.equal(typeof status[key], 'number', key);
+    for (const key of ['numexecuting', 'numchannels', 'execqsize', 'numobjects', 'pid', 'uptime', 'msgsIn', 'msgsOut'])
+      assert.equal(typeof status[key], 'number', key);
     assert.equal(status.pid, gw.info.pid);
   });
 

@@ -36,7 +36,10 @@ describe('prefix transports, for real', () => {
   });
 
   test('a prefix that fails says why, with its own message', async () => {
-    await assert.rejects(makeGateway('popen//cmd=sh -c "echo no such sandbox >&2; exit 3"'), (err: unknown) => err instanceof AgentStartError && err.exitCode === 3 && /no such sandbox/.test(err.message));
+    await assert.rejects(
+      makeGateway('popen//cmd=sh -c "echo no such sandbox >&2; exit 3"'),
+      (err: unknown) => err instanceof AgentStartError && err.exitCode === 3 && /no such sandbox/.test(err.message),
+    );
   });
 
   describe('sudo=user', () => {
@@ -87,7 +90,9 @@ describe('via=: a gateway reached through another open gateway', () => {
 
   test('the new agent is a child of the via gateway and works like any other', async () => {
     const gw = await makeGateway('popen//via=via-master//chdir=/tmp//env:THROUGH=via');
-    const ch = gw.remoteExec('import os\nchannel.send([os.getppid(), os.getcwd(), os.environ.get("THROUGH")])\nfor x in channel: channel.send(x + 1)');
+    const ch = gw.remoteExec(
+      'import os\nchannel.send([os.getppid(), os.getcwd(), os.environ.get("THROUGH")])\nfor x in channel: channel.send(x + 1)',
+    );
     assert.deepEqual(await ch.receive(), [master.info.pid, '/tmp', 'via']);
     for (const x of [1, 2, 3]) {
       await ch.send(x);
@@ -118,10 +123,16 @@ describe('via=: a gateway reached through another open gateway', () => {
   });
 
   test('a missing interpreter on the via host is named', async () => {
-    await assert.rejects(makeGateway('popen//via=via-master//python=/nonexistent/python3'), (err: unknown) => err instanceof InterpreterNotFoundError && /nonexistent\/python3/.test(err.message));
+    await assert.rejects(
+      makeGateway('popen//via=via-master//python=/nonexistent/python3'),
+      (err: unknown) => err instanceof InterpreterNotFoundError && /nonexistent\/python3/.test(err.message),
+    );
   });
 
   test('an unknown via= id names the open gateways', async () => {
-    await assert.rejects(makeGateway('popen//via=nope'), (err: unknown) => err instanceof XSpecError && /via=nope: no open gateway has that id \(open: .*via-master/.test(err.message));
+    await assert.rejects(
+      makeGateway('popen//via=nope'),
+      (err: unknown) => err instanceof XSpecError && /via=nope: no open gateway has that id \(open: .*via-master/.test(err.message),
+    );
   });
 });

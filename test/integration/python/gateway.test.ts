@@ -41,8 +41,17 @@ describe('popen Python gateway', () => {
   test('values keep their kinds across the wire and back', async () => {
     const ch = gw.remoteExec('for x in channel: channel.send([x, type(x).__name__])');
     const cases: [unknown, string][] = [
-      [null, 'NoneType'], [true, 'bool'], [7, 'int'], [2n ** 70n, 'int'], [1.5, 'float'], ['s', 'str'],
-      [Buffer.from('b'), 'bytes'], [[1, 2], 'list'], [Tuple.of(1, 2), 'tuple'], [{ a: 1 }, 'dict'], [new Map([[1, 2]]), 'dict'],
+      [null, 'NoneType'],
+      [true, 'bool'],
+      [7, 'int'],
+      [2n ** 70n, 'int'],
+      [1.5, 'float'],
+      ['s', 'str'],
+      [Buffer.from('b'), 'bytes'],
+      [[1, 2], 'list'],
+      [Tuple.of(1, 2), 'tuple'],
+      [{ a: 1 }, 'dict'],
+      [new Map([[1, 2]]), 'dict'],
     ];
     for (const [value, typeName] of cases) {
       await ch.send(value);
@@ -72,7 +81,9 @@ describe('popen Python gateway', () => {
   test('16 MiB of bytes both ways arrive intact', async () => {
     const payload = Buffer.alloc(16 * 1024 * 1024);
     for (let i = 0; i < payload.length; i += 4096) payload.writeUInt32LE(i, i);
-    const ch = gw.remoteExec('import hashlib\ndata = channel.receive()\nchannel.send(hashlib.sha256(data).hexdigest())\nchannel.send(data[::-1])');
+    const ch = gw.remoteExec(
+      'import hashlib\ndata = channel.receive()\nchannel.send(hashlib.sha256(data).hexdigest())\nchannel.send(data[::-1])',
+    );
     await ch.send(payload);
     const digest = (await ch.receive()) as string;
     assert.equal(digest, (await import('node:crypto')).createHash('sha256').update(payload).digest('hex'));
@@ -102,11 +113,14 @@ describe('popen Python gateway', () => {
     gw.on('stdout', onOut);
     gw.on('stderr', onErr);
     try {
-      const ch = gw.remoteExec('import os, sys\nprint("from print")\nsys.stderr.write("from stderr\\n")\nos.system("echo from child; echo child err >&2")\nchannel.send("done")');
+      const ch = gw.remoteExec(
+        'import os, sys\nprint("from print")\nsys.stderr.write("from stderr\\n")\nos.system("echo from child; echo child err >&2")\nchannel.send("done")',
+      );
       assert.equal(await ch.receive(), 'done');
       await ch.waitClose(5000);
       const deadline = Date.now() + 5000;
-      while (!(out.join('').includes('from child') && err.join('').includes('child err')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!(out.join('').includes('from child') && err.join('').includes('child err')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       assert.match(out.join(''), /from print/);
       assert.match(out.join(''), /from child/);
       assert.match(err.join(''), /from stderr/);
@@ -124,11 +138,16 @@ describe('popen Python gateway', () => {
     const channels = Array.from({ length: 20 }, () => gw.remoteExec('x = channel.receive()\nchannel.send(x + 1)'));
     // All tasks wait at once; none can finish before every one has been started.
     await Promise.all(channels.map((ch, i) => ch.send(i)));
-    assert.deepEqual(await Promise.all(channels.map((ch) => ch.receive())), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      await Promise.all(channels.map((ch) => ch.receive())),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   test('channels travel inside messages, both ways', async () => {
-    const ch = gw.remoteExec('c = channel.gateway.newchannel()\nchannel.send(c)\nc.send("over the new channel")\nmine = channel.receive()\nmine.send("back on the host channel")');
+    const ch = gw.remoteExec(
+      'c = channel.gateway.newchannel()\nchannel.send(c)\nc.send("over the new channel")\nmine = channel.receive()\nmine.send("back on the host channel")',
+    );
     const remoteOpened = (await ch.receive()) as { receive(): Promise<unknown>; id: number };
     assert.equal(remoteOpened.id % 2, 0);
     assert.equal(await remoteOpened.receive(), 'over the new channel');
@@ -179,7 +198,18 @@ channel.send(got)
     const blocker = gw.remoteExec('channel.receive()');
     await new Promise((r) => setTimeout(r, 50));
     const status = await gw.remoteStatus();
-    for (const key of ['numexecuting', 'numchannels', 'execqsize', 'numobjects', 'pid', 'uptime', 'msgsIn', 'msgsOut', 'bytesIn', 'bytesOut']) {
+    for (const key of [
+      'numexecuting',
+      'numchannels',
+      'execqsize',
+      'numobjects',
+      'pid',
+      'uptime',
+      'msgsIn',
+      'msgsOut',
+      'bytesIn',
+      'bytesOut',
+    ]) {
       assert.equal(typeof status[key], 'number', key);
     }
     assert.equal(status.pid, gw.info.pid);

@@ -32,27 +32,31 @@ describe('proxy lifetimes', () => {
     await gw.exit();
   });
 
-  test(`${TOTAL.toLocaleString('en-US')} proxies created and dropped: exported count back to baseline, memory flat`, { skip: typeof global.gc !== 'function' && 'needs node --expose-gc', timeout: 15 * 60 * 1000 }, async () => {
-    const builtins = await gw.wrap('builtins');
-    const baseline = (await gw.remoteStatus()).numobjects;
-    const samples: { made: number; host: number; agent: number }[] = [];
-    for (let made = 0; made < TOTAL; made += BATCH) {
-      assert.equal(await makeAndDrop(builtins), BATCH);
-      if (made % (TOTAL / 10) === 0) {
-        assert.equal(await settle(gw, baseline), baseline, `exported objects back to ${baseline} after ${made}`);
-        samples.push({ made, host: process.memoryUsage().heapUsed, agent: rssOf(gw.info.pid) });
+  test(
+    `${TOTAL.toLocaleString('en-US')} proxies created and dropped: exported count back to baseline, memory flat`,
+    { skip: typeof global.gc !== 'function' && 'needs node --expose-gc', timeout: 15 * 60 * 1000 },
+    async () => {
+      const builtins = await gw.wrap('builtins');
+      const baseline = (await gw.remoteStatus()).numobjects;
+      const samples: { made: number; host: number; agent: number }[] = [];
+      for (let made = 0; made < TOTAL; made += BATCH) {
+        assert.equal(await makeAndDrop(builtins), BATCH);
+        if (made % (TOTAL / 10) === 0) {
+          assert.equal(await settle(gw, baseline), baseline, `exported objects back to ${baseline} after ${made}`);
+          samples.push({ made, host: process.memoryUsage().heapUsed, agent: rssOf(gw.info.pid) });
+        }
       }
-    }
-    assert.equal(await settle(gw, baseline), baseline);
-    const status = await gw.remoteStatus();
-    assert.ok(status.nextid >= TOTAL, `ids are never reused: nextid ${status.nextid}`);
-    samples.push({ made: TOTAL, host: process.memoryUsage().heapUsed, agent: rssOf(gw.info.pid) });
-    // Flat: after warm-up (the second sample on), neither side grows by more than a bounded amount,
-    // where a leak of even 100 bytes per proxy would add 100 MB.
-    const warm = samples[1];
-    const last = samples[samples.length - 1];
-    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-    assert.ok(last.host - warm.host < 32 * 2 ** 20, `host heap grew from ${mb(warm.host)} to ${mb(last.host)} MiB`);
-    assert.ok(last.agent - warm.agent < 32 * 2 ** 20, `agent RSS grew from ${mb(warm.agent)} to ${mb(last.agent)} MiB`);
-  });
+      assert.equal(await settle(gw, baseline), baseline);
+      const status = await gw.remoteStatus();
+      assert.ok(status.nextid >= TOTAL, `ids are never reused: nextid ${status.nextid}`);
+      samples.push({ made: TOTAL, host: process.memoryUsage().heapUsed, agent: rssOf(gw.info.pid) });
+      // Flat: after warm-up (the second sample on), neither side grows by more than a bounded amount,
+      // where a leak of even 100 bytes per proxy would add 100 MB.
+      const warm = samples[1];
+      const last = samples[samples.length - 1];
+      const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+      assert.ok(last.host - warm.host < 32 * 2 ** 20, `host heap grew from ${mb(warm.host)} to ${mb(last.host)} MiB`);
+      assert.ok(last.agent - warm.agent < 32 * 2 ** 20, `agent RSS grew from ${mb(warm.agent)} to ${mb(last.agent)} MiB`);
+    },
+  );
 });

@@ -1,6 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { del, eq, getattr, getitem, inspect, isProxy, kw, makeGateway, RemoteError, repr, resolve, setattr, setitem, type Gateway } from '../../../server/api';
+import {
+  del,
+  eq,
+  getattr,
+  getitem,
+  inspect,
+  isProxy,
+  kw,
+  makeGateway,
+  RemoteError,
+  repr,
+  resolve,
+  setattr,
+  setitem,
+  type Gateway,
+} from '../../../server/api';
 
 describe('remote object proxies (Python agent)', () => {
   let gw: Gateway;
@@ -85,10 +100,15 @@ describe('remote object proxies (Python agent)', () => {
   test('host functions passed as arguments are called back from the remote side', async () => {
     const builtins = await gw.wrap('builtins');
     const seen: unknown[] = [];
-    const mapped = await builtins.list(builtins.map((x: number) => {
-      seen.push(x);
-      return x * 10;
-    }, [1, 2, 3]));
+    const mapped = await builtins.list(
+      builtins.map(
+        (x: number) => {
+          seen.push(x);
+          return x * 10;
+        },
+        [1, 2, 3],
+      ),
+    );
     assert.deepEqual(mapped, [10, 20, 30]);
     assert.deepEqual(seen, [1, 2, 3]);
     const functools = await gw.wrap('functools');
@@ -97,26 +117,38 @@ describe('remote object proxies (Python agent)', () => {
 
   test('exceptions raised by remote methods reject with RemoteError and a traceback', async () => {
     const builtins = await gw.wrap('builtins');
-    await assert.rejects(async () => await builtins.int('not a number'), (e: Error) => {
-      assert.ok(e instanceof RemoteError);
-      assert.equal(e.remoteType, 'ValueError');
-      assert.match(e.remoteMessage, /invalid literal/);
-      return true;
-    });
+    await assert.rejects(
+      async () => await builtins.int('not a number'),
+      (e: Error) => {
+        assert.ok(e instanceof RemoteError);
+        assert.equal(e.remoteType, 'ValueError');
+        assert.match(e.remoteMessage, /invalid literal/);
+        return true;
+      },
+    );
     const json = await gw.wrap('json');
-    await assert.rejects(async () => await json.loads('{broken'), (e: Error) => {
-      assert.ok(e instanceof RemoteError);
-      assert.match(e.remoteType, /JSONDecodeError$/);
-      assert.match(e.remoteTraceback, /json[/\\]decoder\.py", line \d+/);
-      return true;
-    });
-    await assert.rejects(async () => await builtins.no_such_function(), (e: Error) => e instanceof RemoteError && e.remoteType === 'AttributeError');
+    await assert.rejects(
+      async () => await json.loads('{broken'),
+      (e: Error) => {
+        assert.ok(e instanceof RemoteError);
+        assert.match(e.remoteType, /JSONDecodeError$/);
+        assert.match(e.remoteTraceback, /json[/\\]decoder\.py", line \d+/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      async () => await builtins.no_such_function(),
+      (e: Error) => e instanceof RemoteError && e.remoteType === 'AttributeError',
+    );
   });
 
   test('1,000 concurrent calls resolve correctly', async () => {
     const operator = await gw.wrap('operator');
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => operator.mul(i, 3)));
-    assert.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i * 3));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 1000 }, (_, i) => i * 3),
+    );
   });
 
   test('the same object returned twice has one id and one proxy', async () => {

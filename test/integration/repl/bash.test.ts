@@ -16,7 +16,11 @@ replSuite('bash', {
 
 describe('remote-exec exec on a repl= gateway', () => {
   const cli = (code: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../../server/cli.ts'), 'exec', '--spec', 'popen//repl=bash', '-c', code], { encoding: 'utf8', timeout: 60000 });
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, '../../../server/cli.ts'), 'exec', '--spec', 'popen//repl=bash', '-c', code],
+      { encoding: 'utf8', timeout: 60000 },
+    );
 
   test('prints the output and exits 0; exits 1 when the code fails', () => {
     const ok = cli('uname -s');

@@ -20,7 +20,10 @@ describe('repl= gateways among the others', () => {
   });
 
   test('objects are refused with a clear error', async () => {
-    await assert.rejects(gw.wrap('os'), (err: RemoteError) => err instanceof RemoteError && /objects are not supported by REPL gateways/.test(err.remoteMessage));
+    await assert.rejects(
+      gw.wrap('os'),
+      (err: RemoteError) => err instanceof RemoteError && /objects are not supported by REPL gateways/.test(err.remoteMessage),
+    );
   });
 
   test('the terminal can be resized; other gateways have no terminal', async () => {

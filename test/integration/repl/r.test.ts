@@ -8,7 +8,10 @@ replSuite('R', {
   skip: !hasR && 'R is not installed (scripts/setup-test-deps.sh installs r-base-core)',
   spec: 'popen//repl=R --vanilla',
   language: /^R$/,
-  multiLine: ['total <- 0\nfor (i in 0:2) {\n  total <- total + i\n  cat(i, "\\n", sep = "")\n}\ncat("total", total, "\\n")', '0\n1\n2\ntotal 3 \n'],
+  multiLine: [
+    'total <- 0\nfor (i in 0:2) {\n  total <- total + i\n  cat(i, "\\n", sep = "")\n}\ncat("total", total, "\\n")',
+    '0\n1\n2\ntotal 3 \n',
+  ],
   failing: ['cat("before\\n")\nstop("boom")', /^simpleError$/],
   count20k: 'for (i in 0:19999) cat(i, "\\n", sep = "")',
   forever: 'repeat { Sys.sleep(0.05) }',

@@ -48,10 +48,30 @@ describe('remote logs and status pushes over JSON-RPC', () => {
 
     const pick = (e: LogEntry) => ({ gateway: e.gateway, stream: e.stream, levelname: e.levelname, logger: e.logger });
     assert.deepEqual(pick(await lineWith('info from demo')), { gateway: gatewayId, stream: 'log', levelname: 'INFO', logger: 'demo.app' });
-    assert.deepEqual(pick(await lineWith('warning from demo')), { gateway: gatewayId, stream: 'log', levelname: 'WARNING', logger: 'demo.app' });
-    assert.deepEqual(pick(await lineWith('error from demo')), { gateway: gatewayId, stream: 'log', levelname: 'ERROR', logger: 'demo.app' });
-    assert.deepEqual(pick(await lineWith('printed by demo')), { gateway: gatewayId, stream: 'stdout', levelname: 'INFO', logger: undefined });
-    assert.deepEqual(pick(await lineWith('complained by demo')), { gateway: gatewayId, stream: 'stderr', levelname: 'WARNING', logger: undefined });
+    assert.deepEqual(pick(await lineWith('warning from demo')), {
+      gateway: gatewayId,
+      stream: 'log',
+      levelname: 'WARNING',
+      logger: 'demo.app',
+    });
+    assert.deepEqual(pick(await lineWith('error from demo')), {
+      gateway: gatewayId,
+      stream: 'log',
+      levelname: 'ERROR',
+      logger: 'demo.app',
+    });
+    assert.deepEqual(pick(await lineWith('printed by demo')), {
+      gateway: gatewayId,
+      stream: 'stdout',
+      levelname: 'INFO',
+      logger: undefined,
+    });
+    assert.deepEqual(pick(await lineWith('complained by demo')), {
+      gateway: gatewayId,
+      stream: 'stderr',
+      levelname: 'WARNING',
+      logger: undefined,
+    });
     const boom = await lineWith(/Exception in thread worker/);
     assert.equal(boom.stream, 'exception');
     assert.equal(boom.thread, 'worker');
@@ -61,9 +81,16 @@ describe('remote logs and status pushes over JSON-RPC', () => {
     const opened = await lineWith(/opened: popen/);
     assert.equal(opened.stream, 'lifecycle');
     assert.match(opened.text, new RegExp(`pid ${pid}`));
-    assert.equal(lines().find((e) => e.text === 'debug from demo'), undefined, 'DEBUG is below the level the extension set');
+    assert.equal(
+      lines().find((e) => e.text === 'debug from demo'),
+      undefined,
+      'DEBUG is below the level the extension set',
+    );
     const all = lines();
-    assert.ok(all.every((e, i) => i === 0 || e.seq > all[i - 1].seq), 'batches arrive in one ascending order');
+    assert.ok(
+      all.every((e, i) => i === 0 || e.seq > all[i - 1].seq),
+      'batches arrive in one ascending order',
+    );
   });
 
   test('the snapshot holds the same lines for a panel opened late; clearing empties it', async () => {
@@ -77,7 +104,10 @@ describe('remote logs and status pushes over JSON-RPC', () => {
   test('a gateway opened after setLogLevel DEBUG forwards debug records', async () => {
     await server.connection.sendRequest(rpc.setLogLevel, { level: 10 });
     const second = await server.connection.sendRequest(rpc.openGateway, { spec: 'popen' });
-    await server.connection.sendRequest(rpc.execSelection, { gatewayId: second.id, source: "import logging\nlogging.getLogger('chatty').debug('debug from second')" });
+    await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId: second.id,
+      source: "import logging\nlogging.getLogger('chatty').debug('debug from second')",
+    });
     const line = await lineWith('debug from second');
     assert.deepEqual([line.gateway, line.stream, line.levelname], [second.id, 'log', 'DEBUG']);
     await server.connection.sendRequest(rpc.closeGateway, { gatewayId: second.id });
@@ -86,10 +116,13 @@ describe('remote logs and status pushes over JSON-RPC', () => {
   });
 
   test('after watchStatus, snapshots are pushed with the gateway and its counters change while code runs', async () => {
-    const pushes = () => server.notifications.filter((n) => n.method === rpc.statusChanged.method).map((n) => n.params as rpc.ServiceStatus);
+    const pushes = () =>
+      server.notifications.filter((n) => n.method === rpc.statusChanged.method).map((n) => n.params as rpc.ServiceStatus);
     assert.equal(pushes().length, 0, 'nothing is pushed before anyone watches');
     await server.connection.sendRequest(rpc.watchStatus, { watch: true });
-    const first = await server.waitNotification(rpc.statusChanged.method, (s: rpc.ServiceStatus) => s.gateways.some((g) => g.id === gatewayId));
+    const first = await server.waitNotification(rpc.statusChanged.method, (s: rpc.ServiceStatus) =>
+      s.gateways.some((g) => g.id === gatewayId),
+    );
     const gw = (s: rpc.ServiceStatus) => s.gateways.find((g) => g.id === gatewayId)!;
     assert.equal(gw(first).info?.pid, pid);
     assert.equal(gw(first).state, 'open');
@@ -97,13 +130,25 @@ describe('remote logs and status pushes over JSON-RPC', () => {
     assert.ok(gw(first).roundTripMs! > 0);
     const before = gw(first).counters;
 
-    const run = server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'import time\nfor i in range(12):\n    print("tick", i, flush=True)\n    time.sleep(0.2)' });
+    const run = server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'import time\nfor i in range(12):\n    print("tick", i, flush=True)\n    time.sleep(0.2)',
+    });
     // While the run executes the server keeps pushing on its own; the page never asks.
-    const busy = await server.waitNotification(rpc.statusChanged.method, (s: rpc.ServiceStatus) => gw(s)?.remoteStatus?.numexecuting === 1 && gw(s).counters.bytesIn > before.bytesIn);
-    const later = await server.waitNotification(rpc.statusChanged.method, (s: rpc.ServiceStatus) => gw(s)?.counters.bytesIn > gw(busy).counters.bytesIn && gw(s).remoteStatus?.numexecuting === 1);
+    const busy = await server.waitNotification(
+      rpc.statusChanged.method,
+      (s: rpc.ServiceStatus) => gw(s)?.remoteStatus?.numexecuting === 1 && gw(s).counters.bytesIn > before.bytesIn,
+    );
+    const later = await server.waitNotification(
+      rpc.statusChanged.method,
+      (s: rpc.ServiceStatus) => gw(s)?.counters.bytesIn > gw(busy).counters.bytesIn && gw(s).remoteStatus?.numexecuting === 1,
+    );
     assert.ok(later.gateways.length >= 1);
     assert.equal((await run).status, 'ok');
-    const done = await server.waitNotification(rpc.statusChanged.method, (s: rpc.ServiceStatus) => gw(s)?.counters.running === 0 && gw(s).counters.runs > before.runs);
+    const done = await server.waitNotification(
+      rpc.statusChanged.method,
+      (s: rpc.ServiceStatus) => gw(s)?.counters.running === 0 && gw(s).counters.runs > before.runs,
+    );
     assert.ok(gw(done).counters.msgsIn > before.msgsIn);
 
     await server.connection.sendRequest(rpc.watchStatus, { watch: false });

@@ -28,7 +28,11 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.equal(checked.ok, false);
     assert.match(checked.error!, /unknown key "pyhton" in part 2/);
     await assert.rejects(server.connection.sendRequest(rpc.openGateway, { spec: 'popen//pyhton=python3' }), /unknown key "pyhton"/);
-    assert.deepEqual(await server.connection.sendRequest(rpc.validateSpec, { spec: 'popen//node=node' }), { ok: true, transport: 'popen', interpreter: 'node' });
+    assert.deepEqual(await server.connection.sendRequest(rpc.validateSpec, { spec: 'popen//node=node' }), {
+      ok: true,
+      transport: 'popen',
+      interpreter: 'node',
+    });
   });
 
   test('opens a local Python gateway and announces it', async () => {
@@ -40,22 +44,39 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.ok(isAlive(agentPid));
     const announced = await server.waitNotification('remoteExec/gatewayChanged', (s) => s.id === gatewayId && s.state === 'open');
     assert.equal(announced.name, 'local');
-    assert.deepEqual((await server.connection.sendRequest(rpc.listGateways)).map((g) => g.id), [gatewayId]);
+    assert.deepEqual(
+      (await server.connection.sendRequest(rpc.listGateways)).map((g) => g.id),
+      [gatewayId],
+    );
   });
 
   test('variables persist between runs and the last expression comes back as a value', async () => {
-    const first = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'x = 21\nname = "remote"\n', uri: URI, startLine: 0 });
+    const first = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'x = 21\nname = "remote"\n',
+      uri: URI,
+      startLine: 0,
+    });
     assert.equal(first.status, 'ok');
     assert.equal(first.value, undefined);
     const second = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'x * 2', uri: URI, startLine: 2 });
     assert.equal(second.status, 'ok');
     assert.deepEqual(second.value, { type: 'int', repr: '42', expandable: false });
-    const text = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'name.upper(), [1, (2,)]', uri: URI, startLine: 3 });
+    const text = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'name.upper(), [1, (2,)]',
+      uri: URI,
+      startLine: 3,
+    });
     assert.equal(text.value!.repr, "('REMOTE', [1, (2,)])");
   });
 
   test('output streams as notifications, attributed to the run', async () => {
-    const result = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'import sys\nprint("hello from", x)\nprint("warn", file=sys.stderr)', runId: 'run-out' });
+    const result = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'import sys\nprint("hello from", x)\nprint("warn", file=sys.stderr)',
+      runId: 'run-out',
+    });
     assert.equal(result.runId, 'run-out');
     const out = await server.waitNotification('remoteExec/output', (e) => e.stream === 'stdout' && e.text.includes('hello from 21'));
     assert.equal(out.gatewayId, gatewayId);
@@ -64,9 +85,19 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
   });
 
   test('an exception comes back with its traceback mapped to the document lines', async () => {
-    const defined = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'def fail(n):\n    return 10 / n\n', uri: URI, startLine: 20 });
+    const defined = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'def fail(n):\n    return 10 / n\n',
+      uri: URI,
+      startLine: 20,
+    });
     assert.equal(defined.status, 'ok');
-    const result = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'y = 1\nfail(y - 1)\n', uri: URI, startLine: 40 });
+    const result = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'y = 1\nfail(y - 1)\n',
+      uri: URI,
+      startLine: 40,
+    });
     assert.equal(result.status, 'error');
     assert.equal(result.error!.type, 'ZeroDivisionError');
     assert.deepEqual(
@@ -83,7 +114,10 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
   test('lists the session namespace, the exported objects and their attributes page by page', async () => {
     await server.connection.sendRequest(rpc.execSelection, {
       gatewayId,
-      source: 'class Point:\n    def __init__(self):\n' + Array.from({ length: 30 }, (_, i) => `        self.a${String(i).padStart(2, '0')} = ${i}`).join('\n') + '\np = Point()\nconfig = {"depth": 3}',
+      source:
+        'class Point:\n    def __init__(self):\n' +
+        Array.from({ length: 30 }, (_, i) => `        self.a${String(i).padStart(2, '0')} = ${i}`).join('\n') +
+        '\np = Point()\nconfig = {"depth": 3}',
     });
     const changed = server.waitNotification('remoteExec/objectsChanged', (e) => e.gatewayId === gatewayId);
     const ns = await server.connection.sendRequest(rpc.namespace, { gatewayId });
@@ -125,7 +159,11 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
   });
 
   test('interrupts a long-running selection; the session survives', async () => {
-    const running = server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'import time\nticks = 0\nwhile True:\n    ticks += 1\n    time.sleep(0.02)\n', runId: 'run-loop' });
+    const running = server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: 'import time\nticks = 0\nwhile True:\n    ticks += 1\n    time.sleep(0.02)\n',
+      runId: 'run-loop',
+    });
     await server.waitNotification('remoteExec/runChanged', (e) => e.runId === 'run-loop' && e.phase === 'started');
     const channels = await server.connection.sendRequest(rpc.channels, { gatewayId });
     assert.ok(channels.some((c) => c.runId === 'run-loop' && c.state === 'open' && c.openedBy === 'host'));
@@ -135,7 +173,9 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.equal(result.error!.type, 'KeyboardInterrupt');
     const after = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'ticks > 0' });
     assert.equal(after.value!.repr, 'True');
-    const closed = await server.waitNotification('remoteExec/channelsChanged', (e) => e.channels.some((c: rpc.ChannelSummary) => c.runId === 'run-loop' && c.state === 'closed'));
+    const closed = await server.waitNotification('remoteExec/channelsChanged', (e) =>
+      e.channels.some((c: rpc.ChannelSummary) => c.runId === 'run-loop' && c.state === 'closed'),
+    );
     assert.equal(closed.gatewayId, gatewayId);
   });
 

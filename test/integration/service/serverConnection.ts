@@ -44,7 +44,10 @@ export function startServer(): ServerUnderTest {
       const found = notifications.find((n) => n.method === method && match(n.params));
       if (found) return Promise.resolve(found.params);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${method} notification within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no ${method} notification within ${timeoutMs} ms; stderr:\n${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({ method, match, resolve: (p) => (clearTimeout(timer), resolve(p)) });
       });
     },

@@ -49,7 +49,13 @@ describe('socket gateways: remote-exec serve with a token', () => {
   let scratch: string;
   before(async () => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-socket-test-'));
-    server = await startSocketServer({ host: '127.0.0.1', port: 0, token: TOKEN, handshakeTimeoutMs: 1500, log: (line) => logged.push(line) });
+    server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      handshakeTimeoutMs: 1500,
+      log: (line) => logged.push(line),
+    });
   });
   after(async () => {
     await server.close();
@@ -87,12 +93,27 @@ describe('socket gateways: remote-exec serve with a token', () => {
 
   test('a wrong token is refused before anything runs', async () => {
     const marker = path.join(scratch, 'wrong-token-ran');
-    await assert.rejects(makeGateway(`socket=127.0.0.1:${server.port}//token=not-the-token`), (err: unknown) => err instanceof AuthenticationError && /wrong or missing token/.test(err.message));
+    await assert.rejects(
+      makeGateway(`socket=127.0.0.1:${server.port}//token=not-the-token`),
+      (err: unknown) => err instanceof AuthenticationError && /wrong or missing token/.test(err.message),
+    );
     // A client that ignores the refusal and sends code anyway gets nothing run.
-    const reply = await rawAttempt(port(), (nonce) => JSON.stringify({ nonce: 'ab'.repeat(16), request: '{"language":"python"}', proof: proof('guess', 'client', nonce, 'ab'.repeat(16), '{"language":"python"}') }), marker);
+    const reply = await rawAttempt(
+      port(),
+      (nonce) =>
+        JSON.stringify({
+          nonce: 'ab'.repeat(16),
+          request: '{"language":"python"}',
+          proof: proof('guess', 'client', nonce, 'ab'.repeat(16), '{"language":"python"}'),
+        }),
+      marker,
+    );
     assert.match(reply, /"ok":false,"reason":"wrong or missing token"/);
     assert.equal(fs.existsSync(marker), false, 'code sent after a refused handshake ran');
-    assert.ok(logged.some((l) => /refused 127\.0\.0\.1:\d+: wrong or missing token/.test(l)), logged.join('\n'));
+    assert.ok(
+      logged.some((l) => /refused 127\.0\.0\.1:\d+: wrong or missing token/.test(l)),
+      logged.join('\n'),
+    );
   });
 
   test('a missing token is refused: no proof, or no answer at all', async () => {
@@ -107,7 +128,10 @@ describe('socket gateways: remote-exec serve with a token', () => {
       socket.on('close', () => resolve(text));
     });
     assert.match(silent, /"ok":false,"reason":"no authentication answer within 1500 ms"/);
-    await assert.rejects(makeGateway(`socket=127.0.0.1:${server.port}`), (err: unknown) => err instanceof AuthenticationError && /no token/.test(err.message));
+    await assert.rejects(
+      makeGateway(`socket=127.0.0.1:${server.port}`),
+      (err: unknown) => err instanceof AuthenticationError && /no token/.test(err.message),
+    );
   });
 
   test('the same pipelined attempt with the right token does run (the refusals above are meaningful)', async () => {
@@ -137,8 +161,15 @@ describe('remote-exec serve (the CLI)', () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  function serve(args: string[]): { child: ChildProcess; output: Promise<{ code: number | null; stdout: string; stderr: string }>; firstLine: Promise<string> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  function serve(args: string[]): {
+    child: ChildProcess;
+    output: Promise<{ code: number | null; stdout: string; stderr: string }>;
+    firstLine: Promise<string>;
+  } {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), 'serve', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -150,7 +181,9 @@ describe('remote-exec serve (the CLI)', () => {
       child.on('exit', () => resolve(stdout));
     });
     child.stderr!.on('data', (c) => (stderr += c));
-    const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+    const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, stdout, stderr })),
+    );
     return { child, output, firstLine };
   }
 

@@ -180,15 +180,28 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
 
   test('the CLI runs code over ssh', async (t) => {
     if (skip) return t.skip(skip);
-    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), 'exec', '--spec', `ssh=${sshd!.address}//chdir=/tmp`, '-c', 'import os; print(os.getcwd())'], {
-      cwd: ROOT,
-      env: process.env,
-    });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'server/cli.ts'),
+        'exec',
+        '--spec',
+        `ssh=${sshd!.address}//chdir=/tmp`,
+        '-c',
+        'import os; print(os.getcwd())',
+      ],
+      {
+        cwd: ROOT,
+        env: process.env,
+      },
+    );
     assert.equal(stdout.trim(), '/tmp');
   });
 
   describe('diagnostics, each provoked for real', () => {
-    test('a closed port is HostUnreachableError with ssh\'s own words', async (t) => {
+    test("a closed port is HostUnreachableError with ssh's own words", async (t) => {
       if (skip) return t.skip(skip);
       const port = await freePort();
       await assert.rejects(
@@ -202,7 +215,9 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
       const wrongKey = path.join(scratch, 'wrong_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
       await assert.rejects(
-        withSshOptions(`-i ${wrongKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${sshd!.knownHosts}`, () => makeGateway(`ssh=${sshd!.address}`)),
+        withSshOptions(`-i ${wrongKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${sshd!.knownHosts}`, () =>
+          makeGateway(`ssh=${sshd!.address}`),
+        ),
         (err: unknown) => err instanceof AuthenticationError && err.exitCode === 255 && /Permission denied/.test(err.stderrTail),
       );
     });
@@ -214,8 +229,13 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
       const knownHosts = path.join(scratch, 'known_hosts_changed');
       fs.writeFileSync(knownHosts, `[127.0.0.1]:${sshd!.port} ${fs.readFileSync(otherHostKey + '.pub', 'utf8')}`);
       await assert.rejects(
-        withSshOptions(`-i ${sshd!.key} -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`, () => makeGateway(`ssh=${sshd!.address}`)),
-        (err: unknown) => err instanceof HostKeyError && /differs from the one on record/.test(err.message) && /Host key verification failed/.test(err.stderrTail),
+        withSshOptions(`-i ${sshd!.key} -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`, () =>
+          makeGateway(`ssh=${sshd!.address}`),
+        ),
+        (err: unknown) =>
+          err instanceof HostKeyError &&
+          /differs from the one on record/.test(err.message) &&
+          /Host key verification failed/.test(err.stderrTail),
       );
     });
 
