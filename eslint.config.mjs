@@ -1,31 +1,131 @@
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Which layer may import which (README, "Layout"): protocol ← server ← extension, contract between
+ * them, webview-ui ← contract only. The project references in tsconfig.json make a cross-folder import
+ * a compile error; these rules add what the compiler cannot see: platform modules a layer must not use.
+ */
+const layer = (name) => ({ regex: `(^|/)${name}(/|$)`, message: `${name}/ is another layer; see README, "Layout"` });
+const NODE_BUILTINS = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'events',
+  'fs',
+  'net',
+  'os',
+  'path',
+  'stream',
+  'string_decoder',
+  'util',
+  'vm',
+  'worker_threads',
+];
+const platform = (names, why) => names.flatMap((n) => [n, `node:${n}`]).map((name) => ({ name, message: why }));
+const restrict = (paths, patterns) => ['error', { paths, patterns }];
+
+const LAYERS = {
+  protocol: restrict(
+    [
+      ...platform(
+        ['child_process', 'net', 'fs', 'os', 'worker_threads'],
+        'protocol/ works over any byte stream: no processes, sockets or files',
+      ),
+      { name: 'vscode', message: 'protocol/ knows nothing of VS Code' },
+      { name: 'node-pty', message: 'transports live in server/' },
+    ],
+    [
+      layer('server'),
+      layer('extension'),
+      layer('webview-ui'),
+      layer('contract'),
+      { regex: '^vscode-(jsonrpc|languageclient)', message: 'JSON-RPC is the contract between server and extension' },
+    ],
+  ),
+  contract: restrict(
+    [
+      { name: 'vscode', message: 'contract/ is shared by the server and the webviews: no vscode' },
+      ...platform(NODE_BUILTINS, 'contract/ holds shared types and constants, no platform code'),
+    ],
+    [
+      layer('server'),
+      layer('extension'),
+      layer('webview-ui'),
+      { ...layer('protocol'), allowTypeImports: true, message: 'contract/ imports only protocol/ types' },
+    ],
+  ),
+  server: restrict(
+    [
+      { name: 'vscode', message: 'server/ runs outside VS Code' },
+      { name: 'vscode-languageclient', message: 'the language client is the extension side' },
+    ],
+    [layer('extension'), layer('webview-ui'), { regex: '^vscode-languageclient', message: 'the language client is the extension side' }],
+  ),
+  extension: restrict(
+    [
+      ...platform(['child_process', 'net'], 'the extension never opens a transport: it asks the server (contract/service.ts)'),
+      { name: 'node-pty', message: 'the extension never opens a transport' },
+    ],
+    [
+      layer('server'),
+      layer('webview-ui'),
+      { ...layer('protocol'), allowTypeImports: true, message: 'the extension uses protocol/ types only; gateways live in the server' },
+    ],
+  ),
+  'webview-ui': restrict(
+    [{ name: 'vscode', message: 'webviews talk to the extension by messages' }, ...platform(NODE_BUILTINS, 'webviews run in a browser')],
+    [layer('server'), layer('extension'), layer('protocol')],
+  ),
+};
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'server/agents/**', 'test/fixtures/**', '.vscode-test/**', '.e2e/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'server/agents/python/**',
+      'test/fixtures/**/*.py',
+      '.vscode-test/**',
+      '.e2e/**',
+      'test-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        require: 'readonly',
-        module: 'readonly',
-        __dirname: 'readonly',
-        Buffer: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setImmediate: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-      },
-    },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-require-imports': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  ...Object.entries(LAYERS).map(([folder, rule]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': rule },
+  })),
+  {
+    files: ['webview-ui/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Remote code: the agents and the helpers sent with remoteExec run as CommonJS scripts on the agent.
+    files: ['server/agents/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
+    // Bodies of remoteExec on a Node agent: an async function body with `channel` in scope.
+    files: ['server/agents/remote/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      parserOptions: { ecmaFeatures: { globalReturn: true } },
+      globals: { ...globals.node, channel: 'readonly', gateway: 'readonly' },
+    },
+  },
+  prettier,
 );

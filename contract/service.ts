@@ -7,16 +7,12 @@
  * or a reference the server keeps alive until released), never as live proxies.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { GatewayCounters } from '../protocol/gateway';
-import type { AgentInfo, LogRecord, RemoteStatus } from '../protocol/messages';
+import type { AgentInfo, GatewayCounters, GatewayState, LogRecord, RemoteStatus } from '../protocol/messages';
 import type { LogEntry, LogSnapshot } from './logs';
 
-export type { LogRecord, RemoteStatus };
+export type { GatewayState, LogRecord, RemoteStatus };
 
 // ---- shapes ----
-
-/** The protocol Gateway's state; `failed` when opening never reached the HELLO exchange. */
-export type GatewayState = 'starting' | 'open' | 'closing' | 'closed' | 'failed';
 
 /** What the agent said about itself in its HELLO, less the protocol's own fields. */
 export type GatewayInfo = Omit<AgentInfo, 'protocol' | 'maxFrame'>;

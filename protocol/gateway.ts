@@ -5,6 +5,8 @@ import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutErr
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
   type AgentInfo,
+  type GatewayCounters,
+  type GatewayState,
   type LogRecord,
   type Message,
   MESSAGE_NAMES,
@@ -32,16 +34,6 @@ export interface GatewayOptions {
   /** Called for every frame in and out when protocol tracing is on. */
   trace?: (direction: 'in' | 'out', message: Message) => void;
 }
-
-/** Host-side counters, mirrored by the agent's STATUS. */
-export interface GatewayCounters {
-  msgsIn: number;
-  msgsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export type GatewayState = 'starting' | 'open' | 'closing' | 'closed';
 
 export interface GatewayExit extends TransportExit {
   /** Why the gateway closed, in words. */
@@ -191,7 +183,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
    * after `timeoutMs`.
    */
   async exit(timeoutMs = 3000): Promise<GatewayExit> {
-    if (this.state === 'closed') return this.closed;
+    if (this.isClosed()) return this.closed;
     if (this.state !== 'closing') {
       this.state = 'closing';
       try {
@@ -210,7 +202,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   isClosed(): boolean {
-    return this.state === 'closed';
+    return this.state === 'closed' || this.state === 'failed';
   }
 
   override toString(): string {
@@ -225,7 +217,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   sendChannelClose(channel: Channel, error?: unknown): void {
-    if (this.state === 'closed') return;
+    if (this.isClosed()) return;
     if (error === undefined || error === null) this.send(MessageType.CLOSE, channel.id, null);
     else this.send(MessageType.CLOSE_ERROR, channel.id, error instanceof Error ? error : String(error));
   }
@@ -452,7 +444,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private streamEnded(reason: string): void {
     if (this.closeError || this.streamEnding) return;
     this.streamEnding = true;
-    const grace = new Promise<undefined>((resolve) => setTimeout(resolve, 300));
+    const grace = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300));
     // When the exit comes first, the `exited` handler set up in the constructor has already closed the
     // gateway with it (it was registered first, so it runs first).
     void Promise.race([this.transport.exited, grace]).then((exit) => {
@@ -468,7 +460,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
       const tail = this.stderrTail.trim();
       const message = `gateway ${this.id} (${this.spec}) closed: ${reason}${tail ? `\n--- agent stderr (tail) ---\n${tail}` : ''}`;
       this.closeError = new GatewayClosedError(message, code, signal, tail);
-      this.state = 'closed';
+      // A gateway that never finished its HELLO exchange failed to open; any other one closed.
+      this.state = this.state === 'starting' ? 'failed' : 'closed';
       this.helloWaiter?.reject(this.closeError);
       this.helloWaiter = undefined;
       for (const p of this.pending.values()) p.reject(this.closeError);

@@ -3,11 +3,13 @@ export { Channel } from './channel';
 export { Tuple, ValueCodec, type ObjectRef, type ValueContext } from './codec';
 export { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 export { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader } from './frames';
-export { Gateway, type GatewayCounters, type GatewayExit, type GatewayOptions, type GatewayState } from './gateway';
+export { Gateway, type GatewayExit, type GatewayOptions } from './gateway';
 export {
   MessageType,
   PROTOCOL_VERSION,
   type AgentInfo,
+  type GatewayCounters,
+  type GatewayState,
   type LogRecord,
   type Message,
   type ObjectStep,

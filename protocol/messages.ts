@@ -60,6 +60,17 @@ export interface AgentInfo {
   maxFrame: number;
 }
 
+/** Host-side frame counters of a gateway, mirrored by the agent's STATUS. */
+export interface GatewayCounters {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Where a gateway is in its life; `failed` when it never reached the HELLO exchange. */
+export type GatewayState = 'starting' | 'open' | 'closing' | 'closed' | 'failed';
+
 /** The agent's STATUS reply (§5), with execnet's and saranwrap's keys. */
 export interface RemoteStatus {
   numexecuting: number;

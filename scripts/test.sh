@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: installs what the tests need (from Debian's packages and the npm registry only), then runs
-# lint, type-check, build, and the unit, integration and end-to-end suites.
+# the format check, lint, type-check (the layers' project references), build, and the unit, integration and end-to-end suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_nodedir=/usr
@@ -9,8 +9,9 @@ step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 step "test dependencies"
 bash scripts/setup-test-deps.sh
 
+step "format";      npx prettier --check .
 step "lint";        npx eslint .
-step "type-check";  npx tsc -p tsconfig.json --noEmit
+step "type-check";  npx tsc -b
 step "build";       node scripts/build.js
 
 step "unit tests"

@@ -1091,56 +1091,59 @@ function decExt(len) {
   const end = dpos + len;
   const saveEnd = dend;
   dend = end;
+  let value;
   try {
-    switch (type) {
-      case 1: {
-        // OBJECT [id, typeName, callable]
-        const body = dec();
-        if (!Array.isArray(body)) throw new ProtocolError('bad OBJECT ext body');
-        const entry = exported.get(body[0]);
-        if (!entry) return new UnknownRef(body[0], body[1]);
-        return entry.obj instanceof Bound ? entry.obj.asFunction() : entry.obj;
-      }
-      case 2: {
-        const body = dec();
-        return hostFunction(Array.isArray(body) ? body[0] : body);
-      }
-      case 3:
-        return channelFor(dec());
-      case 4: {
-        const body = dec();
-        if (Array.isArray(body)) return new RemoteError(body[0], body[1], body[2]);
-        return new RemoteError('Error', String(body), '');
-      }
-      case 5: {
-        const body = dec();
-        const t = new Tuple();
-        for (let i = 0; i < body.length; i++) t.push(body[i]);
-        return t;
-      }
-      case 6: {
-        const body = dec();
-        const m = new Map();
-        for (const pair of body) m.set(pair[0], pair[1]);
-        return m;
-      }
-      case 7: {
-        const b = dbuf.subarray(dpos, end);
-        dpos = end;
-        return bytesToBig(b);
-      }
-      default: {
-        const b = Buffer.from(dbuf.subarray(dpos, end));
-        dpos = end;
-        return new ExtValue(type, b);
-      }
-    }
+    value = decExtBody(type, end);
   } finally {
-    if (dpos !== end) {
-      dend = saveEnd;
-      throw new ProtocolError(`ext ${type} body length mismatch`);
-    }
     dend = saveEnd;
+  }
+  if (dpos !== end) throw new ProtocolError(`ext ${type} body length mismatch`);
+  return value;
+}
+
+function decExtBody(type, end) {
+  switch (type) {
+    case 1: {
+      // OBJECT [id, typeName, callable]
+      const body = dec();
+      if (!Array.isArray(body)) throw new ProtocolError('bad OBJECT ext body');
+      const entry = exported.get(body[0]);
+      if (!entry) return new UnknownRef(body[0], body[1]);
+      return entry.obj instanceof Bound ? entry.obj.asFunction() : entry.obj;
+    }
+    case 2: {
+      const body = dec();
+      return hostFunction(Array.isArray(body) ? body[0] : body);
+    }
+    case 3:
+      return channelFor(dec());
+    case 4: {
+      const body = dec();
+      if (Array.isArray(body)) return new RemoteError(body[0], body[1], body[2]);
+      return new RemoteError('Error', String(body), '');
+    }
+    case 5: {
+      const body = dec();
+      const t = new Tuple();
+      for (let i = 0; i < body.length; i++) t.push(body[i]);
+      return t;
+    }
+    case 6: {
+      const body = dec();
+      const m = new Map();
+      for (const pair of body) m.set(pair[0], pair[1]);
+      return m;
+    }
+    case 7: {
+      const b = dbuf.subarray(dpos, end);
+      dpos = end;
+      return bytesToBig(b);
+    }
+    default: {
+      const b = Buffer.from(dbuf.subarray(dpos, end));
+      dpos = end;
+      return new ExtValue(type, b);
+    }
   }
 }
 
@@ -1483,7 +1486,7 @@ function takeOverStreams() {
     }
     return u.subarray(offset, length == null ? u.length : offset + length);
   };
-  fs.writeSync = function writeSync(fd, buffer, a, b, c) {
+  fs.writeSync = function writeSync(fd, buffer, a, b, _c) {
     if (isOut(fd)) {
       const u = bytesOf(buffer, a, b);
       emitOutput(kindOf(fd), u);
@@ -2096,15 +2099,16 @@ async function handleObject(reqId, payload) {
   try {
     sendMsg(REPLY, reqId, value, mode);
   } catch (e) {
+    let err = e;
     if (fallback) {
       try {
         sendMsg(REPLY, reqId, fallback);
         return;
       } catch (e2) {
-        e = e2;
+        err = e2;
       }
     }
-    replyError(reqId, e);
+    replyError(reqId, err);
   }
 }
 
