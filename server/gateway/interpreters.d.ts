@@ -1,6 +1,0 @@
-export declare function resolveInterpreter(
-  kind: 'python' | 'node',
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  cwd?: string,
-): Promise<string[]>;
