@@ -1,10 +1,9 @@
 /**
- * One line of the Remote Logs panel, as the server sends it to the extension (`remoteExec/log`) and the
- * extension forwards it to the webview. Types only, so the extension and the webview can import it.
+ * The lines of the Remote Logs panel and of a run's output: everything a gateway says (remote output,
+ * log records, uncaught exceptions, warnings, its lifecycle) reaches the extension as these entries,
+ * in `remoteExec/logEntries` batches, and nowhere else. Also the level names and numbers both sides use.
  */
 export type LogStream = 'log' | 'exception' | 'warning' | 'stdout' | 'stderr' | 'lifecycle' | 'dropped';
-
-export const LOG_STREAMS: readonly LogStream[] = ['log', 'exception', 'warning', 'stdout', 'stderr', 'lifecycle', 'dropped'];
 
 export interface LogEntry {
   /** Host-wide arrival number: the order the panel shows (see docs/LOGS.md, "Ordering"). */
@@ -24,6 +23,8 @@ export interface LogEntry {
   text: string;
   /** The channel whose task wrote this output, when the agent knows it. */
   channel?: number;
+  /** The run (execSelection's `runId`) whose task wrote this output. */
+  run?: string;
   /** For `dropped` entries: how many lines were dropped at this point. */
   count?: number;
 }

@@ -146,9 +146,19 @@ export interface GatewayTarget {
 }
 
 export interface ExecSelectionParams extends GatewayTarget {
+  /**
+   * The code to run: a selection (dedented by the server, so an indented block runs at top level), or,
+   * with `cursorLine`, the whole document, of which the top-level statement around that line runs.
+   */
   source: string;
   /** 0-based document line of the source's first line, to map traceback lines back. */
   startLine?: number;
+  /**
+   * Run the top-level statement of `source` that contains this 0-based line, as the gateway's own
+   * parser sees it (a whole `def`, decorators included), or the block of non-blank lines around it
+   * where the gateway has no parser.
+   */
+  cursorLine?: number;
   uri?: string;
   /** Chosen by the caller so it can interrupt this run while it executes. */
   runId?: string;
@@ -156,7 +166,10 @@ export interface ExecSelectionParams extends GatewayTarget {
 export interface ExecSelectionResult {
   gatewayId: string;
   runId: string;
-  status: 'ok' | 'error' | 'interrupted';
+  /** `skipped`: `cursorLine` was in no statement (a blank or comment line), so nothing ran. */
+  status: 'ok' | 'error' | 'interrupted' | 'skipped';
+  /** The 0-based document lines [first, last] that ran. */
+  range?: [number, number];
   /** The value of the last expression statement, when there was one. */
   value?: ValueSummary;
   /** Other items the code sent on its channel. */
@@ -164,14 +177,6 @@ export interface ExecSelectionResult {
   error?: ExecError;
 }
 export const execSelection = new RequestType<ExecSelectionParams, ExecSelectionResult, void>('remoteExec/execSelection');
-
-export interface StatementAtParams extends GatewayTarget {
-  source: string;
-  /** 0-based line within `source`. */
-  line: number;
-}
-/** The agent's own parser finds the top-level statement around a line: 0-based [start, end] or null. */
-export const statementAt = new RequestType<StatementAtParams, [number, number] | null, void>('remoteExec/statementAt');
 
 export const namespace = new RequestType<GatewayRef, VariableSummary[], void>('remoteExec/namespace');
 export const objects = new RequestType<GatewayRef, ObjectSummary[], void>('remoteExec/objects');
@@ -207,25 +212,6 @@ export interface ServiceStatus {
 export const status = new RequestType0<ServiceStatus, void>('remoteExec/status');
 
 // ---- notifications (server → client) ----
-
-export interface OutputEvent {
-  gatewayId: string;
-  stream: 'stdout' | 'stderr';
-  text: string;
-  /** Epoch milliseconds. */
-  time: number;
-  channelId?: number;
-  runId?: string;
-}
-export const output = new NotificationType<OutputEvent>('remoteExec/output');
-
-export interface LogEvent {
-  gatewayId: string;
-  record: LogRecord;
-  /** Epoch milliseconds when the server received it. */
-  time: number;
-}
-export const log = new NotificationType<LogEvent>('remoteExec/log');
 
 export const gatewayChanged = new NotificationType<GatewaySummary>('remoteExec/gatewayChanged');
 

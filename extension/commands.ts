@@ -4,7 +4,7 @@ import { configuredGateways, languageGatewaySpec, moveCursorAfterRun } from './c
 import type { Ctx } from './ctx';
 import type { InlineResults } from './inlineResult';
 import type { ObjectNode, ObjectsTree } from './objectsTree';
-import { codeToSend, moveToNextStatement } from './smartSend';
+import { moveToNextStatement, runRequest } from './smartSend';
 
 /** Everything a command needs; each command is a factory taking it, so registration stays one table. */
 export interface CommandDeps {
@@ -34,23 +34,21 @@ const execSelection: Factory =
       );
       return undefined;
     }
-    const code = await codeToSend(editor, (source, line) => ctx.request(rpc.statementAt, { ...target, source, line }));
-    if (!code) {
+    const request = runRequest(editor);
+    if (!request) {
       if (moveCursorAfterRun()) moveToNextStatement(editor, editor.selection.active.line);
       return undefined;
     }
     const runId = `run-${Date.now().toString(36)}-${++runCounter}`;
     const uri = editor.document.uri.toString();
-    inline.running(editor, code.endLine);
-    ctx.output.appendLine(
-      `▶ ${vscode.workspace.asRelativePath(editor.document.uri)}:${code.startLine + 1}-${code.endLine + 1} on ${target.gatewayId ?? target.spec}`,
-    );
+    inline.running(editor, request.markLine);
     let result: rpc.ExecSelectionResult;
     try {
-      result = await ctx.request(rpc.execSelection, { ...target, source: code.source, startLine: code.startLine, uri, runId });
+      const { markLine: _markLine, ...params } = request;
+      result = await ctx.request(rpc.execSelection, { ...target, ...params, uri, runId });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      inline.finished(editor, code.endLine, {
+      inline.finished(editor, request.markLine, {
         gatewayId: '',
         runId,
         status: 'error',
@@ -61,11 +59,13 @@ const execSelection: Factory =
       void vscode.window.showErrorMessage(`Remote Exec: ${message}`);
       return undefined;
     }
+    const endLine = result.range?.[1] ?? request.markLine;
+    if (result.status === 'skipped') inline.clearLine(editor, request.markLine);
+    else inline.finished(editor, endLine, result);
     const summary = ctx.gateways.get(result.gatewayId);
     if (summary && !target.gatewayId) ctx.gateways.setActive(summary, languageId);
-    inline.finished(editor, code.endLine, result);
     reportResult(ctx, result, editor.document.uri);
-    if (moveCursorAfterRun()) moveToNextStatement(editor, code.endLine);
+    if (moveCursorAfterRun()) moveToNextStatement(editor, endLine);
     return result;
   };
 
@@ -78,6 +78,7 @@ function gatewayTarget(ctx: Ctx, languageId: string): rpc.GatewayTarget | undefi
 }
 
 function reportResult(ctx: Ctx, result: rpc.ExecSelectionResult, uri: vscode.Uri): void {
+  if (result.status === 'skipped') return;
   for (const item of result.items) ctx.output.appendLine(`  sent: ${item.repr}`);
   if (result.status === 'ok') {
     ctx.output.appendLine(result.value ? `⇒ ${result.value.repr}` : '✓ done');

@@ -36,14 +36,19 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   c.push(new GatewayStatusBar(c));
   registerCommands({ ctx: c, inline, tree });
 
-  // Run output streams into the output channel as it arrives.
-  c.push(c.events.onOutput((e) => c.output.append(e.text)));
+  // A run's transcript in the output channel: where it ran, then its output as it arrives.
   c.push(
-    c.events.onLog((e) =>
-      c.output.appendLine(
-        `[${e.gatewayId}] ${e.record.levelname} ${e.record.logger}: ${e.record.message}${e.record.exc_text ? `\n${e.record.exc_text}` : ''}`,
-      ),
-    ),
+    c.events.onRunChanged((e) => {
+      if (e.phase === 'started')
+        c.output.appendLine(
+          `▶ ${e.uri ? vscode.workspace.asRelativePath(vscode.Uri.parse(e.uri)) : 'selection'}:${(e.startLine ?? 0) + 1} on ${e.gatewayId}`,
+        );
+    }),
+  );
+  c.push(
+    c.events.onLogEntries((entries) => {
+      for (const e of entries) if (e.run && (e.stream === 'stdout' || e.stream === 'stderr')) c.output.appendLine(e.text);
+    }),
   );
   // A (re)started server has its own set of gateways: none after a crash.
   c.push(

@@ -60,6 +60,16 @@ export class InlineResults implements vscode.Disposable {
     if (result.status === 'error') this.showDiagnostic(uri, error);
   }
 
+  /** Removes what is shown after one line (a run that turned out to have nothing to run). */
+  clearLine(editor: vscode.TextEditor, line: number): void {
+    const key = editor.document.uri.toString();
+    this.shown.set(
+      key,
+      (this.shown.get(key) ?? []).filter((s) => s.range.start.line !== line),
+    );
+    this.apply(editor);
+  }
+
   clear(editor: vscode.TextEditor): void {
     this.shown.delete(editor.document.uri.toString());
     this.apply(editor);

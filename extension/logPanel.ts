@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import type { LogEntry, LogSnapshot } from '../contract/logs';
-import { clearLogs, logEntries, logSnapshot, setLogLevel } from '../contract/service';
+import { clearLogs, logSnapshot, setLogLevel } from '../contract/service';
 import { parseLevel } from '../contract/logs';
 import { makeNonce, webviewHtml } from './webviewHtml';
 import type { FromLogView, ToLogView } from '../contract/webviews';
@@ -25,8 +25,7 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly ctx: Ctx,
     private readonly channel: vscode.LogOutputChannel,
   ) {
-    // logEntries is this view's own notification, so it may take the connection's one handler for it.
-    this.disposables.push(ctx.client.onNotification(logEntries, (entries: LogEntry[]) => this.onEntries(entries)));
+    this.disposables.push(ctx.events.onLogEntries((entries) => this.onEntries(entries)));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {

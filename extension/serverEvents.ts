@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { LogEntry } from '../contract/logs';
 import * as rpc from '../contract/service';
 
 /**
@@ -8,15 +9,14 @@ import * as rpc from '../contract/service';
  * every notification of the shared contract is received here once and fanned out.
  */
 export class ServerEvents implements vscode.Disposable {
-  private readonly output = new vscode.EventEmitter<rpc.OutputEvent>();
-  private readonly log = new vscode.EventEmitter<rpc.LogEvent>();
+  private readonly logEntries = new vscode.EventEmitter<LogEntry[]>();
   private readonly gatewayChanged = new vscode.EventEmitter<rpc.GatewaySummary>();
   private readonly objectsChanged = new vscode.EventEmitter<rpc.GatewayRef>();
   private readonly channelsChanged = new vscode.EventEmitter<rpc.GatewayRef & { channels: rpc.ChannelSummary[] }>();
   private readonly runChanged = new vscode.EventEmitter<rpc.RunEvent>();
 
-  readonly onOutput = this.output.event;
-  readonly onLog = this.log.event;
+  /** Everything the gateways say (output, log records, lifecycle), in the server's batches. */
+  readonly onLogEntries = this.logEntries.event;
   readonly onGatewayChanged = this.gatewayChanged.event;
   readonly onObjectsChanged = this.objectsChanged.event;
   readonly onChannelsChanged = this.channelsChanged.event;
@@ -26,14 +26,12 @@ export class ServerEvents implements vscode.Disposable {
 
   constructor(client: LanguageClient) {
     this.subscriptions = [
-      client.onNotification(rpc.output, (e) => this.output.fire(e)),
-      client.onNotification(rpc.log, (e) => this.log.fire(e)),
+      client.onNotification(rpc.logEntries, (e) => this.logEntries.fire(e)),
       client.onNotification(rpc.gatewayChanged, (e) => this.gatewayChanged.fire(e)),
       client.onNotification(rpc.objectsChanged, (e) => this.objectsChanged.fire(e)),
       client.onNotification(rpc.channelsChanged, (e) => this.channelsChanged.fire(e)),
       client.onNotification(rpc.runChanged, (e) => this.runChanged.fire(e)),
-      this.output,
-      this.log,
+      this.logEntries,
       this.gatewayChanged,
       this.objectsChanged,
       this.channelsChanged,

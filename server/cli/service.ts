@@ -29,13 +29,14 @@ export async function commandServer(argv: string[]): Promise<number> {
 
   const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
   const manager = new GatewayManager(notifier(connection));
-  registerHandlers(connection, manager);
+  const handlers = registerHandlers(connection, manager);
 
   let shutdownRequested = false;
   let exiting = false;
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
+    handlers.dispose();
     await manager.closeAll();
     process.exit(code);
   };

@@ -15,6 +15,16 @@ export interface AttachOptions {
   maxLineChars?: number;
   /** A partial line (no newline yet) waits this long for the rest before it is shown as is. */
   partialLineMs?: number;
+  /** Who learns which channel wrote what: the owner of the gateway's runs. */
+  attribution?: OutputAttribution;
+}
+
+/** What the owner of a gateway's runs knows of the output its channels' tasks write. */
+export interface OutputAttribution {
+  /** The run whose task is on `channel`, so its lines carry it. */
+  runOf(channel: number): string | undefined;
+  /** `bytes` of output arrived from the task on `channel`. */
+  outputSeen(channel: number, bytes: number): void;
 }
 
 const STDOUT_LEVEL = 20;
@@ -30,7 +40,9 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
     stdout: new LineSplitter('stdout', STDOUT_LEVEL),
     stderr: new LineSplitter('stderr', STDERR_LEVEL),
   };
+  const attribution = options.attribution;
   const emitLine = (stream: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => {
+    const run = channel ? attribution?.runOf(channel) : undefined;
     sink({
       gateway: gateway.id,
       stream,
@@ -38,6 +50,7 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
       levelname: levelName(level),
       text: clip(text, maxLineChars),
       ...(channel ? { channel } : {}),
+      ...(run ? { run } : {}),
     });
   };
   let partialTimer: NodeJS.Timeout | undefined;
@@ -47,6 +60,7 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
   };
   const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer, channel?: { id: number }) => {
     const splitter = streams[stream];
+    if (channel) attribution?.outputSeen(channel.id, chunk.length);
     splitter.write(chunk, channel?.id, emitLine, maxLineChars);
     if (splitter.hasPartial() && !partialTimer) {
       partialTimer = setTimeout(flushPartials, options.partialLineMs ?? 100);

@@ -1,12 +1,11 @@
-import type { ChannelSummary, GatewaySummary, LogEvent, OutputEvent, RunEvent } from '../../contract/service';
+import type { ChannelSummary, GatewaySummary, RunEvent } from '../../contract/service';
 
 /**
  * Where the service reports what happens, so the gateway manager knows nothing of JSON-RPC: the server
- * forwards each call as the notification of the same name; tests may collect them directly.
+ * forwards each call as the notification of the same name; tests may collect them directly. What a
+ * gateway says (output, log records, lifecycle) is not here: it has one route, the log store.
  */
 export interface ServiceEvents {
-  output(event: OutputEvent): void;
-  log(event: LogEvent): void;
   gatewayChanged(summary: GatewaySummary): void;
   objectsChanged(gatewayId: string): void;
   channelsChanged(gatewayId: string, channels: ChannelSummary[]): void;
@@ -24,8 +23,6 @@ export function serviceLog(message: string): void {
  */
 export function withChangeHook(events: ServiceEvents, onChange: () => void): ServiceEvents {
   return {
-    output: (e) => events.output(e),
-    log: (e) => events.log(e),
     gatewayChanged: (s) => {
       events.gatewayChanged(s);
       onChange();

@@ -68,7 +68,7 @@ export class GatewayManager {
     this.events.gatewayChanged(managed.summary());
     try {
       const gateway = await makeGateway(xspec, { id, logLevel: this.logs.levelFor(xspec.options.loglevel) });
-      this.logs.attach(gateway);
+      this.logs.attach(gateway, managed);
       managed.attach(gateway);
     } catch (err) {
       managed.state = 'failed';

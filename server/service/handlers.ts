@@ -1,4 +1,4 @@
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
+import { ResponseError, type Disposable, type MessageConnection, type RequestHandler, type RequestType } from 'vscode-jsonrpc';
 import { version } from '../../package.json';
 import * as rpc from '../../contract/service';
 import type { ServiceEvents } from './events';
@@ -11,72 +11,31 @@ import { runSelection } from './runSelection';
 const STATUS_TIMEOUT_MS = 3000;
 const startedAt = Date.now();
 
-/** Answers every request of the contract from the gateway manager; failures become JSON-RPC errors. */
-export function registerHandlers(connection: MessageConnection, manager: GatewayManager): void {
-  connection.onRequest(
-    rpc.openGateway,
-    guarded(async (p) => (await manager.open(p.spec, p.name)).summary()),
-  );
-  connection.onRequest(
-    rpc.validateSpec,
-    guarded((p) => manager.validate(p.spec)),
-  );
+/**
+ * Answers every request of the contract from the gateway manager; failures become JSON-RPC errors.
+ * Returns what stops the log batches and status pushes it started.
+ */
+export function registerHandlers(connection: MessageConnection, manager: GatewayManager): Disposable {
+  const handle = <P, R>(type: RequestType<P, R, void>, fn: (params: P) => Promise<R> | R) =>
+    connection.onRequest(type, guarded(fn) as RequestHandler<P, R, void>);
+  const gateway = (p: rpc.GatewayRef) => manager.get(p.gatewayId);
+
+  handle(rpc.openGateway, async (p) => (await manager.open(p.spec, p.name)).summary());
+  handle(rpc.validateSpec, (p) => manager.validate(p.spec));
   connection.onRequest(rpc.listGateways, () => manager.list());
-  connection.onRequest(
-    rpc.closeGateway,
-    guarded((p) => manager.close(p.gatewayId)),
-  );
-  connection.onRequest(
-    rpc.restartGateway,
-    guarded(async (p) => (await manager.restart(p.gatewayId)).summary()),
-  );
-  connection.onRequest(
-    rpc.interrupt,
-    guarded((p) => manager.interrupt(p.gatewayId, p.runId)),
-  );
-  connection.onRequest(
-    rpc.execSelection,
-    guarded(async (p) => runSelection(await manager.ensure(p), p, manager.events)),
-  );
-  connection.onRequest(
-    rpc.statementAt,
-    guarded(async (p): Promise<[number, number] | null> => {
-      const managed = await manager.ensure(p);
-      // The agent counts lines from 1; the contract, like the editor, from 0.
-      const found = await managed.open().objectRequest(null, [['statement_at', p.source, p.line + 1]], 'value');
-      return Array.isArray(found) && typeof found[0] === 'number' && typeof found[1] === 'number' ? [found[0] - 1, found[1] - 1] : null;
-    }),
-  );
-  connection.onRequest(
-    rpc.namespace,
-    guarded((p) => listNamespace(manager.get(p.gatewayId))),
-  );
-  connection.onRequest(
-    rpc.objects,
-    guarded((p) => listObjects(manager.get(p.gatewayId))),
-  );
-  connection.onRequest(
-    rpc.channels,
-    guarded((p) => manager.get(p.gatewayId).channels()),
-  );
-  connection.onRequest(
-    rpc.inspectObject,
-    guarded((p) => inspectObject(manager.get(p.gatewayId), p)),
-  );
-  connection.onRequest(
-    rpc.releaseObject,
-    guarded((p) => manager.get(p.gatewayId).release(p.objectId)),
-  );
-  connection.onRequest(
-    rpc.reprObject,
-    guarded((p) => reprOf(manager.get(p.gatewayId), p.objectId, p.path)),
-  );
-  connection.onRequest(
-    rpc.closeChannel,
-    guarded((p) => manager.get(p.gatewayId).closeChannel(p.channelId)),
-  );
+  handle(rpc.closeGateway, (p) => manager.close(p.gatewayId));
+  handle(rpc.restartGateway, async (p) => (await manager.restart(p.gatewayId)).summary());
+  handle(rpc.interrupt, (p) => manager.interrupt(p.gatewayId, p.runId));
+  handle(rpc.execSelection, async (p) => runSelection(await manager.ensure(p), p, manager.events));
+  handle(rpc.namespace, (p) => listNamespace(gateway(p)));
+  handle(rpc.objects, (p) => listObjects(gateway(p)));
+  handle(rpc.channels, (p) => gateway(p).channels());
+  handle(rpc.inspectObject, (p) => inspectObject(gateway(p), p));
+  handle(rpc.releaseObject, (p) => gateway(p).release(p.objectId));
+  handle(rpc.reprObject, (p) => reprOf(gateway(p), p.objectId, p.path));
+  handle(rpc.closeChannel, (p) => gateway(p).closeChannel(p.channelId));
   connection.onRequest(rpc.status, () => serviceStatus(manager));
-  registerLogAndStatusHandlers(connection, manager, () => serviceStatus(manager));
+  return registerLogAndStatusHandlers(connection, manager, () => serviceStatus(manager));
 }
 
 /** Failures answer as JSON-RPC errors carrying the plain message, so the UI can show the remote or xspec error as it is. */
@@ -93,8 +52,6 @@ function guarded<P, R>(fn: (params: P) => Promise<R> | R): (params: P) => Promis
 /** Forwards service events as the contract's notifications. */
 export function notifier(connection: MessageConnection): ServiceEvents {
   return {
-    output: (e) => void connection.sendNotification(rpc.output, e),
-    log: (e) => void connection.sendNotification(rpc.log, e),
     gatewayChanged: (s) => void connection.sendNotification(rpc.gatewayChanged, s),
     objectsChanged: (gatewayId) => void connection.sendNotification(rpc.objectsChanged, { gatewayId }),
     channelsChanged: (gatewayId, channels) => void connection.sendNotification(rpc.channelsChanged, { gatewayId, channels }),

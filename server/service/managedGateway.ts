@@ -1,5 +1,6 @@
-import { del, type Channel, type Gateway, type GatewayExit, isProxy, type LogRecord } from '../../protocol';
+import { del, type Channel, type Gateway, type GatewayExit, isProxy } from '../../protocol';
 import type { ChannelSummary, GatewayState, GatewaySummary } from '../../contract/service';
+import type { OutputAttribution } from '../logs/gatewayLogs';
 import type { ServiceEvents } from './events';
 import type { SourceOrigin } from './traceback';
 import type { RefResolver } from './values';
@@ -20,7 +21,7 @@ const KEEP_CLOSED_CHANNELS = 20;
  * and their channels, the sources runs came from (to map tracebacks), and the remote objects the UI was
  * shown, held alive until the user releases them or the gateway ends.
  */
-export class ManagedGateway implements RefResolver {
+export class ManagedGateway implements RefResolver, OutputAttribution {
   gateway?: Gateway;
   state: GatewayState = 'starting';
   exitReason?: string;
@@ -40,13 +41,10 @@ export class ManagedGateway implements RefResolver {
     private readonly events: ServiceEvents,
   ) {}
 
-  /** Takes over an opened Gateway: forwards its output, logs and channels, and notices its end. */
+  /** Takes over an opened Gateway: its channels and its end (its output goes to the log store, ServiceLogs). */
   attach(gateway: Gateway): void {
     this.gateway = gateway;
     this.state = 'open';
-    gateway.on('stdout', (chunk: Buffer, channel?: Channel) => this.onOutput('stdout', chunk, channel));
-    gateway.on('stderr', (chunk: Buffer, channel?: Channel) => this.onOutput('stderr', chunk, channel));
-    gateway.on('log', (record: LogRecord) => this.events.log({ gatewayId: this.id, record, time: Date.now() }));
     gateway.on('channel', (channel: Channel) => {
       this.statsFor(channel.id).channel = channel;
       this.notifyChannels();
@@ -207,19 +205,14 @@ export class ManagedGateway implements RefResolver {
     this.events.objectsChanged(this.id);
   }
 
-  // ---- output and end ----
+  // ---- output (OutputAttribution) and end ----
 
-  private onOutput(stream: 'stdout' | 'stderr', chunk: Buffer, channel?: Channel): void {
-    const stats = channel ? this.statsFor(channel.id) : undefined;
-    if (stats) stats.outputBytes += chunk.length;
-    this.events.output({
-      gatewayId: this.id,
-      stream,
-      text: chunk.toString('utf8'),
-      time: Date.now(),
-      channelId: channel?.id,
-      runId: stats?.runId,
-    });
+  runOf(channelId: number): string | undefined {
+    return this.channelStats.get(channelId)?.runId;
+  }
+
+  outputSeen(channelId: number, bytes: number): void {
+    this.statsFor(channelId).outputBytes += bytes;
   }
 
   private onExit(exit: GatewayExit): void {

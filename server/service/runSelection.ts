@@ -2,6 +2,7 @@ import { RemoteError } from '../../protocol';
 import type { ExecSelectionParams, ExecSelectionResult, ValueSummary } from '../../contract/service';
 import type { ServiceEvents } from './events';
 import type { ManagedGateway } from './managedGateway';
+import { selection, statementAt } from './statements';
 import { mapTraceback, rewriteTraceback } from './traceback';
 import { summarize } from './values';
 
@@ -9,20 +10,28 @@ import { summarize } from './values';
 const INTERRUPT_TYPES = new Set(['KeyboardInterrupt', 'builtins.KeyboardInterrupt', 'Interrupted', 'InterruptError']);
 
 /**
- * Runs one selection in the gateway's session namespace (PROTOCOL.md §8): variables persist between
- * runs, the value of a last expression comes back as `{value}`, and a remote exception comes back with
- * its traceback mapped onto the document lines the code was sent from.
+ * Runs one selection, or the statement under the cursor, in the gateway's session namespace
+ * (PROTOCOL.md §8): variables persist between runs, the value of a last expression comes back as
+ * `{value}`, and a remote exception comes back with its traceback mapped onto the document lines the
+ * code was sent from.
  */
 export async function runSelection(
   managed: ManagedGateway,
   params: ExecSelectionParams,
   events: ServiceEvents,
 ): Promise<ExecSelectionResult> {
+  if (typeof params.source !== 'string') throw new TypeError(`execSelection needs the code as a string, not ${typeof params.source}`);
+  const statement =
+    params.cursorLine === undefined
+      ? selection(params.source, params.startLine ?? 0)
+      : await statementAt(managed, params.source, params.cursorLine);
+  if (!statement) return { gatewayId: managed.id, runId: params.runId ?? '', status: 'skipped', items: [] };
   const gateway = managed.open();
-  const origin = { uri: params.uri, startLine: params.startLine ?? 0 };
+  const [startLine] = statement.range;
+  const origin = { uri: params.uri, startLine };
   const { runId, sourceName } = managed.newRun(origin, params.runId);
-  const channel = gateway.remoteExec(params.source, { session: true, name: sourceName });
-  const base = { gatewayId: managed.id, runId, uri: params.uri, startLine: params.startLine };
+  const channel = gateway.remoteExec(statement.source, { session: true, name: sourceName });
+  const base = { gatewayId: managed.id, runId, uri: params.uri, startLine };
   managed.runStarted(runId, channel);
   events.runChanged({ ...base, phase: 'started', time: Date.now() });
 
@@ -33,7 +42,7 @@ export async function runSelection(
       managed.itemReceived(channel);
       received.push(item);
     }
-    result = { gatewayId: managed.id, runId, status: 'ok', items: [] };
+    result = { gatewayId: managed.id, runId, status: 'ok', range: statement.range, items: [] };
     const last = received[received.length - 1];
     if (isValueItem(last)) {
       received.pop();
@@ -47,6 +56,7 @@ export async function runSelection(
       gatewayId: managed.id,
       runId,
       status: interrupted ? 'interrupted' : 'error',
+      range: statement.range,
       items: await Promise.all(received.map((item) => describe(managed, item))),
       error: {
         type: err.remoteType,

@@ -1,5 +1,5 @@
 import type { Gateway } from '../../protocol';
-import { attachGatewayLogs } from '../logs/gatewayLogs';
+import { attachGatewayLogs, type OutputAttribution } from '../logs/gatewayLogs';
 import { LogStore, type LogStoreOptions } from '../logs/logStore';
 
 /**
@@ -20,9 +20,12 @@ export class ServiceLogs {
     return xspecLogLevel ? undefined : this.level;
   }
 
-  /** Feeds an opened gateway's output, records and lifecycle into the store until it ends. */
-  attach(gateway: Gateway): void {
-    const detach = attachGatewayLogs(gateway, (e) => this.store.add(e));
+  /**
+   * Feeds an opened gateway's output, records and lifecycle into the store until it ends: the one
+   * listener of those events, so each reaches the extension once, in the store's batches.
+   */
+  attach(gateway: Gateway, attribution: OutputAttribution): void {
+    const detach = attachGatewayLogs(gateway, (e) => this.store.add(e), { attribution });
     // The lifecycle entry for the end is written by attachGatewayLogs' own exit listener, registered first.
     gateway.once('exit', () => detach());
   }

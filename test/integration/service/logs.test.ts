@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as rpc from '../../../contract/service';
 import type { LogEntry } from '../../../contract/logs';
-import { startServer, type ServerUnderTest } from './serverConnection';
+import { logBatch, startServer, type ServerUnderTest } from './serverConnection';
 
 const REMOTE = `
 import logging, threading, subprocess, sys, time
@@ -30,11 +30,11 @@ describe('remote logs and status pushes over JSON-RPC', () => {
   after(() => server.kill());
 
   /** Every log line received so far, from all logEntries batches. */
-  const lines = (): LogEntry[] => server.notifications.filter((n) => n.method === rpc.logEntries.method).flatMap((n) => batchOf(n.params));
+  const lines = (): LogEntry[] => server.logLines();
 
   async function lineWith(text: string | RegExp): Promise<LogEntry> {
     const matches = (e: LogEntry) => (typeof text === 'string' ? e.text === text : text.test(e.text));
-    await server.waitNotification(rpc.logEntries.method, (params) => batchOf(params).some(matches));
+    await server.waitNotification(rpc.logEntries.method, (params) => logBatch(params).some(matches));
     return lines().find(matches)!;
   }
 
@@ -161,6 +161,3 @@ describe('remote logs and status pushes over JSON-RPC', () => {
 });
 
 /** A lone array parameter travels by position (`[batch]`); the untyped test listener sees it so. */
-function batchOf(params: unknown): LogEntry[] {
-  return Array.isArray(params) && Array.isArray(params[0]) ? (params[0] as LogEntry[]) : (params as LogEntry[]);
-}

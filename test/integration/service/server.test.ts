@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { LogEntry } from '../../../contract/logs';
 import * as rpc from '../../../contract/service';
 import { isAlive, waitGone } from '../../helpers/processes';
-import { startServer, type ServerUnderTest } from './serverConnection';
+import { logBatch, startServer, type ServerUnderTest } from './serverConnection';
 
 const URI = 'file:///work/demo.py';
 
@@ -71,17 +72,28 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.equal(text.value!.repr, "('REMOTE', [1, (2,)])");
   });
 
-  test('output streams as notifications, attributed to the run', async () => {
+  test('output streams once, as log entries attributed to the run', async () => {
     const result = await server.connection.sendRequest(rpc.execSelection, {
       gatewayId,
       source: 'import sys\nprint("hello from", x)\nprint("warn", file=sys.stderr)',
       runId: 'run-out',
     });
     assert.equal(result.runId, 'run-out');
-    const out = await server.waitNotification('remoteExec/output', (e) => e.stream === 'stdout' && e.text.includes('hello from 21'));
-    assert.equal(out.gatewayId, gatewayId);
-    assert.equal(out.runId, 'run-out');
-    await server.waitNotification('remoteExec/output', (e) => e.stream === 'stderr' && e.text.includes('warn'));
+    const isOurs = (e: LogEntry) => e.run === 'run-out';
+    await server.waitNotification('remoteExec/logEntries', (params) => logBatch(params).some((e) => isOurs(e) && e.stream === 'stderr'));
+    const lines = server.logLines().filter(isOurs);
+    assert.deepEqual(
+      lines.map((e) => [e.gateway, e.stream, e.text]),
+      [
+        [gatewayId, 'stdout', 'hello from 21'],
+        [gatewayId, 'stderr', 'warn'],
+      ],
+      'each line arrives exactly once',
+    );
+    const elsewhere = server.notifications.filter(
+      (n) => n.method !== 'remoteExec/logEntries' && JSON.stringify(n.params).includes('hello from 21'),
+    );
+    assert.deepEqual(elsewhere, [], 'no other notification carries the output');
   });
 
   test('an exception comes back with its traceback mapped to the document lines', async () => {
@@ -151,11 +163,49 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     await assert.rejects(server.connection.sendRequest(rpc.releaseObject, { gatewayId, objectId: point.objectId! }), /not held/);
   });
 
-  test("finds the top-level statement around a line with the agent's parser", async () => {
-    const source = 'import os\n\ndef f():\n    a = 1\n    return a\n\nresult = f()\n';
-    assert.deepEqual(await server.connection.sendRequest(rpc.statementAt, { gatewayId, source, line: 3 }), [2, 4]);
-    assert.deepEqual(await server.connection.sendRequest(rpc.statementAt, { gatewayId, source, line: 6 }), [6, 6]);
-    assert.equal(await server.connection.sendRequest(rpc.statementAt, { gatewayId, source, line: 1 }), null);
+  test("with a cursor line, runs the whole top-level statement there as the agent's parser sees it, in one request", async () => {
+    const source = 'import os\n\n@staticmethod\ndef f():\n    a = 1\n    return a\n\nresult = f.__func__()\nresult\n';
+    const before = server.notifications.filter((n) => n.method === 'remoteExec/runChanged').length;
+    const def = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source, cursorLine: 4, uri: URI });
+    assert.equal(def.status, 'ok');
+    assert.deepEqual(def.range, [2, 5], 'the decorated def, from its decorator to its last line');
+    const use = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source, cursorLine: 7, uri: URI });
+    assert.deepEqual(use.range, [7, 7]);
+    const value = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source, cursorLine: 8, uri: URI });
+    assert.equal(value.value?.repr, '1');
+    const blank = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source, cursorLine: 1, uri: URI });
+    assert.equal(blank.status, 'skipped', 'a blank line runs nothing');
+    assert.equal(blank.range, undefined);
+    const started = server.notifications.filter((n) => n.method === 'remoteExec/runChanged' && n.params.phase === 'started').slice(-3);
+    assert.equal(
+      server.notifications.filter((n) => n.method === 'remoteExec/runChanged').length - before,
+      6,
+      'three runs, nothing for the blank line',
+    );
+    assert.deepEqual(
+      started.map((n) => n.params.startLine),
+      [2, 7, 8],
+      'each run is reported at the line it starts on',
+    );
+  });
+
+  test('an indented selection is dedented and its lines mapped back', async () => {
+    const result = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: '    if True:\n        y = 41\n    y + 1\n',
+      startLine: 10,
+      uri: URI,
+    });
+    assert.equal(result.status, 'ok');
+    assert.equal(result.value?.repr, '42');
+    assert.deepEqual(result.range, [10, 12]);
+  });
+
+  test('a source that is not a string is refused with an error answer', async () => {
+    await assert.rejects(
+      server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 123 as unknown as string }),
+      /needs the code as a string/,
+    );
   });
 
   test('interrupts a long-running selection; the session survives', async () => {

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
+import type { LogEntry } from '../../../contract/logs';
+
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** A running `remote-exec server --stdio` and a JSON-RPC connection to it, as the extension holds one. */
@@ -13,6 +15,8 @@ export interface ServerUnderTest {
   notifications: { method: string; params: any }[];
   /** Resolves with the first notification of `method` (already received or future) that `match` accepts. */
   waitNotification(method: string, match?: (params: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Every log line received so far, from all `remoteExec/logEntries` batches, in order. */
+  logLines(): LogEntry[];
   /** Kills the whole process group; for `after` hooks. */
   kill(): void;
 }
@@ -40,6 +44,7 @@ export function startServer(): ServerUnderTest {
     connection,
     stderr: () => stderr,
     notifications,
+    logLines: () => notifications.filter((n) => n.method === 'remoteExec/logEntries').flatMap((n) => logBatch(n.params)),
     waitNotification(method, match = () => true, timeoutMs = 20000) {
       const found = notifications.find((n) => n.method === method && match(n.params));
       if (found) return Promise.resolve(found.params);
@@ -60,4 +65,9 @@ export function startServer(): ServerUnderTest {
       }
     },
   };
+}
+
+/** The entries of one `remoteExec/logEntries` notification (an array parameter arrives by position). */
+export function logBatch(params: unknown): LogEntry[] {
+  return Array.isArray(params) && Array.isArray(params[0]) ? (params[0] as LogEntry[]) : (params as LogEntry[]);
 }
