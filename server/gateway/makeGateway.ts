@@ -1,6 +1,6 @@
 import { Gateway } from '../../protocol';
 import { protocolTracer } from './debugTrace';
-import { registerGateway } from './registry';
+import { newGatewayId, registerGateway } from './registry';
 import { startFailure, TRANSPORTS } from '../transports';
 import { parseXSpec, type XSpec } from './xspec';
 
@@ -15,12 +15,10 @@ export interface MakeGatewayOptions {
   via?: Gateway;
 }
 
-let nextGatewayNumber = 0;
-
 /** Opens a gateway to a fresh agent for `spec` (execnet's makegateway), after the HELLO exchange. */
 export async function makeGateway(spec: string | XSpec = 'popen', options: MakeGatewayOptions = {}): Promise<Gateway> {
   const xspec = typeof spec === 'string' ? parseXSpec(spec) : spec;
-  const id = options.id ?? xspec.id ?? `gw${nextGatewayNumber++}`;
+  const id = options.id ?? xspec.id ?? newGatewayId();
   const transport = await TRANSPORTS[xspec.transport](xspec, { via: options.via });
   const gateway = new Gateway(transport, {
     id,

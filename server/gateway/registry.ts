@@ -5,6 +5,18 @@ import type { Gateway } from '../../protocol';
  * registry when it closes.
  */
 const open = new Map<string, Gateway>();
+let nextNumber = 0;
+
+/**
+ * The next gateway id of this process, `gw0`, `gw1`, … (execnet's scheme), skipping ids in use. One
+ * counter serves makeGateway and the service, so an id names one gateway in a process.
+ */
+export function newGatewayId(inUse: (id: string) => boolean = () => false): string {
+  let id: string;
+  do id = `gw${nextNumber++}`;
+  while (open.has(id) || inUse(id));
+  return id;
+}
 
 export function registerGateway(gateway: Gateway): void {
   open.set(gateway.id, gateway);

@@ -1,4 +1,5 @@
 import { makeGateway } from '../gateway/makeGateway';
+import { newGatewayId } from '../gateway/registry';
 import { parseXSpec } from '../gateway/xspec';
 import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from '../../contract/service';
 import { serviceLog, withChangeHook, type ServiceEvents } from './events';
@@ -14,7 +15,6 @@ export class GatewayManager {
   private readonly gateways = new Map<string, ManagedGateway>();
   /** Opening in progress per spec, so two runs at once share one new gateway. */
   private readonly opening = new Map<string, Promise<ManagedGateway>>();
-  private nextNumber = 1;
   private readonly changeListeners = new Set<() => void>();
   /** Every event goes through here; gateway, run and channel changes also reach `onChange` listeners. */
   readonly events: ServiceEvents;
@@ -139,10 +139,7 @@ export class GatewayManager {
   }
 
   private newId(): string {
-    let id: string;
-    do id = `gw${this.nextNumber++}`;
-    while (this.gateways.has(id));
-    return id;
+    return newGatewayId((id) => this.gateways.has(id));
   }
 
   private openIds(): string {
