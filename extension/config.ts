@@ -13,9 +13,6 @@ export const DEFAULT_LANGUAGE_GATEWAYS: Record<string, string> = {
   typescript: 'popen//node=node',
 };
 
-/** Settings that start processes: honoured from workspace settings only in a trusted workspace. */
-export const PROCESS_SETTINGS = ['gateways', 'languageGateways'] as const;
-
 /**
  * A setting's value, leaving out workspace and folder values while the workspace is not trusted, so a
  * cloned repository's settings can never start a process of its choosing.
