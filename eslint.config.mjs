@@ -119,6 +119,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   {
+    // The bench's peer drivers run as CommonJS scripts on this host.
+    files: ['server/cli/bench/peers/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
     // Bodies of remoteExec on a Node agent: an async function body with `channel` in scope.
     files: ['server/agents/remote/**/*.js'],
     languageOptions: {

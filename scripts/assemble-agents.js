@@ -13,6 +13,14 @@ function assembleAgents(dest) {
     fs.mkdirSync(path.dirname(path.join(dest, to)), { recursive: true });
     fs.copyFileSync(path.join(source, from), path.join(dest, to));
   }
+  copyFolder(path.join(source, 'remote'), path.join(dest, 'remote'));
 }
 
-module.exports = { assembleAgents };
+/** Every .py and .js file of `from` (not caches or editor files) into `to`, which is emptied first so a removed helper goes. */
+function copyFolder(from, to) {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of fs.readdirSync(from)) if (/\.(py|js)$/.test(name)) fs.copyFileSync(path.join(from, name), path.join(to, name));
+}
+
+module.exports = { assembleAgents, copyFolder };

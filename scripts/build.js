@@ -7,7 +7,7 @@ const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { assembleAgents } = require('./assemble-agents');
+const { assembleAgents, copyFolder } = require('./assemble-agents');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -39,10 +39,11 @@ function builds() {
   return [...node, ...web];
 }
 
-/** The agents ship as files beside the bundles; the cli makes them executable. */
+/** The agents and the bench's peer drivers ship as files beside the bundles; the cli is made executable. */
 function finish() {
   fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
   assembleAgents(path.join(dist, 'agents'));
+  copyFolder(path.join(root, 'server', 'cli', 'bench', 'peers'), path.join(dist, 'bench', 'peers'));
 }
 
 async function main() {

@@ -7,6 +7,10 @@ need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v sudo >/dev/null || need+=(sudo)
+# pyflakes checks of the remote helpers (npm test's "lint (python)" step).
+[ -x /usr/bin/flake8 ] || need+=(flake8)
+# execnet runs the bench's Python workloads in test/integration/remote (and is the bench's peer).
+/usr/bin/python3 -c 'import execnet' 2>/dev/null || need+=(python3-execnet)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive

@@ -11,6 +11,7 @@ bash scripts/setup-test-deps.sh
 
 step "format";      npx prettier --check .
 step "lint";        npx eslint .
+step "lint (python)"; /usr/bin/flake8 --select=F server/agents/remote server/cli/bench/peers
 step "type-check";  npx tsc -b
 step "build";       node scripts/build.js
 

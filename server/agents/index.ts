@@ -63,3 +63,30 @@ function nodeLoader(): string {
     .replace(/^node -e /, '')
     .replace(/^'(.*)'$/, '$1');
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Remote helpers: the code that features send with remoteExec (the rsync receiver, the via relay, the
+// bench workloads), one real file per language under remote/, linted and tested like any module.
+
+const REMOTE_EXTENSIONS: Record<AgentKind, string> = { python: '.py', node: '.js' };
+const remoteSources = new Map<string, string>();
+
+/** The source of the remote helper `name` for an agent of `language`, read once per process. */
+export function remoteSource(name: string, language: AgentKind): string {
+  const file = remotePath(name, language);
+  let source = remoteSources.get(file);
+  if (source === undefined) {
+    source = fs.readFileSync(file, 'utf8');
+    remoteSources.set(file, source);
+  }
+  return source;
+}
+
+/** Where the remote helper `name` for `language` is: beside this file in the repository, under dist/agents/ in the build. */
+export function remotePath(name: string, language: AgentKind): string {
+  const rel = path.join('remote', name + REMOTE_EXTENSIONS[language]);
+  const candidates = [path.join(__dirname, rel), path.join(__dirname, 'agents', rel)];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`the remote helper ${name} for ${language} is missing: looked for ${candidates.join(' and ')}`);
+  return found;
+}

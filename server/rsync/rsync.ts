@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ChannelClosedError, type Channel, type Gateway } from '../../protocol';
-import { RSYNC_REMOTE_NODE, RSYNC_REMOTE_PYTHON } from './remoteSources';
+import { remoteSource } from '../agents';
 
 export interface RSyncOptions {
   /** Print one line per file sent or deleted (execnet's verbose). */
@@ -152,7 +152,7 @@ export class RSync {
   private async sync(target: Target, local: LocalEntry[]): Promise<RSyncTargetStats> {
     const { gateway, dest } = target;
     const stats: RSyncTargetStats = { gateway: gateway.id, dest, ...emptyStats() };
-    const source = gateway.info?.language === 'node' ? RSYNC_REMOTE_NODE : RSYNC_REMOTE_PYTHON;
+    const source = remoteSource('rsync_receive', gateway.info?.language === 'node' ? 'node' : 'python');
     const channel = gateway.remoteExec(source, { name: 'rsync' });
     try {
       await channel.send({ dest, batch: 1000 });

@@ -39,12 +39,17 @@ export async function commandBench(argv: string[]): Promise<number> {
 
   const pySpec = `popen//python=${SYSTEM_PYTHON}`;
   log(`channels: remote-exec ${pySpec}`);
-  const ours = await channelFigures(pySpec, W.PY_ECHO, W.PY_SINK, W.PY_SOURCE, W.PY_PAYLOAD_SINK, W.PY_PAYLOAD_SOURCE, n);
+  const ours = await channelFigures(pySpec, W.workloads('python'), n);
   log('channels: execnet');
+  const py = W.workloadPaths('python');
   const execnet = ensureDebianPython('execnet', 'python3-execnet', notes)
     ? runJson(
         SYSTEM_PYTHON,
-        ['-c', W.EXECNET_SCRIPT, pySpec, String(n.rtt), String(n.oneway), String(n.m1), String(n.m16)],
+        [
+          W.peerScript('execnet_bench.py'),
+          ...[pySpec, n.rtt, n.oneway, n.m1, n.m16].map(String),
+          ...[py.echo, py.sink, py.source, py.payloadSink, py.payloadSource],
+        ],
         notes,
         'execnet',
       )
@@ -53,7 +58,7 @@ export async function commandBench(argv: string[]): Promise<number> {
 
   log('channels: Node agent');
   try {
-    const node = await channelFigures('popen//node=node', W.JS_ECHO, W.JS_SINK, W.JS_SOURCE, W.JS_PAYLOAD_SINK, W.JS_PAYLOAD_SOURCE, n);
+    const node = await channelFigures('popen//node=node', W.workloads('node'), n);
     report['Node agent beside the Python agent (peer column: Python agent)'] = channelRows(node, ours, false);
   } catch (err) {
     notes.push(`Node agent: ${(err as Error).message}`);
@@ -63,7 +68,7 @@ export async function commandBench(argv: string[]): Promise<number> {
   const proxies = await proxyFigures(pySpec, n.proxy, n.release);
   log('proxies: RPyC classic');
   const rpyc = ensureDebianPython('rpyc', 'python3-rpyc', notes)
-    ? runJson(SYSTEM_PYTHON, ['-c', W.RPYC_SCRIPT, String(n.proxy)], notes, 'RPyC')
+    ? runJson(SYSTEM_PYTHON, [W.peerScript('rpyc_bench.py'), String(n.proxy)], notes, 'RPyC')
     : undefined;
   report['Proxies vs RPyC classic (subprocess)'] = proxyRows(proxies, rpyc);
   log('proxies: pythonia');
@@ -81,15 +86,7 @@ export async function commandBench(argv: string[]): Promise<number> {
 
 type ChannelFigures = Record<'start_ms' | 'rtt_us' | 'h2a_msgs' | 'a2h_msgs' | 'h2a_1m' | 'a2h_1m' | 'h2a_16m' | 'a2h_16m', number>;
 
-async function channelFigures(
-  spec: string,
-  echo: string,
-  sink: string,
-  source: string,
-  psink: string,
-  psource: string,
-  n: Record<string, number>,
-): Promise<ChannelFigures> {
+async function channelFigures(spec: string, workloads: W.Workloads, n: Record<string, number>): Promise<ChannelFigures> {
   const starts: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t = now();
@@ -101,7 +98,7 @@ async function channelFigures(
   const gw = await makeGateway(spec);
   try {
     const out = { start_ms: median(starts) } as ChannelFigures;
-    let ch = gw.remoteExec(echo);
+    let ch = gw.remoteExec(workloads.echo);
     for (let i = 0; i < 200; i++) {
       ch.send(i);
       await ch.receive();
@@ -114,7 +111,7 @@ async function channelFigures(
     out.rtt_us = ((now() - t) / n.rtt) * 1000;
     ch.close();
 
-    ch = gw.remoteExec(sink);
+    ch = gw.remoteExec(workloads.sink);
     t = now();
     for (let i = 0; i < n.oneway; i++) {
       const p = ch.send(i);
@@ -125,7 +122,7 @@ async function channelFigures(
     if (counted !== n.oneway) throw new Error(`one-way: the agent counted ${counted} of ${n.oneway}`);
     out.h2a_msgs = n.oneway / ((now() - t) / 1000);
 
-    ch = gw.remoteExec(source);
+    ch = gw.remoteExec(workloads.source);
     t = now();
     await ch.send(n.oneway);
     for (let i = 0; i < n.oneway; i++) await ch.receive();
@@ -136,14 +133,14 @@ async function channelFigures(
       [16 << 20, n.m16, '16m'],
     ] as const) {
       const data = Buffer.alloc(size, 120);
-      ch = gw.remoteExec(psink);
+      ch = gw.remoteExec(workloads.payloadSink);
       t = now();
       for (let i = 0; i < count; i++) await ch.send(data);
       ch.send(null);
       const total = await ch.receive();
       if (total !== size * count) throw new Error(`payload: the agent counted ${total} bytes of ${size * count}`);
       out[`h2a_${key}`] = (size * count) / ((now() - t) / 1000) / (1 << 20);
-      ch = gw.remoteExec(psource);
+      ch = gw.remoteExec(workloads.payloadSource);
       t = now();
       await ch.send([size, count]);
       for (let i = 0; i < count; i++) await ch.receive();
@@ -299,7 +296,7 @@ async function sshFigures(rtt: number, notes: string[]): Promise<Row[] | undefin
     const master = await makeGateway(spec);
     const shared: number[] = [];
     for (let i = 0; i < 5; i++) shared.push(await startOnce());
-    const ch = master.remoteExec(W.PY_ECHO);
+    const ch = master.remoteExec(W.workloads('python').echo);
     for (let i = 0; i < 100; i++) {
       ch.send(i);
       await ch.receive();
@@ -375,7 +372,8 @@ function runPythonia(count: number, notes: string[]): Partial<ProxyFigures> | un
       return undefined;
     }
   }
-  fs.writeFileSync(script, W.PYTHONIA_SCRIPT);
+  // Copied beside the package, so that its require('pythonia') resolves there.
+  fs.copyFileSync(W.peerScript('pythonia_bench.js'), script);
   return runJson(process.execPath, [script, String(count)], notes, 'pythonia', {
     cwd: dir,
     env: { ...process.env, PATH: `${path.dirname(SYSTEM_PYTHON)}:${process.env.PATH}` },
