@@ -304,6 +304,13 @@ describe('Channel over in-memory streams', () => {
       assert.throws(() => ch.send('x'), ChannelClosedError);
     });
 
+    test('a waitClose started after the death rejects with GatewayClosedError, as one started before', async () => {
+      const { agent, gw, ch } = await openChannel();
+      agent.exit({ code: 1, signal: null, stderrTail: '' });
+      await gw.closed;
+      await assert.rejects(ch.waitClose(), GatewayClosedError);
+    });
+
     test('a channel that had closed cleanly before the death still reports a clean close', async () => {
       const { agent, gw, ch } = await openChannel();
       agent.send(CLOSE, ch.id, null);
