@@ -320,4 +320,23 @@ describe('Channel over in-memory streams', () => {
       await ch.waitClose();
     });
   });
+
+  describe('the gateway reading around ended channels', () => {
+    // A gateway that has stopped reading leaves these tests waiting: they fail when the event loop runs
+    // dry, or at this limit if something else keeps it busy, instead of hanging the run.
+    const guard = { timeout: 10_000 };
+    const item = 'x'.repeat(400);
+
+    test('items the remote sent before it saw this side close are dropped: no new channel, and reading goes on', guard, async () => {
+      const { agent, gw } = await openGateway({ highWaterBytes: 1000 });
+      const ch = gw.newChannel();
+      ch.close();
+      for (let i = 0; i < 3; i++) agent.send(DATA, ch.id, item);
+      await delivered(agent, gw);
+      assert.deepEqual(
+        gw.listChannels().map((c) => c.id),
+        [],
+      );
+    });
+  });
 });
