@@ -171,6 +171,14 @@ export class Channel implements AsyncIterable<unknown> {
     if (this.closed) return;
     this.closed = true;
     this.host.channelEnded(this);
+    // Nothing more can arrive for this channel, so its queue can no longer grow: the items still in it
+    // belong to whoever holds the channel, and no longer count against the gateway's reading.
+    let queued = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      queued += this.items[i].bytes;
+      this.items[i].bytes = 0;
+    }
+    if (queued > 0) this.host.consumed(queued);
     const failure = (this.closeFailure = closeError ?? this.remoteError);
     for (const w of this.closeWaiters.splice(0)) {
       if (w.timer) clearTimeout(w.timer);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChannelClosedError, GatewayClosedError, MessageType, RemoteError, TimeoutError } from '../../protocol';
-import { delivered, openGateway } from '../helpers/fakeAgent';
+import { delivered, openGateway, roundTrip } from '../helpers/fakeAgent';
 
 const DATA = MessageType.DATA;
 const CLOSE = MessageType.CLOSE;
@@ -337,6 +337,27 @@ describe('Channel over in-memory streams', () => {
         gw.listChannels().map((c) => c.id),
         [],
       );
+    });
+
+    test('a channel this side closed with items unreceived does not stop the gateway reading', guard, async () => {
+      const { agent, gw } = await openGateway({ highWaterBytes: 1000 });
+      const ch = gw.newChannel();
+      // The in-memory stream hands each frame to the gateway as it is written: the three items are now
+      // queued, past the limit, and the gateway has stopped reading until they are consumed.
+      for (let i = 0; i < 3; i++) agent.send(DATA, ch.id, item);
+      ch.close();
+      await roundTrip(agent, gw);
+    });
+
+    test('finished channels whose items nobody receives do not add up to stop the gateway reading', guard, async () => {
+      const { agent, gw } = await openGateway({ highWaterBytes: 1000 });
+      for (const ch of [gw.remoteExec('first'), gw.remoteExec('second')]) {
+        agent.send(DATA, ch.id, item);
+        agent.send(DATA, ch.id, item);
+        agent.send(CLOSE, ch.id, null);
+        await ch.waitClose();
+      }
+      await roundTrip(agent, gw);
     });
   });
 });
