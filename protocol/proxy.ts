@@ -142,8 +142,12 @@ async function resolveArguments(steps: ObjectStep[]): Promise<ObjectStep[]> {
   return Promise.all(
     steps.map(async (step): Promise<ObjectStep> => {
       if (step[0] !== 'call') return [step[0], ...(await Promise.all(step.slice(1).map(resolveValue)))] as ObjectStep;
-      const kwargs = await Promise.all(Object.entries(step[2]).map(async ([k, v]) => [k, await resolveValue(v)] as const));
-      return ['call', await Promise.all(step[1].map(resolveValue)), Object.fromEntries(kwargs)];
+      // Positional and keyword chains go out together: one round trip for all of them.
+      const [args, kwargs] = await Promise.all([
+        Promise.all(step[1].map(resolveValue)),
+        Promise.all(Object.entries(step[2]).map(async ([k, v]) => [k, await resolveValue(v)] as const)),
+      ]);
+      return ['call', args, Object.fromEntries(kwargs)];
     }),
   );
 }

@@ -131,6 +131,18 @@ describe('remote object proxies over in-memory streams', () => {
       assert.equal(await result, 'done');
     });
 
+    test('argument chains, positional and keyword, all go out before any is answered: one round trip before the call', async () => {
+      const { agent, gw } = await openGateway();
+      const a = await remoteObject(agent, gw, 1);
+      const result = awaited(a.f(a.x, a.y, kw({ k: a.z })));
+      const inner = [await takeObjectRequest(agent), await takeObjectRequest(agent), await takeObjectRequest(agent)];
+      assert.deepEqual(inner.map((r) => (r.steps[0] as string[])[1]).sort(), ['x', 'y', 'z']);
+      inner.forEach((r, i) => agent.reply(r.id, ref(40 + i)));
+      const outer = await takeObjectRequest(agent);
+      agent.reply(outer.id, 'ok');
+      assert.equal(await result, 'ok');
+    });
+
     test('chains used as keys and values of getitem, setitem and eq are resolved to references first', async () => {
       const { agent, gw } = await openGateway();
       const a = await remoteObject(agent, gw, 1);
