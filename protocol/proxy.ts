@@ -84,7 +84,7 @@ export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: 
     },
     deleteProperty(_t, prop) {
       throw new TypeError(
-        `cannot delete ${String(prop)} on a remote object with 'delete'; use the delattr step through setattr/del helpers`,
+        `cannot delete ${String(prop)} on a remote object with 'delete': a deletion cannot report a remote error; use await delattr(proxy, ${JSON.stringify(String(prop))})`,
       );
     },
     has() {

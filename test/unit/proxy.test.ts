@@ -105,6 +105,19 @@ describe('remote object proxies over in-memory streams', () => {
       );
       assert.equal(gw.counters.msgsOut, before);
     });
+
+    test('delete on a proxy throws a TypeError that names delattr, and sends nothing', async () => {
+      const { agent, gw } = await openGateway();
+      const a = await remoteObject(agent, gw, 7);
+      const before = gw.counters.msgsOut;
+      assert.throws(
+        () => {
+          delete a.x;
+        },
+        (e: Error) => e instanceof TypeError && /delattr\(proxy, "x"\)/.test(e.message),
+      );
+      assert.equal(gw.counters.msgsOut, before);
+    });
   });
 
   describe('unsent chains inside a request', () => {
