@@ -56,6 +56,8 @@ export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: 
   const owner = holder?.table ?? table!;
   const state: ProxyState = { holder, steps, table: owner };
   const target = function remoteProxy() {};
+  // util.inspect looks through a Proxy at its target, never calling the get trap: the target describes it.
+  Object.defineProperty(target, nodeInspect.custom, { value: () => describe(state), configurable: true });
   const proxy: any = new Proxy(target, {
     get(_t, prop) {
       if (prop === 'then') {

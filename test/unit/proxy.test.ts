@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect as nodeInspect } from 'node:util';
 import { describe, test } from 'node:test';
 import {
   del,
@@ -116,6 +117,17 @@ describe('remote object proxies over in-memory streams', () => {
         },
         (e: Error) => e instanceof TypeError && /delattr\(proxy, "x"\)/.test(e.message),
       );
+      assert.equal(gw.counters.msgsOut, before);
+    });
+
+    test('a proxy describes itself without a round trip; an unsent chain says so', async () => {
+      const { agent, gw } = await openGateway();
+      const a = await remoteObject(agent, gw, 7, 'collections.OrderedDict');
+      const before = gw.counters.msgsOut;
+      assert.equal(String(a), '<RemoteObject id=7 type=collections.OrderedDict>');
+      assert.equal(`${a.keys()}`, '<RemoteObject id=7 type=collections.OrderedDict>.keys(…) (not yet sent)');
+      assert.equal(nodeInspect(a), '<RemoteObject id=7 type=collections.OrderedDict>', 'as console.log shows it');
+      assert.equal(nodeInspect(a.keys()), '<RemoteObject id=7 type=collections.OrderedDict>.keys(…) (not yet sent)');
       assert.equal(gw.counters.msgsOut, before);
     });
   });
