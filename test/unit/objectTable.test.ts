@@ -180,6 +180,40 @@ describe('object table: lifetimes of remote objects', () => {
       })();
       assert.deepEqual(await releaseAfterCollection(agent), [[77, 1]]);
     });
+
+    test('an unsent chain keeps its object alive: calling it after the proxy itself was dropped still works', async () => {
+      const { agent, gw } = await openGateway();
+      // Wrapped, because a chain returned from an async function would be awaited, that is sent.
+      let { method } = await (async () => ({ method: (await remoteObject(agent, gw, 5)).method }))();
+      await collect();
+      const answer = awaited(method('x'));
+      const { id } = await takeObjectRequest(agent, 5);
+      agent.reply(id, 'called');
+      assert.equal(await answer, 'called');
+      await roundTrip(agent, gw);
+      assert.deepEqual(releases(agent), []);
+      method = undefined;
+      assert.deepEqual(await releaseAfterCollection(agent), [[5, 1]], 'once the chain is dropped too, the object is released');
+    });
+
+    test('a proxy dropped while a call on it resolves its arguments is released only after that call', async () => {
+      const { agent, gw } = await openGateway();
+      const other = await remoteObject(agent, gw, 6);
+      const call = await (async () => {
+        const p = await remoteObject(agent, gw, 5);
+        return { result: awaited(p.f(other.g)) };
+      })();
+      const inner = await takeObjectRequest(agent, 6);
+      await collect();
+      // Something else goes out meanwhile: a release queued by now would ride in this write.
+      await roundTrip(agent, gw);
+      agent.reply(inner.id, 'argument');
+      const outer = await takeObjectRequest(agent, 5);
+      assert.deepEqual(releases(agent), [], 'no release of the object went out before the call on it');
+      agent.reply(outer.id, 'done');
+      assert.equal(await call.result, 'done');
+      assert.deepEqual(await releaseAfterCollection(agent), [[5, 1]]);
+    });
   });
 
   describe('batching', () => {
