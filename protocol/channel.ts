@@ -31,6 +31,8 @@ export class Channel implements AsyncIterable<unknown> {
   /** Set when the other end will send nothing more: its CLOSE, CLOSE_ERROR, LAST_MESSAGE, or the gateway's end. */
   private receiveEnd?: Error;
   private remoteError?: RemoteError;
+  /** Why waitClose fails once the channel is closed: the remote error, or the gateway's end. */
+  private closeFailure?: Error;
   /** Set when this end may no longer send. */
   private sendClosed = false;
   private closed = false;
@@ -89,9 +91,12 @@ export class Channel implements AsyncIterable<unknown> {
     this.markClosed(new ChannelClosedError(`channel ${this.id} was closed by this side`));
   }
 
-  /** Resolves once both ends are done; rejects with the remote error if the other end closed with one. */
+  /**
+   * Resolves once both ends are done; rejects with the remote error if the other end closed with one, or
+   * with GatewayClosedError if the gateway ended first (whether the wait began before or after).
+   */
   waitClose(timeoutMs?: number): Promise<void> {
-    if (this.closed) return this.remoteError ? Promise.reject(this.remoteError) : Promise.resolve();
+    if (this.closed) return this.closeFailure ? Promise.reject(this.closeFailure) : Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve: () => resolve(), reject };
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
@@ -166,7 +171,15 @@ export class Channel implements AsyncIterable<unknown> {
     if (this.closed) return;
     this.closed = true;
     this.host.channelEnded(this);
-    const failure = closeError ?? this.remoteError;
+    // Nothing more can arrive for this channel, so its queue can no longer grow: the items still in it
+    // belong to whoever holds the channel, and no longer count against the gateway's reading.
+    let queued = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      queued += this.items[i].bytes;
+      this.items[i].bytes = 0;
+    }
+    if (queued > 0) this.host.consumed(queued);
+    const failure = (this.closeFailure = closeError ?? this.remoteError);
     for (const w of this.closeWaiters.splice(0)) {
       if (w.timer) clearTimeout(w.timer);
       if (failure) w.reject(failure);

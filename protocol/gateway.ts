@@ -353,6 +353,9 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onData(id: number, item: unknown, bytes: number): void {
+    // Items for a channel this side opened and has since closed were in flight when it closed: dropped,
+    // as execnet does, rather than queued in a new channel of the same id that nobody reads.
+    if (id % 2 === 1 && id < this.nextChannelId && !this.channels.has(id)) return;
     this.unconsumedBytes += bytes;
     if (!this.paused && this.unconsumedBytes > this.highWater) {
       this.paused = true;

@@ -28,6 +28,11 @@ interface ProxyState {
   holder: Holder | null;
   steps: ObjectStep[];
   table: ObjectTable;
+  /**
+   * The resolved proxy a chain starts from (a resolved proxy's own). Chains and requests in flight hold
+   * it, so collecting it, which releases the remote object, waits until nothing can still use the object.
+   */
+  base: object;
 }
 
 const states = new WeakMap<object, ProxyState>();
@@ -52,10 +57,12 @@ function stateOf(value: unknown, what: string): ProxyState {
  * A proxy over a remote object and a chain of steps not yet sent. Reading a property or calling extends
  * the chain; awaiting it sends the whole chain as one OBJECT request (promise pipelining).
  */
-export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: ObjectTable): any {
+export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: ObjectTable, base?: object): any {
   const owner = holder?.table ?? table!;
-  const state: ProxyState = { holder, steps, table: owner };
+  const state = { holder, steps, table: owner, base } as ProxyState;
   const target = function remoteProxy() {};
+  // util.inspect looks through a Proxy at its target, never calling the get trap: the target describes it.
+  Object.defineProperty(target, nodeInspect.custom, { value: () => describe(state), configurable: true });
   const proxy: any = new Proxy(target, {
     get(_t, prop) {
       if (prop === 'then') {
@@ -70,12 +77,12 @@ export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: 
         return () => describe(state);
       }
       if (typeof prop === 'symbol') return undefined;
-      return createProxy(holder, [...steps, ['getattr', prop]], owner);
+      return createProxy(holder, [...steps, ['getattr', prop]], owner, state.base);
     },
     apply(_t, _this, args: unknown[]) {
       let kwargs: Record<string, unknown> = {};
       if (args.length > 0 && args[args.length - 1] instanceof Kw) kwargs = (args.pop() as Kw).kwargs;
-      return createProxy(holder, [...steps, ['call', args, kwargs]], owner);
+      return createProxy(holder, [...steps, ['call', args, kwargs]], owner, state.base);
     },
     set(_t, prop) {
       throw new TypeError(
@@ -84,13 +91,15 @@ export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: 
     },
     deleteProperty(_t, prop) {
       throw new TypeError(
-        `cannot delete ${String(prop)} on a remote object with 'delete'; use the delattr step through setattr/del helpers`,
+        `cannot delete ${String(prop)} on a remote object with 'delete': a deletion cannot report a remote error; use await delattr(proxy, ${JSON.stringify(String(prop))})`,
       );
     },
     has() {
       return false;
     },
   });
+  // A resolved proxy is its own base; the WeakMap entry holding it does not keep it alive.
+  state.base ??= proxy;
   states.set(proxy, state);
   return proxy;
 }
@@ -116,7 +125,12 @@ function describeStep(step: ObjectStep): string {
 /** Sends a chain; chains used as call arguments are resolved first, each to a reference. */
 function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, extra: ObjectStep[] = []): Promise<unknown> {
   const steps = [...state.steps, ...extra];
-  return table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType);
+  const result = table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType);
+  // The request holds its object's proxy until it settles; the handler returns nothing, so no proxy is taken for a result.
+  const base = state.base;
+  const hold = () => void base;
+  result.then(hold, hold);
+  return result;
 }
 
 /** Every value a step carries that may be a proxy: call arguments and keyword values, keys, set values. */
@@ -142,8 +156,12 @@ async function resolveArguments(steps: ObjectStep[]): Promise<ObjectStep[]> {
   return Promise.all(
     steps.map(async (step): Promise<ObjectStep> => {
       if (step[0] !== 'call') return [step[0], ...(await Promise.all(step.slice(1).map(resolveValue)))] as ObjectStep;
-      const kwargs = await Promise.all(Object.entries(step[2]).map(async ([k, v]) => [k, await resolveValue(v)] as const));
-      return ['call', await Promise.all(step[1].map(resolveValue)), Object.fromEntries(kwargs)];
+      // Positional and keyword chains go out together: one round trip for all of them.
+      const [args, kwargs] = await Promise.all([
+        Promise.all(step[1].map(resolveValue)),
+        Promise.all(Object.entries(step[2]).map(async ([k, v]) => [k, await resolveValue(v)] as const)),
+      ]);
+      return ['call', args, Object.fromEntries(kwargs)];
     }),
   );
 }

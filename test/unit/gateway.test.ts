@@ -1,70 +1,7 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import {
-  frameHeader,
-  FrameDecoder,
-  Gateway,
-  GatewayClosedError,
-  MessageType,
-  ProtocolError,
-  ValueCodec,
-  type Message,
-  type TransportExit,
-} from '../../protocol';
-
-/** A scripted agent on in-memory streams: the host under test sees only bytes. */
-function fakeAgent() {
-  const toHost = new PassThrough();
-  const fromHost = new PassThrough();
-  const codec = new ValueCodec();
-  const decoder = new FrameDecoder();
-  const received: Message[] = [];
-  let resolveExit!: (e: TransportExit) => void;
-  const exited = new Promise<TransportExit>((r) => (resolveExit = r));
-  fromHost.on('data', (chunk: Buffer) => decoder.push(chunk, (body) => received.push(codec.decode(body) as Message)));
-  const frame = (m: Message) => {
-    const body = codec.encode(m);
-    return Buffer.concat([frameHeader(body.length), body]);
-  };
-  const transport = {
-    input: toHost,
-    output: fromHost,
-    exited,
-    kill: () => {
-      toHost.end();
-      resolveExit({ code: null, signal: 'SIGKILL', stderrTail: '' });
-    },
-  };
-  const hello: Message = [
-    MessageType.HELLO,
-    0,
-    {
-      protocol: 1,
-      language: 'fake',
-      version: '1',
-      pid: 4242,
-      cwd: '/',
-      executable: '/fake',
-      platform: 'test',
-      capabilities: ['exec'],
-      maxFrame: 1 << 20,
-    },
-  ];
-  return { transport, frame, received, hello, raw: (b: Buffer) => toHost.write(b), exit: resolveExit };
-}
-
-const tick = () => new Promise((r) => setImmediate(r));
-
-/** A Gateway on a fake agent, past the HELLO exchange. */
-async function openGateway(options: { maxFrame?: number } = {}) {
-  const agent = fakeAgent();
-  const gw = new Gateway(agent.transport, { id: 't', spec: 'fake', ...options });
-  const started = gw.start();
-  agent.raw(agent.frame(agent.hello));
-  await started;
-  return { agent, gw };
-}
+import { frameHeader, Gateway, GatewayClosedError, MessageType, ProtocolError } from '../../protocol';
+import { fakeAgent, openGateway, tick } from '../helpers/fakeAgent';
 
 describe('host Gateway over in-memory streams', () => {
   test('handshake: the host answers HELLO and exposes the agent info', async () => {

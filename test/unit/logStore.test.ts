@@ -92,13 +92,20 @@ describe('log store', () => {
   test('a batch is sent on its own after the batch interval', async () => {
     const store = new LogStore({ batchMs: 5 });
     const got = new Promise<LogEntry[]>((resolve) => store.onBatch(resolve));
+    // The store's timer is unref'd, so a pending batch never keeps a process alive: this one keeps the
+    // test's process alive until the batch comes (else the runner may find the event loop empty first and cancel the test).
+    const alive = setTimeout(() => {}, 10_000);
     store.add(line('g', 'one'));
     store.add(line('g', 'two'));
-    assert.deepEqual(
-      (await got).map((e) => e.text),
-      ['one', 'two'],
-    );
-    store.dispose();
+    try {
+      assert.deepEqual(
+        (await got).map((e) => e.text),
+        ['one', 'two'],
+      );
+    } finally {
+      clearTimeout(alive);
+      store.dispose();
+    }
   });
 
   test('clearing forgets one gateway or all of them', () => {

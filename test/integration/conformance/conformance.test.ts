@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
@@ -70,9 +69,7 @@ describe('conformance suite', () => {
   test('the Python agent passes it when its file is run directly as the agent command', () =>
     expectAllPass(['--agent', 'python3 server/agents/python/agent.py']));
 
-  test('the Node agent passes it', { skip: !fs.existsSync(path.join(root, 'server/agents/node/agent.js')) && 'no Node agent yet' }, () =>
-    expectAllPass(['--spec', 'popen//node=node']),
-  );
+  test('the Node agent passes it', () => expectAllPass(['--spec', 'popen//node=node']));
 
   test('a broken agent fails with a readable report, and the suite ends', async () => {
     const run = await conformance(['--agent', 'python3 test/fixtures/broken_agent.py', '--step-timeout', '1000']);

@@ -19,7 +19,7 @@ describe('Node.js agent (popen//node=node)', () => {
     assert.notEqual(gw.info.pid, process.pid);
   });
 
-  test("the issue's examples: the remote pid, and doubling with for await", async () => {
+  test('remote code sends process.pid, and doubles every item it reads with for await', async () => {
     assert.equal(await gw.remoteExec('channel.send(process.pid)').receive(), gw.info.pid);
     const ch = gw.remoteExec('for await (const x of channel) channel.send(x * 2)');
     for (const x of [1, 21, 500]) {

@@ -24,7 +24,7 @@ describe('popen Python gateway', () => {
     assert.match(gw.id, /^gw\d+$/);
   });
 
-  test("the issue's example: remote pid, then doubling what is sent", async () => {
+  test('remote code sends its pid, then doubles every item sent to it', async () => {
     const ch = gw.remoteExec('import os\nchannel.send(os.getpid())\nfor x in channel: channel.send(x * 2)');
     assert.equal(await ch.receive(), gw.info.pid);
     await ch.send(21);

@@ -26,7 +26,7 @@ describe('remote object proxies (Python agent)', () => {
     await gw.exit();
   });
 
-  test("the issue's example, line by line", async () => {
+  test('wrapped modules: calls, pipelined attributes, items, keyword arguments and iteration; a released proxy refuses use', async () => {
     const time = await gw.wrap('time');
     assert.ok(isProxy(time));
     const t = await time.gmtime(0);
