@@ -20,6 +20,8 @@ const STEPS = [
   ['list', null, rootList],
   ['namespace', null, rootNamespace],
   ['statement_at', null, rootStatementAt],
+  ['str', stepStr, null],
+  ['len', stepLen, null],
 ];
 const OBJECT_STEPS = new Map(STEPS.filter((s) => s[1]).map((s) => [s[0], s[1]]));
 const ROOT_STEPS = new Map(STEPS.filter((s) => s[2]).map((s) => [s[0], s[2]]));
@@ -331,6 +333,16 @@ function stepInspect(state, step, last) {
   if (last) state.formatted = r;
   state.receiver = undefined;
 }
+function stepStr(state) {
+  state.cur = String(unwrap(state.cur));
+  state.receiver = undefined;
+}
+function stepLen(state) {
+  const n = lengthOf(unwrap(state.cur));
+  if (n === undefined) throw new TypeError(`${typeNameOf(state.cur)} has no length`);
+  state.cur = n;
+  state.receiver = undefined;
+}
 
 // On the root, names are read from the global scope, where session code declares them (sec. 8).
 
@@ -485,6 +497,14 @@ function attrNames(o) {
   return pub.concat(priv);
 }
 
+/** The length of strings, arrays, typed arrays and array-likes, the size of maps and sets; else undefined. */
+function lengthOf(v) {
+  if (typeof v === 'string' || Array.isArray(v) || ArrayBuffer.isView(v)) return v.length;
+  if (v instanceof Map || v instanceof Set || util.types.isMap(v) || util.types.isSet(v)) return v.size;
+  if (v && typeof v === 'object' && typeof v.length === 'number') return v.length;
+  return undefined;
+}
+
 function inspectObject(o, offset, limit) {
   const target = unwrap(o);
   const entry = exportedBy.get(o);
@@ -506,9 +526,7 @@ function inspectObject(o, offset, limit) {
   const res = { id: entry ? entry.id : null, type: typeNameOf(o), repr: safeInspect(o, 200, 1) };
   let len;
   try {
-    if (typeof target === 'string' || Array.isArray(target) || ArrayBuffer.isView(target)) len = target.length;
-    else if (target instanceof Map || target instanceof Set || util.types.isMap(target) || util.types.isSet(target)) len = target.size;
-    else if (target && typeof target === 'object' && typeof target.length === 'number') len = target.length;
+    len = lengthOf(target);
   } catch {
     /* ignore */
   }
