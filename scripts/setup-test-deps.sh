@@ -7,6 +7,7 @@ need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v sudo >/dev/null || need+=(sudo)
+[ -x /usr/bin/flake8 ] || need+=(flake8)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
