@@ -1,7 +1,11 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import tseslint from 'typescript-eslint';
+
+const { agentModules, joinModules } = createRequire(import.meta.url)('./server/agents/assemble.js');
 
 /**
  * Which layer may import which (README, "Layout"): protocol ← server ← extension, contract between
@@ -82,6 +86,39 @@ const LAYERS = {
   ),
 };
 
+/**
+ * The Node agent is written as modules concatenated into one file (server/agents/assemble.js), so a
+ * module alone names what others define. Each module is linted inside the assembled agent instead (with
+ * its own text as the editor has it), and only what falls on its own lines is reported, at those lines.
+ */
+const moduleRanges = new Map();
+const nodeAgentModules = {
+  meta: { name: 'remote-exec/node-agent-modules' },
+  supportsAutofix: false,
+  preprocess(text, filename) {
+    const modules = agentModules('node');
+    const index = modules.findIndex((m) => m.file === path.resolve(filename));
+    if (index < 0) return [text];
+    modules[index] = { ...modules[index], text };
+    const joined = joinModules(modules.map((m) => m.text));
+    moduleRanges.set(filename, { first: joined.firstLines[index], count: text.replace(/\s+$/, '').split('\n').length });
+    return [{ text: joined.text, filename: 'agent.js' }];
+  },
+  postprocess([messages], filename) {
+    const range = moduleRanges.get(filename);
+    moduleRanges.delete(filename);
+    if (!range) return messages;
+    const local = (line) => line - range.first + 1;
+    return messages
+      .filter((m) => m.line >= range.first && m.line < range.first + range.count)
+      .map(({ fix: _fix, suggestions: _suggestions, ...m }) => ({
+        ...m,
+        line: local(m.line),
+        ...(m.endLine && { endLine: local(m.endLine) }),
+      }));
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -112,6 +149,10 @@ export default tseslint.config(
   {
     files: ['webview-ui/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['server/agents/node/*.js'],
+    processor: nodeAgentModules,
   },
   {
     // Remote code: the agents and the helpers sent with remoteExec run as CommonJS scripts on the agent.

@@ -253,8 +253,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.options.trace?.('out', message);
   }
 
-  /** Releases of dropped proxies ride in the next outgoing write (PROTOCOL.md §7.4). */
-  private flushReleases(): void {
+  /**
+   * Sends the releases of dropped proxies (PROTOCOL.md §7.4): called before each flush of the writer, so
+   * they ride in the next outgoing write, and by the object table's timer when nothing else goes out.
+   */
+  flushReleases(): void {
     const releases = this.objectTable.takeReleases();
     if (releases.length > 0 && !this.closeError) this.send(MessageType.RELEASE, 0, releases);
   }

@@ -5,14 +5,18 @@ export { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, Rem
 export { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader } from './frames';
 export { Gateway, type GatewayExit, type GatewayOptions } from './gateway';
 export {
+  MESSAGES,
   MessageType,
+  OBJECT_STEPS,
   PROTOCOL_VERSION,
   type AgentInfo,
+  type Direction,
   type GatewayCounters,
   type GatewayState,
   type LogRecord,
   type Message,
   type ObjectStep,
+  type ObjectStepName,
   type RemoteStatus,
   type ReturnType,
 } from './messages';

@@ -1,4 +1,43 @@
-/** Message codes of PROTOCOL.md §3: the one table both sides are written from. */
+/** Who sends a message (PROTOCOL.md §3, "direction"). */
+export type Direction = 'both' | 'host->agent' | 'agent->host';
+
+export interface MessageSpec {
+  readonly code: number;
+  readonly name: string;
+  readonly direction: Direction;
+}
+
+/**
+ * The messages of PROTOCOL.md §3, once, in code order. The document's table, both agents' tables and
+ * the MessageType enum are checked against this one (test/unit/protocolTable.test.ts).
+ */
+export const MESSAGES = [
+  { code: 0, name: 'HELLO', direction: 'both' },
+  { code: 1, name: 'EXEC', direction: 'host->agent' },
+  { code: 2, name: 'DATA', direction: 'both' },
+  { code: 3, name: 'CLOSE', direction: 'both' },
+  { code: 4, name: 'CLOSE_ERROR', direction: 'both' },
+  { code: 5, name: 'LAST_MESSAGE', direction: 'both' },
+  { code: 6, name: 'STATUS', direction: 'host->agent' },
+  { code: 7, name: 'TERMINATE', direction: 'host->agent' },
+  { code: 8, name: 'INTERRUPT', direction: 'host->agent' },
+  { code: 9, name: 'STDOUT', direction: 'agent->host' },
+  { code: 10, name: 'STDERR', direction: 'agent->host' },
+  { code: 11, name: 'LOG', direction: 'agent->host' },
+  { code: 12, name: 'ERROR', direction: 'both' },
+  { code: 20, name: 'OBJECT', direction: 'both' },
+  { code: 21, name: 'REPLY', direction: 'both' },
+  { code: 22, name: 'REPLY_ERROR', direction: 'both' },
+  { code: 23, name: 'RELEASE', direction: 'host->agent' },
+  { code: 24, name: 'CALLBACK', direction: 'agent->host' },
+] as const satisfies readonly MessageSpec[];
+
+export type MessageName = (typeof MESSAGES)[number]['name'];
+
+/**
+ * MESSAGES as a const enum, so the host's hot paths compare against inlined numbers. A unit test proves
+ * each member equals its row of MESSAGES.
+ */
 export const enum MessageType {
   HELLO = 0,
   EXEC = 1,
@@ -20,26 +59,40 @@ export const enum MessageType {
   CALLBACK = 24,
 }
 
-export const MESSAGE_NAMES: Record<number, string> = {
-  0: 'HELLO',
-  1: 'EXEC',
-  2: 'DATA',
-  3: 'CLOSE',
-  4: 'CLOSE_ERROR',
-  5: 'LAST_MESSAGE',
-  6: 'STATUS',
-  7: 'TERMINATE',
-  8: 'INTERRUPT',
-  9: 'STDOUT',
-  10: 'STDERR',
-  11: 'LOG',
-  12: 'ERROR',
-  20: 'OBJECT',
-  21: 'REPLY',
-  22: 'REPLY_ERROR',
-  23: 'RELEASE',
-  24: 'CALLBACK',
-};
+export const MESSAGE_NAMES: Readonly<Partial<Record<number, MessageName>>> = Object.fromEntries(MESSAGES.map((m) => [m.code, m.name]));
+
+export interface ObjectStepSpec {
+  readonly name: string;
+  /** The names of the step's arguments, in order (the step on the wire is `[name, ...args]`). */
+  readonly args: readonly string[];
+}
+
+/**
+ * The steps of an OBJECT request (PROTOCOL.md §7.1), once, in the document's order. The document's
+ * table and both agents' step tables are checked against this one; every step has a conformance check.
+ */
+export const OBJECT_STEPS = [
+  { name: 'import', args: ['name'] },
+  { name: 'getattr', args: ['name'] },
+  { name: 'setattr', args: ['name', 'value'] },
+  { name: 'getitem', args: ['key'] },
+  { name: 'setitem', args: ['key', 'value'] },
+  { name: 'delattr', args: ['name'] },
+  { name: 'delitem', args: ['key'] },
+  { name: 'call', args: ['args', 'kwargs'] },
+  { name: 'eq', args: ['other'] },
+  { name: 'repr', args: [] },
+  { name: 'iter', args: ['batch'] },
+  { name: 'next', args: ['batch'] },
+  { name: 'inspect', args: ['offset', 'limit'] },
+  { name: 'list', args: [] },
+  { name: 'namespace', args: [] },
+  { name: 'statement_at', args: ['source', 'line'] },
+  { name: 'str', args: [] },
+  { name: 'len', args: [] },
+] as const satisfies readonly ObjectStepSpec[];
+
+export type ObjectStepName = (typeof OBJECT_STEPS)[number]['name'];
 
 /** `[type, id, payload]` */
 export type Message = [type: number, id: number, payload: unknown];
@@ -99,7 +152,7 @@ export interface LogRecord {
   kind?: 'log' | 'exception' | 'warning';
 }
 
-/** One step of an OBJECT request (§7.1). */
+/** One step of an OBJECT request (§7.1), with the types of its arguments. */
 export type ObjectStep =
   | ['import', string]
   | ['getattr', string | symbol]
@@ -116,6 +169,15 @@ export type ObjectStep =
   | ['inspect', number, number]
   | ['list']
   | ['namespace']
-  | ['statement_at', string, number];
+  | ['statement_at', string, number]
+  | ['str']
+  | ['len'];
+
+type Tail<T extends readonly unknown[]> = T extends readonly [unknown, ...infer Rest] ? Rest : never;
+type Assert<T extends true> = T;
+type ArityInTable = { [S in (typeof OBJECT_STEPS)[number] as S['name']]: S['args']['length'] };
+type ArityInType = { [S in ObjectStep as S[0]]: Tail<S>['length'] };
+/** ObjectStep and OBJECT_STEPS name the same steps with the same number of arguments, or this fails to compile. */
+type _ObjectStepsAgree = Assert<[ArityInTable, ArityInType] extends [ArityInType, ArityInTable] ? true : false>;
 
 export type ReturnType = 'auto' | 'value' | 'proxy';

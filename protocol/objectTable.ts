@@ -7,8 +7,8 @@ import { createProxy, type Holder, holderOf, isProxy, Kw } from './proxy';
 export interface ObjectHost {
   readonly id: string;
   objectRequest(target: number | null, steps: ObjectStep[], returnType?: ReturnType): Promise<unknown>;
-  /** Asks for a flush soon, so queued releases go out even when nothing else is sent. */
-  send(type: number, id: number, payload: unknown): void;
+  /** Sends the releases owed (takeReleases) as one RELEASE message; the one way releases leave. */
+  flushReleases(): void;
   isClosed(): boolean;
 }
 
@@ -155,13 +155,11 @@ export class ObjectTable {
     // Releases normally ride in the next outgoing write; the timer sends them when nothing else goes out.
     this.releaseTimer ??= setTimeout(() => {
       this.releaseTimer = undefined;
-      const pairs = this.takeReleases();
-      if (pairs.length > 0 && !this.host.isClosed()) {
-        try {
-          this.host.send(23, 0, pairs);
-        } catch {
-          // The gateway is closing: the agent drops every object with its process.
-        }
+      if (this.host.isClosed()) return;
+      try {
+        this.host.flushReleases();
+      } catch {
+        // The gateway is closing: the agent drops every object with its process.
       }
     }, RELEASE_DELAY_MS);
     this.releaseTimer.unref?.();

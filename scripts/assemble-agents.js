@@ -1,18 +1,14 @@
-// Copies the agents and the remote helpers sent with remoteExec (server/agents/) into dist/agents/,
-// where the bundled server finds them (server/agents/index.ts).
+// Writes the agents under dist/agents/ (python/agent.py, node/agent.js), each assembled into the one
+// file it ships as by server/agents/assemble.js, and copies the remote helpers sent with remoteExec
+// (server/agents/remote/); the bundled server finds both there (server/agents/index.ts).
 const fs = require('fs');
 const path = require('path');
+const { writeAgents } = require('../server/agents/assemble');
 
 const source = path.resolve(__dirname, '..', 'server', 'agents');
 
 function assembleAgents(dest) {
-  for (const [from, to] of [
-    ['python/agent.py', 'python/agent.py'],
-    ['node/agent.js', 'node/agent.js'],
-  ]) {
-    fs.mkdirSync(path.dirname(path.join(dest, to)), { recursive: true });
-    fs.copyFileSync(path.join(source, from), path.join(dest, to));
-  }
+  writeAgents(dest);
   copyFolder(path.join(source, 'remote'), path.join(dest, 'remote'));
 }
 

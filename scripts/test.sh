@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: installs what the tests need (from Debian's packages and the npm registry only), then runs
-# the format check, lint, type-check (the layers' project references), build, and the unit, integration and end-to-end suites.
+# the format check, lint (TypeScript, JavaScript and Python), type-check (the layers' project references), build, and the unit, integration and end-to-end suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_nodedir=/usr
@@ -11,7 +11,7 @@ bash scripts/setup-test-deps.sh
 
 step "format";      npx prettier --check .
 step "lint";        npx eslint .
-step "lint (python)"; /usr/bin/flake8 --select=F server/agents/remote server/cli/bench/peers
+step "lint (Python)"; npm run --silent lint:py
 step "type-check";  npx tsc -b
 step "build";       node scripts/build.js
 

@@ -1,18 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { InterpreterKind } from '../gateway/xspec';
+import { AGENTS, assembleAgent } from './assemble';
 
 /**
- * The agents shipped to interpreters over stdin (PROTOCOL.md §1). Their sources sit next to this file in
- * the repository and under dist/agents/ in the build; both places are searched. Each is read once, when
- * a gateway of its language is first made.
+ * The agents shipped to interpreters over stdin (PROTOCOL.md §1). Each ships as one file: the build
+ * writes it under dist/agents/ beside the bundles; from source (tests run the TypeScript through tsx) it
+ * is assembled here from the modules next to this file, by the same code the build uses. Each agent is
+ * read or assembled once per process, when a gateway of its language is first made.
  */
 export type AgentKind = Exclude<InterpreterKind, 'repl'>;
-
-const AGENT_FILES: Record<AgentKind, string> = {
-  python: 'python/agent.py',
-  node: 'node/agent.js',
-};
 
 const PYTHON_LOADER = ['-c', "import sys;b=sys.stdin.buffer;exec(compile(b.read(int(b.readline())),'remote-exec-agent','exec'))"];
 
@@ -24,21 +21,18 @@ export function loaderArgs(kind: AgentKind): string[] {
   return kind === 'python' ? PYTHON_LOADER : ['-e', nodeLoader()];
 }
 
+/** The agent's source as it ships: the built file beside the bundle, else assembled from its modules. */
 export function agentSource(kind: AgentKind): string {
   let source = sources.get(kind);
   if (source === undefined) {
-    source = fs.readFileSync(agentPath(kind), 'utf8');
+    const agent = AGENTS[kind];
+    const built = path.join(__dirname, 'agents', agent.folder, agent.file);
+    if (fs.existsSync(built)) source = fs.readFileSync(built, 'utf8');
+    else if (fs.existsSync(path.join(__dirname, agent.folder))) source = assembleAgent(kind, __dirname);
+    else throw new Error(`the ${kind} agent is missing: neither ${built} nor its modules in ${path.join(__dirname, agent.folder)}`);
     sources.set(kind, source);
   }
   return source;
-}
-
-export function agentPath(kind: AgentKind): string {
-  const rel = AGENT_FILES[kind];
-  const candidates = [path.join(__dirname, rel), path.join(__dirname, 'agents', rel)];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`the ${kind} agent is missing: looked for ${candidates.join(' and ')}`);
-  return found;
 }
 
 /** The bytes the host writes to the loader: the source length, a newline, the source. */
@@ -52,12 +46,10 @@ export function bootstrapPayload(kind: AgentKind): Buffer {
   return payload;
 }
 
-/** The Node agent states its loader on its first lines, so the two never drift apart. */
+/** The Node agent states its loader on its first line, so the two never drift apart. */
 function nodeLoader(): string {
-  const line = agentSource('node')
-    .split('\n', 3)
-    .find((l) => l.startsWith('// LOADER: '));
-  if (!line) throw new Error(`the Node agent (${agentPath('node')}) has no "// LOADER: " line`);
+  const line = agentSource('node').split('\n', 1)[0];
+  if (!line.startsWith('// LOADER: ')) throw new Error('the Node agent does not begin with its "// LOADER: " line');
   return line
     .slice('// LOADER: '.length)
     .replace(/^node -e /, '')

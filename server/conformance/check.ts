@@ -1,4 +1,4 @@
-import type { Gateway, AgentInfo } from '../../protocol';
+import type { Gateway, AgentInfo, ObjectStepName } from '../../protocol';
 import type { RawConnection } from './rawConnection';
 import type { Snippets } from './snippets';
 
@@ -23,6 +23,8 @@ export interface Check {
   needsSnippets?: boolean;
   /** A capability of §4 the agent must announce, else the check is skipped. */
   needsCapability?: string;
+  /** The OBJECT steps (§7.1) the check exercises: every step of the protocol is exercised by some check. */
+  steps?: ObjectStepName[];
   /** Longer bound for checks that move a lot of data; the default is the runner's. */
   timeoutMs?: number;
   run(ctx: CheckContext): Promise<void>;

@@ -65,6 +65,12 @@ export interface Snippets {
     itemTarget: ObjectStep[];
     /** Steps from the root making a sequence of 0..9, asked for as a reference. */
     sequence: ObjectStep[];
+    /** The language's string form of that sequence (the `str` step). */
+    sequenceStr: string;
+    /** Session source (§8) that binds `name` to the int 42 in the session namespace. */
+    sessionDefine: { source: string; name: string };
+    /** A source of three top-level statements, a line inside the second, and that statement's lines (`statement_at`). */
+    statementAt: { source: string; line: number; range: [number, number] };
     /** Steps from the root that call `fn` (a host function) with the values [3, 1, 2] or one of them; and the result when fn(x) = -x. */
     callback(fn: (x: number) => number): ObjectStep[];
     callbackResult: unknown;
@@ -126,6 +132,13 @@ const python: Snippets = {
       ['getattr', 'list'],
       ['call', [range10], {}],
     ],
+    sequenceStr: '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]',
+    sessionDefine: { source: 'conformance_namespace = 6 * 7\n', name: 'conformance_namespace' },
+    statementAt: {
+      source: 'import os\n\n@staticmethod\ndef conformance_statement():\n    return os.sep\n\nvalue = 1\n',
+      line: 5,
+      range: [3, 5],
+    },
     callback: (fn) => [
       ['getattr', 'sorted'],
       ['call', [[3, 1, 2]], { key: fn }],
@@ -186,6 +199,13 @@ const node: Snippets = {
       ['getattr', 'Array'],
       ['call', range10, {}],
     ],
+    sequenceStr: '0,1,2,3,4,5,6,7,8,9',
+    sessionDefine: { source: 'var conformanceNamespace = 6 * 7;\n', name: 'conformanceNamespace' },
+    statementAt: {
+      source: "const path = require('path');\n\nfunction conformanceStatement() {\n  return path.sep;\n}\n\nlet value = 1;\n",
+      line: 4,
+      range: [3, 5],
+    },
     callback: (fn) => [
       ['getattr', 'Reflect'],
       ['getattr', 'apply'],

@@ -1,7 +1,7 @@
-import { MessageType, RemoteError, type ObjectStep } from '../../../protocol';
+import { MessageType, RemoteError, type ObjectStep, type ObjectStepName } from '../../../protocol';
 import { expectEqual, expectTrue, fail, sameValue, show, type Check } from '../check';
 import { RawConnection, RawRef } from '../rawConnection';
-import { describeError, refId, request, snippetsOf, limits } from './helpers';
+import { closedCleanly, describeError, refId, request, snippetsOf, limits } from './helpers';
 
 let nextRequest = 100;
 
@@ -26,15 +26,16 @@ async function rawStatus(raw: RawConnection): Promise<Record<string, number>> {
   return (await raw.reply(id, limits.stepMs, 'the STATUS reply'))[2] as Record<string, number>;
 }
 
-const objectCheck = (name: string, run: Check['run']): Check => ({
+const objectCheck = (name: string, steps: ObjectStepName[], run: Check['run']): Check => ({
   name: `objects: ${name}`,
   needsSnippets: true,
   needsCapability: 'objects',
+  steps,
   run,
 });
 
 export const objectChecks: Check[] = [
-  objectCheck('import and getattr come back by value under auto', async (ctx) => {
+  objectCheck('import and getattr come back by value under auto', ['import', 'getattr'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     expectEqual(
@@ -46,7 +47,7 @@ export const objectChecks: Check[] = [
       o.attrValue,
     );
   }),
-  objectCheck('returnType proxy, value and auto (§7.3)', async (ctx) => {
+  objectCheck('returnType proxy, value and auto (§7.3)', ['import', 'getattr'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const asProxy = await request(
@@ -65,12 +66,12 @@ export const objectChecks: Check[] = [
     const auto = await request(gateway, `import ${o.module} with auto`, null, [['import', o.module]]);
     refId(gateway, auto, `module ${o.module} with returnType auto`);
   }),
-  objectCheck('call with args and kwargs', async (ctx) => {
+  objectCheck('call with args and kwargs', ['getattr', 'call'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     expectEqual('call result', await request(gateway, 'the call', null, o.call), o.callResult);
   }),
-  objectCheck('a pipelined chain is one request (STATUS msgsIn grows by 2)', async (ctx) => {
+  objectCheck('a pipelined chain is one request (STATUS msgsIn grows by 2)', ['import', 'getattr', 'call'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const raw = await ctx.raw();
     const before = await rawStatus(raw);
@@ -78,7 +79,7 @@ export const objectChecks: Check[] = [
     const after = await rawStatus(raw);
     expectEqual('msgsIn delta over the chain and one STATUS', after.msgsIn - before.msgsIn, 2);
   }),
-  objectCheck('the same object gets the same id; RELEASE brings numobjects back; ids are not reused', async (ctx) => {
+  objectCheck('the same object gets the same id; RELEASE brings numobjects back; ids are not reused', ['import'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const raw = await ctx.raw();
     const base = await rawStatus(raw);
@@ -108,7 +109,7 @@ export const objectChecks: Check[] = [
       third instanceof RawRef ? third.id : third,
     );
   }),
-  objectCheck('setattr, getattr and delattr', async (ctx) => {
+  objectCheck('setattr, getattr and delattr', ['setattr', 'getattr', 'delattr'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const id = refId(gateway, await request(gateway, 'a new object', null, o.attrTarget, 'proxy'), 'the new object');
@@ -122,7 +123,7 @@ export const objectChecks: Check[] = [
       if (!(err instanceof RemoteError)) throw err;
     }
   }),
-  objectCheck('setitem, getitem and delitem', async (ctx) => {
+  objectCheck('setitem, getitem and delitem', ['setitem', 'getitem', 'delitem'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const id = refId(gateway, await request(gateway, 'a new object', null, o.itemTarget, 'proxy'), 'the new object');
@@ -130,7 +131,7 @@ export const objectChecks: Check[] = [
     expectEqual('getitem after setitem', await request(gateway, 'getitem', id, [['getitem', 'k']]), { v: 2 });
     expectEqual('delitem result', await request(gateway, 'delitem', id, [['delitem', 'k']]), null);
   }),
-  objectCheck('eq and repr', async (ctx) => {
+  objectCheck('eq and repr', ['eq', 'repr'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const module = await request(gateway, `import ${o.module}`, null, [['import', o.module]], 'proxy');
@@ -140,7 +141,7 @@ export const objectChecks: Check[] = [
     const text = await request(gateway, 'repr', id, [['repr']]);
     expectTrue(typeof text === 'string' && text.length > 0, 'repr', 'a non-empty str', text);
   }),
-  objectCheck('iter and next walk a sequence in batches', async (ctx) => {
+  objectCheck('iter and next walk a sequence in batches', ['iter', 'next'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const id = refId(gateway, await request(gateway, 'the sequence', null, o.sequence, 'proxy'), 'the sequence');
@@ -160,7 +161,7 @@ export const objectChecks: Check[] = [
     expectEqual('items walked', items, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expectEqual('done at the end', done, true);
   }),
-  objectCheck('inspect gives id, type, bounded repr, len, callable and a page of attrs', async (ctx) => {
+  objectCheck('inspect gives id, type, bounded repr, len, callable and a page of attrs', ['inspect'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const id = refId(gateway, await request(gateway, 'the sequence', null, o.sequence, 'proxy'), 'the sequence');
@@ -181,7 +182,7 @@ export const objectChecks: Check[] = [
     );
     expectTrue(typeof info.total === 'number' && info.total >= attrs.length, 'inspect total', `an int >= ${attrs.length}`, info.total);
   }),
-  objectCheck('list names the exported objects', async (ctx) => {
+  objectCheck('list names the exported objects', ['list'], async (ctx) => {
     const o = snippetsOf(ctx).objects;
     const gateway = await ctx.shared();
     const id = refId(gateway, await request(gateway, 'the sequence', null, o.sequence, 'proxy'), 'the sequence');
@@ -191,7 +192,42 @@ export const objectChecks: Check[] = [
     if (!entry) fail('list result', `an entry for object ${id}`, show(listed));
     expectTrue(typeof entry[1] === 'string' && typeof entry[2] === 'string', `entry for ${id}`, '[id, typeName: str, repr: str]', entry);
   }),
-  objectCheck('a failing step gets REPLY_ERROR with type, message and traceback', async (ctx) => {
+  objectCheck("str and len give the language's string form and length; len of what has none fails", ['str', 'len'], async (ctx) => {
+    const o = snippetsOf(ctx).objects;
+    const gateway = await ctx.shared();
+    const id = refId(gateway, await request(gateway, 'the sequence', null, o.sequence, 'proxy'), 'the sequence');
+    expectEqual('str of the sequence', await request(gateway, 'str', id, [['str']]), o.sequenceStr);
+    expectEqual('len of the 10-item sequence', await request(gateway, 'len', id, [['len']]), 10);
+    const other = refId(gateway, await request(gateway, 'an object without a length', null, o.attrTarget, 'proxy'), 'the object');
+    try {
+      const got = await gateway.objectRequest(other, [['len']]);
+      fail('len of an object without a length', 'REPLY_ERROR', show(got));
+    } catch (err) {
+      if (err instanceof Error && err.name === 'CheckFailure') throw err;
+      if (!(err instanceof RemoteError)) fail('len of an object without a length', 'REPLY_ERROR (a RemoteException)', describeError(err));
+    }
+  }),
+  objectCheck('statement_at gives the lines of the top-level statement holding a line', ['statement_at'], async (ctx) => {
+    const { source, line, range } = snippetsOf(ctx).objects.statementAt;
+    const gateway = await ctx.shared();
+    expectEqual(`statement_at line ${line}`, await request(gateway, 'statement_at', null, [['statement_at', source, line]]), range);
+  }),
+  {
+    name: 'objects: namespace holds what session code defined (§8)',
+    needsSnippets: true,
+    needsCapability: 'session',
+    steps: ['namespace'],
+    async run(ctx) {
+      const { source, name } = snippetsOf(ctx).objects.sessionDefine;
+      // A gateway of its own: the definition stays in the session namespace of its agent.
+      const gateway = await ctx.fresh();
+      await closedCleanly(gateway.remoteExec(source, { session: true }), 'the session run defining a name');
+      const ns = await request(gateway, 'namespace', null, [['namespace']]);
+      const value = ns instanceof Map ? ns.get(name) : typeof ns === 'object' && ns !== null ? (ns as Record<string, unknown>)[name] : ns;
+      expectEqual(`${name} in the namespace`, value, 42);
+    },
+  },
+  objectCheck('a failing step gets REPLY_ERROR with type, message and traceback', ['import'], async (ctx) => {
     const gateway = await ctx.shared();
     try {
       const got = await gateway.objectRequest(null, [['import', 'conformance_no_such_module']]);
@@ -216,6 +252,7 @@ export const objectChecks: Check[] = [
     name: 'CALLBACK: a host function passed in a call is called back and answered',
     needsSnippets: true,
     needsCapability: 'callbacks',
+    steps: ['getattr', 'call'],
     async run(ctx) {
       const o = snippetsOf(ctx).objects;
       const gateway = await ctx.shared();

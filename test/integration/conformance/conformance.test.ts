@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { writeAgents } from '../../../server/agents/assemble';
 
 const root = path.resolve(__dirname, '../../..');
 const running = new Set<ChildProcess>();
@@ -66,8 +69,15 @@ after(() => {
 describe('conformance suite', () => {
   test('the Python agent passes it through the popen transport', () => expectAllPass(['--spec', 'popen']));
 
-  test('the Python agent passes it when its file is run directly as the agent command', () =>
-    expectAllPass(['--agent', 'python3 server/agents/python/agent.py']));
+  test('the Python agent passes it when its shipped file is run directly as the agent command', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-conformance-'));
+    try {
+      writeAgents(dir);
+      await expectAllPass(['--agent', `python3 ${path.join(dir, 'python', 'agent.py')}`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('the Node agent passes it', () => expectAllPass(['--spec', 'popen//node=node']));
 

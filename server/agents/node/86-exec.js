@@ -1,0 +1,113 @@
+// EXEC: each source runs as the body of an async function with `channel` in scope, as a task of its own.
+// JS adaptation: sessions run in the agent's own realm (vm.Script.runInThisContext): var, function, let,
+// const and class declarations all persist between runs. A cell that uses top-level await runs as an async
+// function: its declarations stay local (plain assignments still persist) and its value is the one it
+// returns. An undefined completion value sends no DATA.
+
+const EXEC_PARAMS = ['channel', 'gateway', 'require', 'console', 'module', 'exports', '__filename', '__dirname', '__name__', 'Tuple'];
+const EXEC_PREFIX = `(async function (${EXEC_PARAMS.join(', ')}) {`;
+const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+function compileOptions(filename, extra) {
+  const o = { filename, ...extra };
+  if (dynamicImport) o.importModuleDynamically = dynamicImport;
+  return o;
+}
+
+let sessionGlobalsBaseline = null;
+const sessionLexicals = new Set();
+
+function startExec(id, payload) {
+  const ch = channelFor(id, true);
+  if (tasks.has(id)) {
+    try {
+      ch.close(new Error(`channel ${id} is already running a task`));
+    } catch (e) {
+      internalError(e);
+    }
+    return;
+  }
+  const task = { ch, start: Date.now() };
+  tasks.set(id, task);
+  als.run(task, () => runTask(task, payload));
+}
+
+async function runTask(task, payload) {
+  const ch = task.ch;
+  try {
+    if (!payload || typeof payload !== 'object' || typeof payload.source !== 'string')
+      throw new TypeError('EXEC payload must be {source: str, name?: str}');
+    const filename = typeof payload.name === 'string' && payload.name ? payload.name : `remote-exec:${ch.id}`;
+    if (payload.session) {
+      const r = await runSession(payload.source, filename, ch);
+      if (r !== undefined && !ch._closed) ch.send({ value: autoRule(r) });
+    } else {
+      const script = new vm.Script(`${EXEC_PREFIX}${payload.source}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
+      const fn = script.runInThisContext();
+      const mod = { exports: {}, id: '__channelexec__', filename };
+      await fn(ch, gateway, getUserRequire(), console, mod, mod.exports, filename, process.cwd(), '__channelexec__', Tuple);
+    }
+    if (!ch._closed) ch.close();
+  } catch (e) {
+    if (!ch._closed) {
+      try {
+        ch.close(e);
+      } catch (e2) {
+        try {
+          ch.close(String((e && e.stack) || e));
+        } catch (e3) {
+          internalError(e3);
+        }
+      }
+    } else if (!ch.interrupted) {
+      logException(e, `task on channel ${ch.id} raised after its channel was closed`);
+    }
+  } finally {
+    tasks.delete(ch.id);
+  }
+}
+
+async function runSession(source, filename, ch) {
+  if (!sessionGlobalsBaseline) sessionGlobalsBaseline = new Set(Object.getOwnPropertyNames(globalThis));
+  globalThis.require = getUserRequire();
+  globalThis.gateway = gateway;
+  globalThis.Tuple = Tuple;
+  globalThis.channel = ch;
+  for (const m of source.matchAll(/(?:^|[;}])\s*(?:let|const|class)\s+([A-Za-z_$][\w$]*)/gm)) sessionLexicals.add(m[1]);
+  let script,
+    wrapped = false;
+  try {
+    script = new vm.Script(source, compileOptions(filename));
+  } catch (e) {
+    if (!(e instanceof SyntaxError) || !/await/.test(e.message)) throw e;
+    script = new vm.Script(`(async () => {\n${source}\n})()`, compileOptions(filename, { lineOffset: -1 }));
+    wrapped = true;
+  }
+  const v = script.runInThisContext({ displayErrors: true });
+  return wrapped ? await v : v;
+}
+
+function sessionNamespace() {
+  const ns = {};
+  const base = sessionGlobalsBaseline || new Set(Object.getOwnPropertyNames(globalThis));
+  const skip = new Set(['require', 'gateway', 'Tuple', 'channel']);
+  for (const k of Object.getOwnPropertyNames(globalThis)) {
+    if (base.has(k) || skip.has(k)) continue;
+    let v;
+    try {
+      v = globalThis[k];
+    } catch {
+      continue;
+    }
+    ns[k] = autoRule(v);
+  }
+  for (const k of sessionLexicals) {
+    if (k in ns) continue;
+    try {
+      ns[k] = autoRule(vm.runInThisContext(k));
+    } catch {
+      /* not (yet) defined */
+    }
+  }
+  return ns;
+}

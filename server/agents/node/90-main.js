@@ -1,0 +1,168 @@
+// The gateway object user code sees, the handshake and dispatch of messages, the process-wide messages,
+// and the start of the agent.
+
+const gateway = Object.freeze({
+  newChannel,
+  /** Wraps a value so it is sent as a reference (ext 1 OBJECT) rather than by value. */
+  proxy: (obj) => new RefMarker(obj),
+  /** Sends a LOG record (kind 'log') to the host. */
+  log: (message, level = 20, logger = 'remote') => sendLog(level, message, { logger }),
+  status: () => statusMap(),
+  Tuple,
+  RemoteError,
+  TimeoutError,
+  ChannelClosedError,
+  InterruptError,
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Message dispatch
+
+let helloReceived = false;
+const preHello = [];
+let terminating = false;
+
+function statusMap() {
+  const [s, ns] = process.hrtime(startedAt);
+  return {
+    numexecuting: tasks.size,
+    numchannels: channels.size,
+    execqsize: 0,
+    numobjects: exported.size,
+    nextid: nextObjectId,
+    pid: process.pid,
+    uptime: s + ns / 1e9,
+    msgsIn,
+    msgsOut,
+    bytesIn,
+    bytesOut,
+    language: 'node',
+    version: process.versions.node,
+    memory: process.memoryUsage().rss,
+    pendingCallbacks: pendingCallbacks.size,
+  };
+}
+
+function fatal(message) {
+  try {
+    sendMsg(ERROR, 0, message);
+  } catch {
+    /* ignore */
+  }
+  flushAll();
+  writeStderr(`remote-exec agent: ${message}\n`);
+  process.exit(1);
+}
+
+function onMessage(msg) {
+  if (!Array.isArray(msg) || msg.length !== 3 || !Number.isInteger(msg[0]) || msg[0] < 0 || !Number.isInteger(msg[1]) || msg[1] < 0) {
+    fatal(`protocol error: a message is [type: uint, id: uint, payload], got ${safeInspect(msg, 200)}`);
+    return;
+  }
+  const type = msg[0],
+    id = msg[1],
+    payload = msg[2];
+  if (!helloReceived) {
+    if (type === HELLO) {
+      if (payload && payload.protocol !== PROTOCOL)
+        fatal(`protocol version mismatch: the agent speaks ${PROTOCOL}, the host speaks ${payload.protocol}`);
+      helloReceived = true;
+      if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
+      if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
+      for (const m of preHello.splice(0)) dispatch(m[0], m[1], m[2]);
+    } else preHello.push(msg);
+    return;
+  }
+  dispatch(type, id, payload);
+}
+
+function dispatch(type, id, payload) {
+  if (terminating) return;
+  const handler = HANDLERS[type];
+  if (handler) handler(id, payload);
+  else sendMsg(ERROR, 0, `unknown message type ${type}`);
+}
+
+// The process-wide messages (sec. 5).
+
+function onSecondHello() {
+  sendMsg(ERROR, 0, 'unexpected second HELLO');
+}
+
+function onStatus(id) {
+  sendMsg(REPLY, id, statusMap());
+}
+
+function onTerminate() {
+  terminate(0);
+}
+
+/**
+ * JS adaptation: INTERRUPT rejects a pending channel.receive() of the task with an InterruptError; a task
+ * that is not waiting in receive gets its channel closed with CLOSE_ERROR InterruptError at once (its code
+ * keeps running in the background but can no longer use the channel; `channel.interrupted` turns true).
+ * A busy synchronous loop cannot be interrupted: the INTERRUPT is only read once it yields.
+ */
+function onInterrupt(id) {
+  if (id === 0) for (const t of tasks.values()) t.ch._interrupt();
+  else {
+    const t = tasks.get(id);
+    if (t) t.ch._interrupt();
+  }
+}
+
+function onError(id, payload) {
+  writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`);
+}
+
+function terminate(code) {
+  if (terminating) return;
+  terminating = true;
+  for (const ch of [...channels.values()]) {
+    try {
+      if (!ch._closed) ch.close();
+    } catch {
+      /* ignore */
+    }
+  }
+  flushAll();
+  process.exit(code);
+}
+
+// Frames in
+
+// Start
+
+function main() {
+  takeOverStreams();
+  process.on('uncaughtException', (e) => logException(e, 'uncaught exception'));
+  process.on('unhandledRejection', (e) => logException(e, 'unhandled promise rejection'));
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => sendLog(30, `${w && w.name}: ${w && w.message}`, { kind: 'warning', exc_text: cleanStack(w && w.stack) }));
+  process.on('SIGINT', () => {
+    for (const t of tasks.values()) t.ch._interrupt();
+  });
+  process.on('exit', () => {
+    try {
+      flushAll();
+    } catch {
+      /* ignore */
+    }
+  });
+  sendMsg(HELLO, 0, {
+    protocol: PROTOCOL,
+    language: 'node',
+    version: process.versions.node,
+    implementation: process.release && process.release.name === 'node' ? 'Node.js' : String(process.release && process.release.name),
+    pid: process.pid,
+    cwd: process.cwd(),
+    executable: process.execPath,
+    platform: process.platform,
+    capabilities: CAPABILITIES,
+    maxFrame: MAX_FRAME,
+  });
+  flushNow();
+  startReading();
+}
+
+main();

@@ -1,0 +1,675 @@
+# Framing and I/O: encoding and decoding messages, the write path (frames written while another thread
+# writes are coalesced into its next writev), the read path, and the leader/follower reader that
+# dispatches each frame through the message table.
+#
+# Reading is leader/follower: a thread that blocks in channel.receive() (or waitclose, or a host
+# callback) with nothing queued becomes the reader itself and dispatches frames until its own item
+# arrives, so a channel ping-pong costs no thread hand-off.
+
+_NOMATCH = object()
+
+
+class _FramedIO(object):
+    """The Gateway's framing and I/O."""
+
+    def _init_io(self, in_fd, out_fd, maxframe, debug_fd):
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self.maxframe = maxframe
+        self.peer_maxframe = DEFAULT_MAXFRAME
+        self._debug_fd = debug_fd
+        # reader state (only the leader touches it)
+        self._rbuf = bytearray(RBUF_SIZE)
+        self._rmv = memoryview(self._rbuf)
+        self._rstart = 0
+        self._rend = 0
+        self._bigbuf = None
+        self._poll = None
+        # leader/follower
+        self._lock = threading.Lock()
+        self._leader = None
+        self._followers = collections.deque()
+        self._bgcond = threading.Condition(self._lock)
+        self._bg_sleeping = False
+        self._last_release = 0.0
+        self._lead_since = 0.0
+        self._eof = False
+        self._stopping = False
+        # writer
+        self._wlock = threading.Lock()
+        self._wcond = threading.Condition(self._wlock)
+        self._writing = False
+        self._wq = []
+        self._wqbytes = 0
+        self._wwaiters = 0
+        self._broken = False
+        # counters
+        self.msgs_in = 0
+        self.msgs_out = 0
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self._handlers = self._make_handlers()
+        if _cmsgpack is not None:
+            self._c_strict_default = self._c_adapter(self._hook_strict)
+            self._c_ref_default = self._c_adapter(self._hook_ref)
+
+    # ---- tracing ------------------------------------------------------------------------
+
+    def _trace(self, direction, t, cid, payload):
+        try:
+            r = _bounded_repr(payload, 200)
+            line = '%.6f %s %s %d %s %s\n' % (_mono() - self.start, threading.current_thread().name,
+                                              direction, cid, MSG_NAMES.get(t, t), r)
+            os.write(self._debug_fd, line.encode('utf-8', 'replace'))
+        except Exception:
+            pass
+
+    # ---- encoding -----------------------------------------------------------------------
+
+    def _hook_common(self, o, hook):
+        if isinstance(o, Channel):
+            return Ext(EXT_CHANNEL, packb(o.id))
+        if isinstance(o, HostFunction):
+            return Ext(EXT_HOSTFN, packb([o.id]))
+        if isinstance(o, RemoteError):
+            return Ext(EXT_EXCEPTION, packb([o.type or 'RemoteError', o.message, o.formatted]))
+        if isinstance(o, BaseException):
+            tb = _format_exc(o) if o.__traceback__ is not None else ''
+            return Ext(EXT_EXCEPTION, packb([_exc_typename(o), _safe_str(o), tb]))
+        if isinstance(o, _RefOf):
+            return self._ref_ext(o.obj)
+        if isinstance(o, _Shaped):
+            return o.value
+        t = type(o)
+        if t is tuple:
+            return Ext(EXT_TUPLE, self._packb_hook(list(o), hook))
+        if t is int:
+            return Ext(EXT_BIGINT, bigint_bytes(o))
+        if isinstance(o, bool):
+            return bool(o)
+        if isinstance(o, int):
+            return int(o)
+        if isinstance(o, float):
+            return float(o)
+        if isinstance(o, str):
+            return str(o)
+        if isinstance(o, (bytes, bytearray)):
+            return bytes(o)
+        if isinstance(o, dict):
+            return dict(o)
+        if isinstance(o, list):
+            return list(o)
+        if isinstance(o, tuple):
+            return tuple(o)
+        return _NOMATCH
+
+    def _hook_strict(self, o):
+        r = self._hook_common(o, self._hook_strict)
+        if r is _NOMATCH:
+            raise TypeError('cannot encode object of type %s (send plain data: None, bool, int, '
+                            'float, str, bytes, list, tuple, dict, channels)' % _typename(o))
+        return r
+
+    def _hook_ref(self, o):
+        r = self._hook_common(o, self._hook_ref)
+        if r is _NOMATCH:
+            return self._ref_ext(o)
+        return r
+
+    def _packb_hook(self, obj, hook):
+        if _cmsgpack is not None and _c_safe(obj):
+            return _cmsgpack.packb(obj, default=self._c_adapter(hook), use_bin_type=True,
+                                   strict_types=True)
+        return packb(obj, hook)
+
+    def _c_adapter(self, hook):
+        ExtType = _cmsgpack.ExtType
+
+        def default(o):
+            r = hook(o)
+            if type(r) is Ext:
+                return ExtType(r.code, bytes(r.data))
+            if type(r) is tuple:
+                return ExtType(EXT_TUPLE, self._packb_hook(list(r), hook))
+            return r
+        return default
+
+    def _encode_msg(self, t, cid, payload, ref_mode):
+        """Frame one message; returns (chunks, total bytes)."""
+        if _cmsgpack is not None and _c_safe(payload):
+            if ref_mode:
+                body = _cmsgpack.packb([t, cid, payload], default=self._c_ref_default,
+                                       use_bin_type=True, strict_types=True)
+            else:
+                p = getattr(_tls, 'packer', None)
+                if p is None:
+                    p = _tls.packer = _cmsgpack.Packer(default=self._c_strict_default,
+                                                       use_bin_type=True, strict_types=True)
+                try:
+                    body = p.pack([t, cid, payload])
+                except BaseException:
+                    _tls.packer = None
+                    raise
+            n = len(body)
+            if n > self.peer_maxframe:
+                raise ValueError('message of %d bytes exceeds the host maxFrame (%d)'
+                                 % (n, self.peer_maxframe))
+            if n < 16384:
+                return [_pack_I(n) + body], n
+            return [_pack_I(n), body], n
+        buf = bytearray(b'\x00\x00\x00\x00\x93')
+        buf.append(t)
+        _pack_int(cid, buf)
+        splices = []
+        try:
+            _pack(payload, buf, splices, self._hook_ref if ref_mode else self._hook_strict)
+        except RecursionError:
+            raise ValueError('value nested too deeply (or cyclic) to encode')
+        n = len(buf) - 4
+        for _, b in splices:
+            n += len(b) if type(b) is not memoryview else b.nbytes
+        if n > self.peer_maxframe:
+            raise ValueError('message of %d bytes exceeds the host maxFrame (%d)'
+                             % (n, self.peer_maxframe))
+        struct.pack_into('>I', buf, 0, n)
+        if not splices:
+            return [buf], n
+        mv = memoryview(buf)
+        chunks = []
+        pos = 0
+        for off, b in splices:
+            chunks.append(mv[pos:off])
+            chunks.append(b)
+            pos = off
+        if pos < len(buf):
+            chunks.append(mv[pos:])
+        return chunks, n
+
+    def _send_msg(self, t, cid, payload, ref_mode=False):
+        chunks, n = self._encode_msg(t, cid, payload, ref_mode)
+        if self._debug_fd is not None:
+            self._trace('>', t, cid, payload)
+        self._write(chunks, n)
+
+    def _send_msg_quiet(self, t, cid, payload, ref_mode=False):
+        try:
+            self._send_msg(t, cid, payload, ref_mode)
+        except Exception:
+            pass
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def _write(self, chunks, n):
+        """Write one frame; frames produced while another thread writes are coalesced into its
+        next writev.  Raises IOError when the host is gone."""
+        wl = self._wlock
+        wl.acquire()
+        if self._broken:
+            wl.release()
+            raise IOError('connection to the host is closed')
+        self.msgs_out += 1
+        self.bytes_out += n
+        if self._writing:
+            self._wq.extend(chunks)
+            self._wqbytes += n
+            while self._wqbytes > WRITE_QUEUE_MAX and self._writing and not self._broken:
+                self._wwaiters += 1
+                self._wcond.wait(1.0)
+                self._wwaiters -= 1
+            wl.release()
+            return
+        self._writing = True
+        wl.release()
+        try:
+            self._write_all(chunks)
+            while True:
+                wl.acquire()
+                if not self._wq:
+                    self._writing = False
+                    if self._wwaiters:
+                        self._wcond.notify_all()
+                    wl.release()
+                    return
+                batch = self._wq
+                self._wq = []
+                self._wqbytes = 0
+                if self._wwaiters:
+                    self._wcond.notify_all()
+                wl.release()
+                self._write_all(batch)
+        except BaseException:
+            with wl:
+                self._writing = False
+                self._broken = True
+                self._wq = []
+                self._wcond.notify_all()
+            raise
+
+    def _write_all(self, chunks):
+        fd = self.out_fd
+        if len(chunks) == 1:
+            c = chunks[0]
+            n = os.write(fd, c)
+            ln = len(c) if type(c) is not memoryview else c.nbytes
+            if n == ln:
+                return
+            chunks = [memoryview(c)[n:]]
+        while chunks:
+            part = chunks[:IOV_MAX]
+            n = os.writev(fd, part)
+            i = 0
+            while i < len(part):
+                c = part[i]
+                ln = len(c) if type(c) is not memoryview else c.nbytes
+                if n >= ln:
+                    n -= ln
+                    i += 1
+                else:
+                    break
+            rest = chunks[i:]
+            if n and rest:
+                rest[0] = memoryview(rest[0]).cast('B')[n:]
+            chunks = rest
+
+    def _wait_writes(self, timeout):
+        end = _mono() + timeout
+        with self._wlock:
+            while self._writing and not self._broken:
+                r = end - _mono()
+                if r <= 0:
+                    return
+                self._wwaiters += 1
+                self._wcond.wait(min(r, 0.05))
+                self._wwaiters -= 1
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def _read_msg(self, deadline):
+        """Read and decode one message (leader only).  None when the deadline passed."""
+        buf = self._rbuf
+        while True:
+            s = self._rstart
+            e = self._rend
+            avail = e - s
+            if avail >= 4:
+                n = _unpack_I(buf, s)[0]
+                if n > self.maxframe:
+                    raise ProtocolError('frame of %d bytes exceeds maxFrame (%d)' % (n, self.maxframe))
+                if avail >= n + 4:
+                    self._rstart = s + 4 + n
+                    if self._rstart == e:
+                        self._rstart = self._rend = 0
+                    self.msgs_in += 1
+                    self.bytes_in += n
+                    return self._decode(self._rmv[s + 4:s + 4 + n])
+                if n + 4 > len(buf):
+                    return self._read_big(n)
+            if avail == 0:
+                s = e = self._rstart = self._rend = 0
+            elif len(buf) - e < 65536:
+                buf[0:avail] = buf[s:e]
+                s = self._rstart = 0
+                e = self._rend = avail
+            if deadline is not None:
+                if self._poll is None:
+                    self._poll = select.poll()
+                    self._poll.register(self.in_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+                r = deadline - _mono()
+                if r <= 0 or not self._poll.poll(int(r * 1000) + 1):
+                    if deadline - _mono() <= 0:
+                        return None
+                    continue
+            k = os.readv(self.in_fd, [self._rmv[e:]])
+            if k == 0:
+                raise _EOF()
+            self._rend = e + k
+
+    def _read_big(self, n):
+        r = self._read_big_data(n)
+        if r is not None:
+            return r
+        # one reusable buffer for big frames (decoding copies every value out of it)
+        body = self._bigbuf
+        if body is None or len(body) < n or (len(body) > 4 * n and len(body) > BIG_KEEP):
+            body = bytearray(n)
+            self._bigbuf = body if n <= BIG_KEEP else None
+        s = self._rstart + 4
+        have = self._rend - s
+        body[0:have] = self._rbuf[s:self._rend]
+        self._rstart = self._rend = 0
+        mv = memoryview(body)[:n]
+        fd = self.in_fd
+        while have < n:
+            k = os.readv(fd, [mv[have:]])
+            if k == 0:
+                raise _EOF()
+            have += k
+        self.msgs_in += 1
+        self.bytes_in += n
+        return self._decode(mv)
+
+    def _read_big_data(self, n):
+        """A big DATA frame whose payload is one bin: read the bytes straight into a new bytes
+        object (no decoding copy).  None when the frame is something else."""
+        hb = self._rbuf
+        s = self._rstart + 4
+        e = self._rend
+        if e - s < 16 or hb[s] != 0x93 or hb[s + 1] != DATA:
+            return None
+        mk = _bytes_maker()
+        if mk is None:
+            return None
+        b = hb[s + 2]
+        p = s + 3
+        if b < 0x80:
+            cid = b
+        elif b == 0xcc:
+            cid = hb[p]
+            p += 1
+        elif b == 0xcd:
+            cid = _u16(hb, p)[0]
+            p += 2
+        elif b == 0xce:
+            cid = _u32(hb, p)[0]
+            p += 4
+        else:
+            return None
+        if hb[p] != 0xc6:
+            return None
+        blen = _u32(hb, p + 1)[0]
+        p += 5
+        if (p - s) + blen != n:
+            return None
+        obj, view = mk(blen)
+        have = min(e - p, blen)
+        view[0:have] = hb[p:p + have]
+        self._rstart = self._rend = 0
+        fd = self.in_fd
+        while have < blen:
+            k = os.readv(fd, [view[have:]])
+            if k == 0:
+                raise _EOF()
+            have += k
+        view.release()
+        self.msgs_in += 1
+        self.bytes_in += n
+        return DATA, cid, obj
+
+    def _has_frame(self):
+        avail = self._rend - self._rstart
+        if avail < 4:
+            return False
+        return avail >= 4 + _unpack_I(self._rbuf, self._rstart)[0]
+
+    def _decode(self, mv):
+        try:
+            if _cmsgpack is not None:
+                m = _cmsgpack.unpackb(mv, ext_hook=self._ext_hook, raw=False, strict_map_key=False,
+                                      use_list=True)
+                if type(m) is not list or len(m) != 3:
+                    raise ValueError('a message is an array of 3 elements')
+                t, cid, payload = m
+            else:
+                if len(mv) >= 3 and mv[0] == 0x93 and mv[1] < 0x80:
+                    t = mv[1]
+                    b = mv[2]
+                    if b < 0x80:
+                        cid = b
+                        p = 3
+                    else:
+                        cid, p = _dec(mv, 2, self._ext_hook)
+                    payload, p = _dec(mv, p, self._ext_hook)
+                else:
+                    m, p = _dec(mv, 0, self._ext_hook)
+                    if type(m) is not list or len(m) != 3:
+                        raise ValueError('a message is an array of 3 elements')
+                    t, cid, payload = m
+                if p != len(mv):
+                    raise ValueError('extra data after the message')
+            if type(t) is not int or type(cid) is not int or t < 0 or cid < 0:
+                raise ValueError('message type and id must be unsigned integers')
+        except ProtocolError:
+            raise
+        except Exception as e:
+            raise ProtocolError('malformed message body: %s: %s' % (type(e).__name__,
+                                _safe_str(e) or 'invalid msgpack data'))
+        return t, cid, payload
+
+    def _ext_hook(self, code, data):
+        if code == EXT_TUPLE:
+            return tuple(self._unpack(data))
+        if code == EXT_CHANNEL:
+            cid = self._unpack(data)
+            if type(cid) is not int:
+                raise ValueError('bad channel reference')
+            return self._get_channel(cid)
+        if code == EXT_OBJECT:
+            v = self._unpack(data)
+            oid = v[0] if type(v) is list and v else v
+            with self._olock:
+                ent = self._objs.get(oid)
+            return ent[0] if ent is not None else _DeadRef(oid)
+        if code == EXT_HOSTFN:
+            v = self._unpack(data)
+            fid = v[0] if type(v) is list and v else v
+            return HostFunction(self, fid)
+        if code == EXT_EXCEPTION:
+            v = self._unpack(data)
+            if type(v) is list and len(v) >= 3:
+                return RemoteError(str(v[2]) or '%s: %s' % (v[0], v[1]), str(v[0]), str(v[1]))
+            return RemoteError(str(v))
+        if code == EXT_MAP:
+            v = self._unpack(data)
+            d = {}
+            for kv in v:
+                d[kv[0]] = kv[1]
+            return d
+        if code == EXT_BIGINT:
+            return int.from_bytes(data, 'big', signed=True)
+        raise ValueError('unknown extension type %d' % code)
+
+    def _unpack(self, data):
+        if _cmsgpack is not None:
+            return _cmsgpack.unpackb(data, ext_hook=self._ext_hook, raw=False, strict_map_key=False)
+        return unpackb(data, self._ext_hook)
+
+    # ---- leader / follower --------------------------------------------------------------
+
+    def _wait(self, obj, ready, timeout, task):
+        """Block until ready() is true (or the timeout passed: False).  The caller becomes the
+        reader when nobody reads; otherwise it sleeps on obj._cond until woken."""
+        if task is not None and not task.is_exec:
+            self._pool.block()
+            try:
+                return self._wait1(obj, ready, timeout, task)
+            finally:
+                self._pool.unblock()
+        return self._wait1(obj, ready, timeout, task)
+
+    def _wait1(self, obj, ready, timeout, task):
+        lock = self._lock
+        deadline = None if timeout is None else _mono() + timeout
+        me = _get_ident()
+        lock.acquire()
+        try:
+            while True:
+                if ready():
+                    return True
+                if task is not None and task.interrupted:
+                    task.interrupted = False
+                    raise KeyboardInterrupt()
+                if self._leader is None and not self._eof:
+                    self._leader = me
+                    self._lead_since = _mono()
+                    lock.release()
+                    try:
+                        r = self._lead(ready, deadline, task)
+                    finally:
+                        lock.acquire()
+                        self._leader = None
+                        self._last_release = _mono()
+                        self._after_lead()
+                    if r is None:
+                        return bool(ready())
+                    continue
+                if deadline is not None:
+                    remaining = deadline - _mono()
+                    if remaining <= 0:
+                        return False
+                else:
+                    remaining = None
+                obj._waiters += 1
+                self._followers.append(obj)
+                if task is not None:
+                    task.waiting_on = obj
+                try:
+                    obj._cond.wait(remaining)
+                finally:
+                    obj._waiters -= 1
+                    try:
+                        self._followers.remove(obj)
+                    except ValueError:
+                        pass
+                    if task is not None:
+                        task.waiting_on = None
+        finally:
+            if self._leader is None:
+                # nobody reads: pass the stream on (another follower, or the background reader)
+                if self._followers:
+                    self._followers[0]._cond.notify()
+                elif self._bg_sleeping:
+                    self._bgcond.notify()
+            lock.release()
+
+    def _after_lead(self):
+        # called with self._lock held, after a leader stepped down
+        if self._followers:
+            self._followers[0]._cond.notify()
+        elif self._bg_sleeping or self._has_frame():
+            self._bgcond.notify()
+
+    def _lead(self, ready, deadline, task):
+        """Read and dispatch frames until ready().  Returns True, or None on timeout."""
+        try:
+            while True:
+                msg = self._read_msg(deadline)
+                if msg is None:
+                    return None
+                self._dispatch(msg)
+                if ready():
+                    while self._has_frame() and not self._stopping:
+                        self._dispatch(self._read_msg(None))
+                    return True
+                if task is not None and task.interrupted:
+                    return True
+                if self._eof:
+                    return True
+        except _EOF:
+            self._on_eof(None)
+            return True
+        except ProtocolError as e:
+            self._on_eof(str(e))
+            return True
+        except OSError as e:
+            self._on_eof(None if e.errno in (9, 104) else 'read error: %s' % e)
+            return True
+
+    def _bg_loop(self):
+        """The main thread: reads when no task does."""
+        lock = self._lock
+        followers = self._followers
+        while True:
+            lock.acquire()
+            try:
+                while True:
+                    if self._eof or self._stopping:
+                        return
+                    if self._leader is None and not followers:
+                        if self._has_frame():
+                            break
+                        wait = self._last_release + BG_GRACE - _mono()
+                        if wait <= 0:
+                            break
+                        self._bgcond.wait(wait)
+                    elif self._leader is not None and _mono() - self._lead_since < BG_WATCH_IDLE:
+                        # a task reads actively: watch without asking to be woken at every release
+                        self._bgcond.wait(BG_WATCH)
+                    else:
+                        self._bg_sleeping = True
+                        self._bgcond.wait()
+                        self._bg_sleeping = False
+                self._leader = 'bg'
+                self._lead_since = _mono()
+            finally:
+                lock.release()
+            try:
+                self._lead(followers.__len__, None, None)
+            finally:
+                with lock:
+                    self._leader = None
+                    if followers:
+                        # a task wants to read: leave the stream to it for a while
+                        self._last_release = _mono()
+                        followers[0]._cond.notify()
+
+    def _on_eof(self, error):
+        """The input ended (or broke): stop, wake every waiter, and let the main thread exit."""
+        if error is not None:
+            self._send_msg_quiet(ERROR, 0, error)
+        with self._lock:
+            if self._eof:
+                return
+            self._eof = True
+            self._eof_error = error
+            self._end_channels()
+            self._fail_host_calls()
+            self._bgcond.notify_all()
+
+    # ---- dispatch -----------------------------------------------------------------------
+
+    def _make_handlers(self):
+        # the message table's handlers, bound once: dispatching a frame is one list index
+        h = [None] * N_CODES
+        for code, _, _, handler in MESSAGES:
+            h[code] = getattr(self, handler)
+        return h
+
+    def _dispatch(self, msg):
+        t, cid, payload = msg
+        if self._debug_fd is not None:
+            self._trace('<', t, cid, payload)
+        h = self._handlers[t] if t < N_CODES else None
+        if h is None:
+            self._send_msg_quiet(ERROR, 0, 'unknown message type %d' % t)
+            return
+        try:
+            h(cid, payload)
+        except ProtocolError:
+            raise
+        except Exception as e:
+            self._send_msg_quiet(ERROR, 0, 'error handling %s (id %d): %s: %s'
+                                 % (MSG_NAMES.get(t, t), cid, type(e).__name__, _safe_str(e)))
+
+    def handshake(self):
+        """Send HELLO, wait for the host's; messages before it are kept for later."""
+        self._send_msg(HELLO, 0, self.hello())
+        early = []
+        while True:
+            msg = self._read_msg(None)
+            t, cid, payload = msg
+            if self._debug_fd is not None:
+                self._trace('<', t, cid, payload)
+            if t != HELLO:
+                early.append(msg)
+                continue
+            if type(payload) is not dict:
+                raise ProtocolError('host HELLO payload must be a map')
+            proto = payload.get('protocol')
+            if proto != PROTOCOL_VERSION:
+                raise ProtocolError('protocol version mismatch: agent speaks %d, host %r'
+                                    % (PROTOCOL_VERSION, proto))
+            mf = payload.get('maxFrame')
+            if type(mf) is int and mf > 0:
+                self.peer_maxframe = mf
+            level = payload.get('logLevel')
+            return early, (level if type(level) is int else None)

@@ -1,0 +1,292 @@
+# Channels and exec: the table of channels, DATA / CLOSE / CLOSE_ERROR / LAST_MESSAGE, channel callbacks
+# (run in order on one thread), and EXEC: tasks running remote code in a namespace of their own or in the
+# session's (section 8).
+
+
+class _ChannelsAndExec(object):
+    """The Gateway's channels and exec tasks."""
+
+    def _init_channels(self):
+        self.view = GatewayView(self)
+        # channels
+        self._channels = {}         # id -> weakref to Channel
+        self._early = {}            # id -> items that arrived before the channel object existed
+        self._nearly = 0
+        self._cb_channels = {}
+        self._cbq = None
+        self._next_chid = 2
+        self._chid_lock = threading.Lock()
+        # tasks
+        self._pool = _Pool(MAX_WORKERS, self._aux_wake)
+        self._tasks = set()
+        self._exec_tasks = {}
+        self._tasks_lock = threading.Lock()
+        self.numexecuting = 0
+        self._session_ns = {'__name__': '__main__', '__builtins__': builtins, '__doc__': None}
+        self._session_n = 0
+
+    # channels
+
+    def _all_channels(self):
+        out = []
+        for r in list(self._channels.values()):
+            ch = r()
+            if ch is not None:
+                out.append(ch)
+        return out
+
+    def _register_channel(self, ch):
+        cid = ch.id
+        chans = self._channels
+
+        def gone(r, cid=cid, chans=chans):
+            if chans.get(cid) is r:
+                del chans[cid]
+        chans[cid] = weakref.ref(ch, gone)
+        early = self._early.pop(cid, None)
+        if early:
+            self._nearly -= len(early)
+            for it in early:
+                self._deliver(ch, it)
+
+    def _get_channel(self, cid):
+        r = self._channels.get(cid)
+        ch = r() if r is not None else None
+        if ch is None:
+            with self._lock:
+                r = self._channels.get(cid)
+                ch = r() if r is not None else None
+                if ch is None:
+                    ch = Channel(self, cid)
+                    self._register_channel(ch)
+        return ch
+
+    def _new_channel(self):
+        with self._chid_lock:
+            cid = self._next_chid
+            self._next_chid += 2
+        ch = Channel(self, cid)
+        with self._lock:
+            self._register_channel(ch)
+        return ch
+
+    def _deliver(self, ch, item):
+        # with self._lock held
+        if ch._callback is not None:
+            self._cb_put(ch, item)
+            return
+        ch._items.append(item)
+        if ch._waiters:
+            ch._cond.notify()
+
+    def _h_data(self, cid, item):
+        r = self._channels.get(cid)
+        ch = r() if r is not None else None
+        with self._lock:
+            if ch is None:
+                r = self._channels.get(cid)
+                ch = r() if r is not None else None
+                if ch is None:
+                    # data for a channel not known (yet): kept, bounded, until its reference arrives
+                    if self._nearly >= EARLY_MAX:
+                        raise ValueError('DATA for unknown channel %d dropped' % cid)
+                    self._nearly += 1
+                    self._early.setdefault(cid, []).append(item)
+                    return
+            ch._items.append(item) if ch._callback is None else self._cb_put(ch, item)
+            if ch._waiters:
+                ch._cond.notify()
+
+    def _local_close(self, ch, remoteerror, sendonly, local=False):
+        with self._lock:
+            if remoteerror is not None:
+                ch._remoteerrors.append(remoteerror)
+            if not ch._receiveclosed:
+                if ch._callback is not None:
+                    self._cb_put(ch, _END)
+                else:
+                    ch._items.append(_END)
+            if not sendonly:
+                ch._closed = True
+            ch._receiveclosed = True
+            ch._cond.notify_all()
+
+    def _remote_close(self, cid, remoteerror, sendonly):
+        r = self._channels.get(cid)
+        ch = r() if r is not None else None
+        if ch is None:
+            with self._lock:
+                if cid in self._early:
+                    self._early[cid].append(_END)
+            if remoteerror is not None and not sendonly:
+                pass
+            return
+        self._local_close(ch, remoteerror, sendonly)
+
+    def _h_close(self, cid, payload):
+        self._remote_close(cid, None, False)
+
+    def _h_close_error(self, cid, payload):
+        if not isinstance(payload, RemoteError):
+            payload = RemoteError(str(payload))
+        self._remote_close(cid, payload, False)
+
+    def _h_last_message(self, cid, payload):
+        self._remote_close(cid, None, True)
+
+    def _defer_last_message(self, cid):
+        self._deferred.append(cid)
+        self._aux_wake()
+
+    def _end_channels(self):
+        # with self._lock held, at the end of the input: every channel ends, every receive wakes
+        chans = self._all_channels()
+        for ch in chans:
+            if not ch._receiveclosed:
+                ch._receiveclosed = True
+                ch._closed = True
+                if ch._callback is not None:
+                    self._cb_put(ch, _END)
+                else:
+                    ch._items.append(_END)
+            ch._cond.notify_all()
+
+    # channel callbacks run in order on one thread
+
+    def _cb_put(self, ch, item):
+        q = self._cbq
+        if q is None:
+            import queue
+            q = self._cbq = queue.SimpleQueue()
+            t = threading.Thread(target=self._cb_loop, name='remote-exec-callbacks')
+            t.daemon = True
+            t.start()
+        q.put((ch, item))
+
+    def _cb_loop(self):
+        q = self._cbq
+        while True:
+            ch, item = q.get()
+            if item is _END:
+                self._cb_channels.pop(ch.id, None)
+                if ch._endmarker is not NO_ENDMARKER:
+                    try:
+                        ch._callback(ch._endmarker)
+                    except Exception as e:
+                        self._log_exception(e, 'exception in channel callback (endmarker)')
+                continue
+            if ch._closed and ch._callback is None:
+                continue
+            try:
+                ch._callback(item)
+            except Exception as e:
+                err = _remote_exc(e)
+                with self._lock:
+                    was = ch._close_sent
+                    ch._closed = ch._close_sent = True
+                if not was:
+                    self._send_msg_quiet(CLOSE_ERROR, ch.id, err)
+                self._local_close(ch, None, False)
+
+    # exec
+
+    def _h_exec(self, cid, payload):
+        if type(payload) is not dict or not isinstance(payload.get('source'), str):
+            raise ValueError('EXEC payload must be a map with a str "source"')
+        if self._stopping:
+            return
+        ch = self._get_channel(cid)
+        ch._executing = True
+        self._pool.submit(self._run_exec, (ch, payload), True)
+
+    def _run_exec(self, ch, payload):
+        task = _Task(ch.id, True)
+        _tls.task = task
+        with self._tasks_lock:
+            self._tasks.add(task)
+            self._exec_tasks[ch.id] = task
+            self.numexecuting += 1
+        source = payload['source']
+        session = bool(payload.get('session'))
+        err = None
+        filename = payload.get('name')
+        ns = None
+        try:
+            try:
+                if session:
+                    self._session_n += 1
+                    if not isinstance(filename, str) or not filename:
+                        filename = '<session-%d>' % self._session_n
+                    self._register_source(filename, source)
+                    ns = self._session_ns
+                    ns['channel'] = ch
+                    import ast   # only sessions need it: not imported at start
+                    tree = ast.parse(source, filename, 'exec')
+                    last = None
+                    if tree.body and isinstance(tree.body[-1], ast.Expr):
+                        last = tree.body.pop()
+                    exec(compile(tree, filename, 'exec'), ns)
+                    if last is not None:
+                        expr = ast.Expression(last.value)
+                        value = eval(compile(expr, filename, 'eval'), ns)
+                        if value is not None:
+                            ns['_'] = value
+                        task.enter()
+                        try:
+                            self._send_msg(DATA, ch.id, {'value': self._apply_rule(value, 'auto')},
+                                           True)
+                        finally:
+                            task.leave()
+                else:
+                    if not isinstance(filename, str) or not filename:
+                        filename = '<remote-exec>'
+                    self._register_source(filename, source)
+                    code = compile(source, filename, 'exec')
+                    ns = {'channel': ch, '__name__': '__channelexec__', '__builtins__': builtins}
+                    exec(code, ns)
+            finally:
+                task.finish()
+        except BaseException as e:
+            err = e
+        # epilogue: task.done is set, no asynchronous interrupt can arrive any more
+        try:
+            self._flush_stdio(ch.id)
+            if err is not None:
+                self._register_source(filename, source)
+                rexc = _remote_exc(err)
+                err = None
+                with self._lock:
+                    was = ch._close_sent
+                    ch._closed = ch._close_sent = True
+                if not was:
+                    try:
+                        self._send_msg(CLOSE_ERROR, ch.id, rexc)
+                    except (IOError, OSError):
+                        pass
+                    self._local_close(ch, None, False)
+                else:
+                    self._log_record(40, 'remote-exec', 'exception in exec on closed channel %d: %s'
+                                     % (ch.id, rexc.message), rexc.formatted, 'exception')
+            else:
+                with self._lock:
+                    was = ch._close_sent
+                    ch._closed = ch._close_sent = True
+                if not was:
+                    self._send_msg_quiet(CLOSE, ch.id, None)
+                    self._local_close(ch, None, False)
+        finally:
+            if session and ns is not None and ns.get('channel') is ch:
+                ns.pop('channel', None)
+            with self._tasks_lock:
+                self._tasks.discard(task)
+                if self._exec_tasks.get(ch.id) is task:
+                    del self._exec_tasks[ch.id]
+                self.numexecuting -= 1
+            ch._executing = False
+            _tls.task = None
+            with self._lock:
+                if self._leader is None and not self._followers:
+                    self._bgcond.notify()
+
+    def _register_source(self, filename, source):
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
