@@ -12,6 +12,8 @@ import {
   MESSAGE_NAMES,
   MessageType,
   type ObjectStep,
+  MIN_PROTOCOL_VERSION,
+  negotiateVersion,
   PROTOCOL_VERSION,
   type RemoteStatus,
   type ReturnType,
@@ -53,6 +55,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
   readonly id: string;
   readonly spec: string;
   info!: AgentInfo;
+  /** The protocol version both sides use, the lower of the two HELLOs' (PROTOCOL.md §4); set by the HELLO exchange. */
+  protocolVersion = 0;
   state: GatewayState = 'starting';
   readonly counters: GatewayCounters = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   /** Settles when the gateway has closed, with how it ended. */
@@ -337,14 +341,16 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onHello(info: AgentInfo): void {
-    if (info.protocol !== PROTOCOL_VERSION) {
-      const message = `the agent speaks protocol version ${info.protocol}; this host speaks ${PROTOCOL_VERSION}`;
+    const version = negotiateVersion(info.protocol);
+    if (version === undefined) {
+      const message = `the agent speaks protocol version ${info.protocol}; this host speaks versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`;
       this.trySend(MessageType.ERROR, message);
       this.helloWaiter?.reject(new ProtocolError(message));
       this.transport.kill();
       return;
     }
     this.info = info;
+    this.protocolVersion = version;
     this.writer.maxFrame = info.maxFrame || DEFAULT_MAX_FRAME;
     // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
     const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };

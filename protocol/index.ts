@@ -8,6 +8,8 @@ export {
   MESSAGES,
   MessageType,
   OBJECT_STEPS,
+  MIN_PROTOCOL_VERSION,
+  negotiateVersion,
   PROTOCOL_VERSION,
   type AgentInfo,
   type Direction,

@@ -5,6 +5,8 @@ export interface MessageSpec {
   readonly code: number;
   readonly name: string;
   readonly direction: Direction;
+  /** The protocol version that introduced it (PROTOCOL.md §4): never sent to a peer of a lower version. */
+  readonly since: number;
 }
 
 /**
@@ -12,24 +14,27 @@ export interface MessageSpec {
  * the MessageType enum are checked against this one (test/unit/protocolTable.test.ts).
  */
 export const MESSAGES = [
-  { code: 0, name: 'HELLO', direction: 'both' },
-  { code: 1, name: 'EXEC', direction: 'host->agent' },
-  { code: 2, name: 'DATA', direction: 'both' },
-  { code: 3, name: 'CLOSE', direction: 'both' },
-  { code: 4, name: 'CLOSE_ERROR', direction: 'both' },
-  { code: 5, name: 'LAST_MESSAGE', direction: 'both' },
-  { code: 6, name: 'STATUS', direction: 'host->agent' },
-  { code: 7, name: 'TERMINATE', direction: 'host->agent' },
-  { code: 8, name: 'INTERRUPT', direction: 'host->agent' },
-  { code: 9, name: 'STDOUT', direction: 'agent->host' },
-  { code: 10, name: 'STDERR', direction: 'agent->host' },
-  { code: 11, name: 'LOG', direction: 'agent->host' },
-  { code: 12, name: 'ERROR', direction: 'both' },
-  { code: 20, name: 'OBJECT', direction: 'both' },
-  { code: 21, name: 'REPLY', direction: 'both' },
-  { code: 22, name: 'REPLY_ERROR', direction: 'both' },
-  { code: 23, name: 'RELEASE', direction: 'host->agent' },
-  { code: 24, name: 'CALLBACK', direction: 'agent->host' },
+  { code: 0, name: 'HELLO', direction: 'both', since: 1 },
+  { code: 1, name: 'EXEC', direction: 'host->agent', since: 1 },
+  { code: 2, name: 'DATA', direction: 'both', since: 1 },
+  { code: 3, name: 'CLOSE', direction: 'both', since: 1 },
+  { code: 4, name: 'CLOSE_ERROR', direction: 'both', since: 1 },
+  { code: 5, name: 'LAST_MESSAGE', direction: 'both', since: 1 },
+  { code: 6, name: 'STATUS', direction: 'host->agent', since: 1 },
+  { code: 7, name: 'TERMINATE', direction: 'host->agent', since: 1 },
+  { code: 8, name: 'INTERRUPT', direction: 'host->agent', since: 1 },
+  { code: 9, name: 'STDOUT', direction: 'agent->host', since: 1 },
+  { code: 10, name: 'STDERR', direction: 'agent->host', since: 1 },
+  { code: 11, name: 'LOG', direction: 'agent->host', since: 1 },
+  { code: 12, name: 'ERROR', direction: 'both', since: 1 },
+  { code: 13, name: 'CREDIT', direction: 'both', since: 2 },
+  { code: 14, name: 'DISPLAY', direction: 'agent->host', since: 2 },
+  { code: 20, name: 'OBJECT', direction: 'both', since: 1 },
+  { code: 21, name: 'REPLY', direction: 'both', since: 1 },
+  { code: 22, name: 'REPLY_ERROR', direction: 'both', since: 1 },
+  { code: 23, name: 'RELEASE', direction: 'host->agent', since: 1 },
+  { code: 24, name: 'CALLBACK', direction: 'agent->host', since: 1 },
+  { code: 25, name: 'INPUT', direction: 'agent->host', since: 2 },
 ] as const satisfies readonly MessageSpec[];
 
 export type MessageName = (typeof MESSAGES)[number]['name'];
@@ -52,11 +57,14 @@ export const enum MessageType {
   STDERR = 10,
   LOG = 11,
   ERROR = 12,
+  CREDIT = 13,
+  DISPLAY = 14,
   OBJECT = 20,
   REPLY = 21,
   REPLY_ERROR = 22,
   RELEASE = 23,
   CALLBACK = 24,
+  INPUT = 25,
 }
 
 export const MESSAGE_NAMES: Readonly<Partial<Record<number, MessageName>>> = Object.fromEntries(MESSAGES.map((m) => [m.code, m.name]));
@@ -97,7 +105,17 @@ export type ObjectStepName = (typeof OBJECT_STEPS)[number]['name'];
 /** `[type, id, payload]` */
 export type Message = [type: number, id: number, payload: unknown];
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * The highest protocol version this host speaks; it speaks every version from MIN_PROTOCOL_VERSION up.
+ * Both sides of a gateway use the lower of the two versions their HELLOs announce (PROTOCOL.md §4).
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** The version two peers use: the lower of their highest; undefined when `theirs` is no version we speak. */
+export function negotiateVersion(theirs: unknown, ours = PROTOCOL_VERSION): number | undefined {
+  return Number.isInteger(theirs) && (theirs as number) >= MIN_PROTOCOL_VERSION ? Math.min(theirs as number, ours) : undefined;
+}
 
 /** What the agent says about itself in its HELLO (§4); `Gateway.info`. */
 export interface AgentInfo {

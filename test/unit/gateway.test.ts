@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { frameHeader, Gateway, GatewayClosedError, MessageType, ProtocolError } from '../../protocol';
+import { frameHeader, Gateway, GatewayClosedError, MessageType, PROTOCOL_VERSION, ProtocolError } from '../../protocol';
 import { fakeAgent, openGateway, tick } from '../helpers/fakeAgent';
 
 describe('host Gateway over in-memory streams', () => {
@@ -71,13 +71,33 @@ describe('host Gateway over in-memory streams', () => {
     assert.equal(agent.received.at(-1)?.[2], 'small');
   });
 
-  test('a HELLO of another protocol version is refused with a message naming both', async () => {
+  test('a HELLO without a protocol version this host speaks is refused with a message naming both', async () => {
     const agent = fakeAgent();
     const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
     const started = gw.start();
-    agent.raw(agent.frame([MessageType.HELLO, 0, { ...(agent.hello[2] as object), protocol: 7 }]));
-    await assert.rejects(started, (e: Error) => e instanceof ProtocolError && /version 7; this host speaks 1/.test(e.message));
+    agent.raw(agent.frame([MessageType.HELLO, 0, { ...(agent.hello[2] as object), protocol: 0 }]));
+    await assert.rejects(
+      started,
+      (e: Error) => e instanceof ProtocolError && /version 0; this host speaks versions 1 to 2/.test(e.message),
+    );
   });
+
+  for (const [agentSpeaks, used] of [
+    [1, 1],
+    [2, 2],
+    [7, 2],
+  ] as const) {
+    test(`an agent that speaks up to version ${agentSpeaks} is answered with this host's highest, and both use ${used}`, async () => {
+      const agent = fakeAgent();
+      const gw = new Gateway(agent.transport, { id: 't', spec: 'fake' });
+      const started = gw.start();
+      agent.raw(agent.frame([MessageType.HELLO, 0, { ...(agent.hello[2] as object), protocol: agentSpeaks }]));
+      await started;
+      const [, , hello] = await agent.take(MessageType.HELLO);
+      assert.equal((hello as { protocol: number }).protocol, PROTOCOL_VERSION);
+      assert.equal(gw.protocolVersion, used);
+    });
+  }
 
   test('the agent dying mid-call rejects everything with its exit status', async () => {
     const { agent, gw } = await openGateway();

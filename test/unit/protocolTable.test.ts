@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { MESSAGES, MessageType, OBJECT_STEPS, type Direction } from '../../protocol/messages';
+import { MESSAGES, MessageType, MIN_PROTOCOL_VERSION, OBJECT_STEPS, PROTOCOL_VERSION, type Direction } from '../../protocol/messages';
 import { agentSource } from '../../server/agents';
 
 // protocol/messages.ts holds the protocol's tables once; every other copy is checked against it here:
@@ -66,11 +66,14 @@ describe('the protocol table', () => {
       STDERR: MessageType.STDERR,
       LOG: MessageType.LOG,
       ERROR: MessageType.ERROR,
+      CREDIT: MessageType.CREDIT,
+      DISPLAY: MessageType.DISPLAY,
       OBJECT: MessageType.OBJECT,
       REPLY: MessageType.REPLY,
       REPLY_ERROR: MessageType.REPLY_ERROR,
       RELEASE: MessageType.RELEASE,
       CALLBACK: MessageType.CALLBACK,
+      INPUT: MessageType.INPUT,
     } satisfies Record<keyof typeof MessageType, MessageType>;
     assert.deepEqual(
       Object.entries(members).map(([name, code]) => ({ code, name })),
@@ -78,14 +81,25 @@ describe('the protocol table', () => {
     );
   });
 
-  test('PROTOCOL.md §3 lists the same messages: codes, names and directions', () => {
+  test('PROTOCOL.md §3 lists the same messages: codes, names, directions and the version of each', () => {
     const section = markdownSection('## 3. Messages', '## 4.');
-    const documented = Array.from(section.matchAll(/^\| *(\d+) \| ([A-Z_]+) \| ([^|]+?) \|/gm), (m) => ({
+    const documented = Array.from(section.matchAll(/^\| *(\d+) \| ([A-Z_]+) \| ([^|]+?) \| (\d+) \|/gm), (m) => ({
       code: Number(m[1]),
       name: m[2],
       direction: m[3].replace(/\s*→\s*/, '->'),
+      since: Number(m[4]),
     }));
-    assert.deepEqual(documented, expectedMessages);
+    assert.deepEqual(
+      documented,
+      MESSAGES.map(({ code, name, direction, since }) => ({ code, name, direction, since })),
+    );
+  });
+
+  test('every message is of a version this host speaks, and PROTOCOL.md is titled with the newest', () => {
+    assert.ok(MESSAGES.every((m) => m.since >= MIN_PROTOCOL_VERSION && m.since <= PROTOCOL_VERSION));
+    assert.equal(Math.max(...MESSAGES.map((m) => m.since)), PROTOCOL_VERSION);
+    const title = fs.readFileSync(path.join(__dirname, '../../protocol/PROTOCOL.md'), 'utf8').split('\n', 1)[0];
+    assert.equal(title, `# The Remote Exec wire protocol, version ${PROTOCOL_VERSION}`);
   });
 
   test('PROTOCOL.md §7.1 lists the same OBJECT steps, with the same arguments', () => {

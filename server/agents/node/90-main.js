@@ -19,6 +19,8 @@ const gateway = Object.freeze({
 // Message dispatch
 
 let helloReceived = false;
+/** The version both sides use, from the host's HELLO. */
+let protocolVersion = 0;
 const preHello = [];
 let terminating = false;
 
@@ -26,6 +28,7 @@ function statusMap() {
   const [s, ns] = process.hrtime(startedAt);
   return {
     numexecuting: tasks.size,
+    protocol: protocolVersion,
     numchannels: channels.size,
     execqsize: 0,
     numobjects: exported.size,
@@ -64,8 +67,11 @@ function onMessage(msg) {
     payload = msg[2];
   if (!helloReceived) {
     if (type === HELLO) {
-      if (payload && payload.protocol !== PROTOCOL)
-        fatal(`protocol version mismatch: the agent speaks ${PROTOCOL}, the host speaks ${payload.protocol}`);
+      const theirs = payload && payload.protocol;
+      if (!Number.isInteger(theirs) || theirs < 1)
+        fatal(`protocol version mismatch: the agent speaks versions 1 to ${PROTOCOL}, the host speaks ${theirs}`);
+      // Both sides use the lower of the two highest versions (sec. 4).
+      protocolVersion = Math.min(theirs, PROTOCOL);
       helloReceived = true;
       if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
       if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
@@ -110,6 +116,9 @@ function onInterrupt(id) {
     if (t) t.ch._interrupt();
   }
 }
+
+// CREDIT (sec. 6.4): this agent does not yet hold senders to windows; a grant from the host is accepted.
+function onCredit() {}
 
 function onError(id, payload) {
   writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`);

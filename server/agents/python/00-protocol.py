@@ -1,4 +1,4 @@
-# Remote Exec -- the Python agent.  Protocol version 1 (protocol/PROTOCOL.md is normative).
+# Remote Exec -- the Python agent.  Protocol version 2 (protocol/PROTOCOL.md is normative).
 #
 # Sent to the interpreter by the host and run by the loader of PROTOCOL.md section 1:
 #   python3 -c "import sys;b=sys.stdin.buffer;exec(compile(b.read(int(b.readline())),'remote-exec-agent','exec'))"
@@ -7,7 +7,7 @@
 # assembled from the modules of server/agents/python/ in the order of their names; this first one
 # holds the protocol's tables.
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2       # the highest this agent speaks; it speaks every version from 1 up (section 4)
 
 # The messages (PROTOCOL.md section 3), one line each: code, name, who sends it, and the Gateway method
 # that handles it when it arrives here.  Messages only agents send are refused by _h_wrong_direction.
@@ -25,15 +25,18 @@ MESSAGES = (
     (10, 'STDERR', 'agent->host', '_h_wrong_direction'),
     (11, 'LOG', 'agent->host', '_h_wrong_direction'),
     (12, 'ERROR', 'both', '_h_error'),
+    (13, 'CREDIT', 'both', '_h_credit'),
+    (14, 'DISPLAY', 'agent->host', '_h_wrong_direction'),
     (20, 'OBJECT', 'both', '_h_object'),
     (21, 'REPLY', 'both', '_h_reply'),
     (22, 'REPLY_ERROR', 'both', '_h_reply_error'),
     (23, 'RELEASE', 'host->agent', '_h_release'),
     (24, 'CALLBACK', 'agent->host', '_h_wrong_direction'),
+    (25, 'INPUT', 'agent->host', '_h_wrong_direction'),
 )
 # The codes by name, in the table's order (a unit test checks the order against the table).
 (HELLO, EXEC, DATA, CLOSE, CLOSE_ERROR, LAST_MESSAGE, STATUS, TERMINATE, INTERRUPT, STDOUT, STDERR, LOG,
- ERROR, OBJECT, REPLY, REPLY_ERROR, RELEASE, CALLBACK) = (code for code, _, _, _ in MESSAGES)
+ ERROR, CREDIT, DISPLAY, OBJECT, REPLY, REPLY_ERROR, RELEASE, CALLBACK, INPUT) = (code for code, _, _, _ in MESSAGES)
 MSG_NAMES = dict((code, name) for code, name, _, _ in MESSAGES)
 N_CODES = MESSAGES[-1][0] + 1
 

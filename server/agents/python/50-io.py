@@ -17,6 +17,7 @@ class _FramedIO(object):
         self.out_fd = out_fd
         self.maxframe = maxframe
         self.peer_maxframe = DEFAULT_MAXFRAME
+        self.protocol = 0          # the version both sides use, set by the HELLO exchange
         self._debug_fd = debug_fd
         # reader state (only the leader touches it)
         self._rbuf = bytearray(RBUF_SIZE)
@@ -665,9 +666,11 @@ class _FramedIO(object):
             if type(payload) is not dict:
                 raise ProtocolError('host HELLO payload must be a map')
             proto = payload.get('protocol')
-            if proto != PROTOCOL_VERSION:
-                raise ProtocolError('protocol version mismatch: agent speaks %d, host %r'
+            if type(proto) is not int or proto < 1:
+                raise ProtocolError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
                                     % (PROTOCOL_VERSION, proto))
+            # both sides use the lower of the two highest versions (section 4)
+            self.protocol = min(proto, PROTOCOL_VERSION)
             mf = payload.get('maxFrame')
             if type(mf) is int and mf > 0:
                 self.peer_maxframe = mf

@@ -186,6 +186,10 @@ class _ProcessServices(object):
         if self._debug_fd is not None:
             self._trace('!', ERROR, cid, payload)
 
+    def _h_credit(self, cid, payload):
+        # CREDIT (section 6.4): this agent does not yet hold senders to windows; a grant is accepted
+        pass
+
     def _h_wrong_direction(self, cid, payload):
         raise ValueError('this message type is only sent by agents')
 
@@ -212,6 +216,7 @@ class _ProcessServices(object):
             'bytesOut': self.bytes_out,
             'numthreads': threading.active_count(),
             'codec': 'c' if _cmsgpack is not None else 'pure',
+            'protocol': self.protocol,
         }
         self._send_msg(REPLY, rid, st)
 

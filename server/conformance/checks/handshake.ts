@@ -1,4 +1,4 @@
-import { MessageType } from '../../../protocol';
+import { MessageType, PROTOCOL_VERSION } from '../../../protocol';
 import { expectEqual, expectTrue, fail, show, type Check } from '../check';
 import { limits } from './helpers';
 
@@ -40,25 +40,52 @@ export const handshakeChecks: Check[] = [
         ([key, type]) => `${key}: ${type} (got ${JSON.stringify(map[key]) ?? 'nothing'})`,
       );
       if (wrong.length > 0) fail('HELLO fields', 'every required key with its type', wrong.join('; '));
-      expectEqual('HELLO protocol', map.protocol, 1);
+      expectTrue(
+        isInt(map.protocol) && (map.protocol as number) >= 1,
+        'HELLO protocol',
+        'its highest version, an int of at least 1',
+        map.protocol,
+      );
       const unknown = (map.capabilities as string[]).filter((c) => !CAPABILITIES.includes(c));
       if (unknown.length > 0) fail('HELLO capabilities', `a subset of ${CAPABILITIES.join(', ')}`, show(unknown));
     },
   },
   {
-    name: 'handshake: a different protocol version gets ERROR naming both, then close',
+    name: 'handshake: a host HELLO with no version the agent speaks gets ERROR naming both, then close',
     async run(ctx) {
       const raw = await ctx.raw({ handshake: false });
-      await raw.handshake(limits.stepMs, { protocol: 99, maxFrame: 1024 * 1024 });
-      const [, , text] = await raw.next((m) => m[0] === MessageType.ERROR, limits.stepMs, 'ERROR after a HELLO with protocol 99');
+      await raw.handshake(limits.stepMs, { protocol: 0, maxFrame: 1024 * 1024 });
+      const [, , text] = await raw.next((m) => m[0] === MessageType.ERROR, limits.stepMs, 'ERROR after a HELLO with protocol 0');
       expectTrue(
-        typeof text === 'string' && text.includes('99') && text.includes('1'),
+        typeof text === 'string' && /\b0\b/.test(text) && /\b1\b/.test(text),
         'ERROR text',
-        'a string naming versions 99 and 1',
+        'a string naming version 0 and the versions the agent speaks',
         text,
       );
       if (!(await raw.waitEnd(limits.stepMs)))
         fail('after the version mismatch', `the agent closes within ${limits.stepMs} ms`, 'the stream still open');
+    },
+  },
+  {
+    name: "handshake: a host of a higher version is met at the agent's own; a version-1 host is served version 1 (§4)",
+    async run(ctx) {
+      for (const [hostSpeaks, expected] of [
+        [99, undefined],
+        [1, 1],
+      ] as const) {
+        const raw = await ctx.raw({ handshake: false });
+        const [, , hello] = await raw.next((m) => m[0] === MessageType.HELLO, limits.stepMs, 'HELLO');
+        const agentSpeaks = (hello as { protocol: number }).protocol;
+        raw.send(MessageType.HELLO, 0, { protocol: hostSpeaks, maxFrame: 256 * 1024 * 1024 });
+        raw.send(MessageType.STATUS, 1, null);
+        const [type, , status] = await raw.reply(1, limits.stepMs, `the reply to a STATUS after a host HELLO of version ${hostSpeaks}`);
+        expectEqual(`reply type with a version-${hostSpeaks} host`, type, MessageType.REPLY);
+        const used = (status as { protocol?: unknown }).protocol;
+        // `protocol` in STATUS is optional (§5); when an agent reports it, it must be the negotiated one.
+        if (used !== undefined)
+          expectEqual(`negotiated version with a version-${hostSpeaks} host`, used, expected ?? Math.min(agentSpeaks, hostSpeaks));
+        raw.close();
+      }
     },
   },
   {
@@ -70,7 +97,7 @@ export const handshakeChecks: Check[] = [
       // A reply can only come from an agent that acts early; give it the time a reply normally takes.
       const early = await raw.waitFor(() => raw.received.find((m) => m[0] === MessageType.REPLY), 300);
       if (early) fail('STATUS sent before the host HELLO', 'no reply until the host HELLO', 'a REPLY');
-      raw.send(MessageType.HELLO, 0, { protocol: 1, maxFrame: 256 * 1024 * 1024 });
+      raw.send(MessageType.HELLO, 0, { protocol: PROTOCOL_VERSION, maxFrame: 256 * 1024 * 1024 });
       raw.send(MessageType.STATUS, 2, null);
       const [type] = await raw.reply(2, limits.stepMs, 'the reply to a STATUS after the host HELLO');
       expectEqual('reply type', type, MessageType.REPLY);

@@ -4,12 +4,15 @@ import {
   FrameDecoder,
   frameHeader,
   MessageType,
-  PROTOCOL_VERSION,
+  negotiateVersion,
   RemoteError,
   ValueCodec,
   type Message,
 } from '../../../protocol';
 import type { ReplSession } from './replSession';
+
+/** A REPL has no channel windows, rich display or input requests to offer: it speaks version 1. */
+const REPL_PROTOCOL_VERSION = 1;
 
 export interface ReplAgentInfo {
   language: string;
@@ -52,7 +55,7 @@ export class ReplAgent {
   async start(info: ReplAgentInfo): Promise<void> {
     const version = await this.session.start();
     this.send(MessageType.HELLO, 0, {
-      protocol: PROTOCOL_VERSION,
+      protocol: REPL_PROTOCOL_VERSION,
       language: info.language,
       version,
       pid: this.session.pty.pid,
@@ -86,8 +89,12 @@ export class ReplAgent {
         if (!this.hostHello) {
           this.hostHello = true;
           const hello = payload as { protocol?: number; maxFrame?: number };
-          if (hello?.protocol !== PROTOCOL_VERSION) {
-            this.send(MessageType.ERROR, 0, `the host speaks protocol version ${hello?.protocol}; this agent speaks ${PROTOCOL_VERSION}`);
+          if (negotiateVersion(hello?.protocol, REPL_PROTOCOL_VERSION) === undefined) {
+            this.send(
+              MessageType.ERROR,
+              0,
+              `the host speaks protocol version ${hello?.protocol}; this agent speaks ${REPL_PROTOCOL_VERSION}`,
+            );
             this.terminate();
             return;
           }
