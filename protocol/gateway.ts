@@ -149,12 +149,17 @@ export class Gateway extends EventEmitter implements ChannelHost {
     });
   }
 
-  /** Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. */
-  remoteExec(source: string, options: { session?: boolean; name?: string } = {}): Channel {
+  /**
+   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. `session`
+   * runs it in the gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it
+   * displays (§5), e.g. `{ pixelRatio: 2 }` for images drawn for a dense screen.
+   */
+  remoteExec(source: string, options: { session?: boolean; name?: string; display?: { pixelRatio?: number } } = {}): Channel {
     const channel = this.newChannel();
     const payload: Record<string, unknown> = { source };
     if (options.session) payload.session = true;
     if (options.name) payload.name = options.name;
+    if (options.display) payload.display = options.display;
     this.send(MessageType.EXEC, channel.id, payload);
     return channel;
   }
