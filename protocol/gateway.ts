@@ -80,6 +80,9 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
   private readonly channels = new Map<number, Channel>();
+  /** Channels running remote code (EXEC) that this side closed before the code ended: their end still comes. */
+  private readonly execChannels = new WeakSet<Channel>();
+  private readonly closedRunning = new Map<number, Channel>();
   private readonly pending = new Map<number, Pending>();
   private nextChannelId = 1;
   private nextRequestId = 1;
@@ -161,6 +164,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     if (options.name) payload.name = options.name;
     if (options.display) payload.display = options.display;
     this.send(MessageType.EXEC, channel.id, payload);
+    this.execChannels.add(channel);
     return channel;
   }
 
@@ -264,6 +268,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   channelEnded(channel: Channel): void {
     if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    // The agent still ends the code's task with CLOSE or CLOSE_ERROR (PROTOCOL.md §6.2): kept for its outcome.
+    if (this.execChannels.has(channel) && !channel.remoteEnded && !this.closeError) this.closedRunning.set(channel.id, channel);
   }
 
   // ---- sending ----
@@ -406,12 +412,22 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onClose(id: number): void {
-    this.channels.get(id)?.remoteClosed();
+    const late = this.takeClosedRunning(id);
+    if (late) late.remoteClosedAfterLocalClose();
+    else this.channels.get(id)?.remoteClosed();
   }
 
   private onCloseError(id: number, error: unknown): void {
     const remote = error instanceof RemoteError ? error : new RemoteError('Error', String(error), '');
-    this.channels.get(id)?.remoteClosed(remote);
+    const late = this.takeClosedRunning(id);
+    if (late) late.remoteClosedAfterLocalClose(remote);
+    else this.channels.get(id)?.remoteClosed(remote);
+  }
+
+  private takeClosedRunning(id: number): Channel | undefined {
+    const channel = this.closedRunning.get(id);
+    if (channel) this.closedRunning.delete(id);
+    return channel;
   }
 
   private onLastMessage(id: number): void {
@@ -549,6 +565,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.pending.clear();
       for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
       this.channels.clear();
+      for (const channel of this.closedRunning.values()) channel.gatewayClosed(this.closeError);
+      this.closedRunning.clear();
       this.objectTable.gatewayClosed(this.closeError);
       this.writer.end();
     }

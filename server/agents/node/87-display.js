@@ -1,7 +1,7 @@
 // Rich display (DISPLAY, sec. 5, protocol version 2): `display(value)` in sessions (and gateway.display in
 // any task) sends a MIME bundle; a session run's last value goes as a rich result when it has a rich form.
 // JS adaptation of Jupyter's display protocol: a value's rich forms are a MIME bundle given as is (an object
-// whose keys are all MIME types), a Buffer holding a PNG, JPEG, GIF or SVG image, a string with its MIME
+// whose keys are all MIME types), a Buffer holding a PNG, JPEG or SVG image, a string with its MIME
 // type (`display('<b>hi</b>', 'text/html')`), or the same `_repr_*_` methods a Python object would have.
 
 const REPR_METHODS = [
@@ -82,7 +82,6 @@ function isMimeBundle(value) {
 function imageType(bytes) {
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.length >= 6 && bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return 'image/gif';
   const head = Buffer.from(bytes.subarray(0, 256)).toString('utf8').trimStart();
   if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'image/svg+xml';
   return undefined;
