@@ -17,9 +17,11 @@ export class RunModel {
   apply(change: RunChange): void {
     switch (change.op) {
       case 'run': {
-        const existing = this.runs.get(change.run.id);
-        if (existing) Object.assign(existing, change.run);
-        else this.runs.set(change.run.id, { ...change.run, outputs: [] });
+        // A header never carries outputs: those change by their own operations.
+        const { outputs: _outputs, ...header } = change.run as RunEntry;
+        const existing = this.runs.get(header.id);
+        if (existing) Object.assign(existing, header);
+        else this.runs.set(header.id, { ...header, outputs: [] });
         break;
       }
       case 'lines': {

@@ -170,4 +170,24 @@ describe('the results store', () => {
       ['cancelled', 'interrupted'],
     );
   });
+
+  test('1 GiB of output through one run leaves the memory where it was', () => {
+    const store = new RunStore();
+    store.onRunEvent(queued('gib'));
+    store.onRunEvent(started('gib'));
+    (globalThis as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const text = 'z'.repeat(100);
+    let sent = 0;
+    for (let batch = 0; sent < 1024 ** 3; batch++) {
+      const entries = Array.from({ length: 10_000 }, (_, i) => line('gib', `${batch}:${i} ${text}`));
+      store.onLogEntries(entries);
+      store.takeChanges();
+      sent += entries.reduce((n, e) => n + e.text.length, 0);
+    }
+    (globalThis as { gc?: () => void }).gc?.();
+    const grown = process.memoryUsage().heapUsed - before;
+    assert.ok(grown < 64 * 1024 * 1024, `the heap grew by ${Math.round(grown / 1e6)} MB after 1 GiB`);
+    assert.equal((store.get('gib')!.outputs[0] as { lines: string[] }).lines.length <= DEFAULT_LIMITS.maxLinesPerRun, true);
+  });
 });

@@ -135,7 +135,7 @@ export function where(run: RunEntry): string {
 }
 
 export function elapsedText(run: RunEntry, now: number): string {
-  if (!run.startedAt) return '';
+  if (run.startedAt === undefined) return '';
   const ms = (run.finishedAt ?? now) - run.startedAt;
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;

@@ -59,7 +59,16 @@ export function sanitizeHtml(html: string): string {
       if (el.hasAttribute?.('href') && !/^https?:/i.test(el.getAttribute('href') ?? '')) el.removeAttribute('href');
     });
   }
-  return DOMPurify.sanitize(html, PURIFY) as unknown as string;
+  return DOMPurify.sanitize(withoutInlineCode(html), PURIFY) as unknown as string;
+}
+
+/**
+ * The HTML without style and script elements and without inline styles and handlers, taken out as text
+ * before it is parsed: parsing them at all makes the browser report CSP refusals (nothing runs; the
+ * sanitizer below would remove them anyway). Not a security boundary: DOMPurify is.
+ */
+function withoutInlineCode(html: string): string {
+  return html.replace(/<(style|script)\b[\s\S]*?<\/\1\s*>/gi, '').replace(/\s(?:on[a-z]+|style)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi, '');
 }
 
 /** One display, rendered by its richest type; `index` is its place in the run's outputs (for Save Image). */

@@ -53,7 +53,7 @@ test('the extension activates and opens demo.py', async () => {
   assert.equal(editor.document.languageId, 'python');
 });
 
-test('Remote Exec Selection runs the selection; the namespace persists and the last value shows inline', async () => {
+test('Run Selection runs the selection; the namespace persists and the last value shows inline', async () => {
   select(0, 1);
   const first = await execute();
   assert.equal(first.status, 'ok');
