@@ -19,9 +19,12 @@ export interface ServiceEvents {
   input?(params: InputParams, signal: AbortSignal): Promise<string | null>;
 }
 
-/** Logging of the service itself: stderr only, since stdout carries the JSON-RPC stream. */
-export function serviceLog(message: string): void {
-  process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${message}\n`);
+/**
+ * Logging of the service itself: stderr only, since stdout carries the JSON-RPC stream. Each line names
+ * its level, so the extension's output channel shows a normal line as info, not as an error.
+ */
+export function serviceLog(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+  process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${level}: ${message}\n`);
 }
 
 /**

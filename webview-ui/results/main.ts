@@ -23,6 +23,7 @@ const model = new RunModel();
 let order: string[] = [];
 
 const root = document.getElementById('root') ?? document.body;
+root.dataset.view = 'results';
 const empty = document.createElement('div');
 empty.className = 'empty';
 empty.innerHTML =
