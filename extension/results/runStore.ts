@@ -105,7 +105,9 @@ export class RunStore {
       const links: RunFrameLink[] = (result.error.stack ?? [])
         .filter((f) => f.uri && f.tracebackLine !== undefined)
         .map((f) => ({ tracebackLine: f.tracebackLine!, uri: f.uri!, line: f.line }));
-      next.error = { type: result.error.type, message: result.error.message, traceback: result.error.traceback, links };
+      // A REPL gateway's "traceback" is the tail of the run's own output, shown already: not twice.
+      const traceback = this.repeatsOutput(run.id, result.error.traceback) ? '' : result.error.traceback;
+      next.error = { type: result.error.type, message: result.error.message, traceback, links: traceback ? links : [] };
     }
     this.change({ op: 'run', run: next });
   }
@@ -181,6 +183,12 @@ export class RunStore {
     const text = run.outputs.map((o) => (o.kind === 'stream' ? o.lines.join('\n') : String(o.data['text/plain'] ?? ''))).join('\n');
     // eslint-disable-next-line no-control-regex
     return text.replace(/\x1b\[[0-9;:?]*[@-~]/g, '');
+  }
+
+  private repeatsOutput(runId: string, traceback: string): boolean {
+    const tail = traceback.replace(/\s+/g, ' ').trim();
+    if (tail === '') return false;
+    return this.outputText(runId).replace(/\s+/g, ' ').trim().endsWith(tail);
   }
 
   private addText(run: RunEntry, stream: 'stdout' | 'stderr', text: string, partial: boolean): void {

@@ -106,6 +106,28 @@ describe('the results store', () => {
     assert.deepEqual(view.runs.get('p'), store.get('p'));
   });
 
+  test("a REPL run that fails shows its output once: the error's traceback is that output's tail", () => {
+    const store = new RunStore();
+    store.onRunEvent(queued('repl'));
+    store.onRunEvent(started('repl'));
+    store.onLogEntries([line('repl', 'hello'), line('repl', "ls: cannot access '/nonexistent': No such file or directory")]);
+    store.onRunEvent(
+      finished('repl', {
+        status: 'error',
+        error: {
+          type: 'ExitStatus',
+          message: 'exit status 2',
+          traceback: "hello\nls: cannot access '/nonexistent': No such file or directory",
+          frames: [],
+          interrupted: false,
+        },
+      }),
+    );
+    assert.equal(store.get('repl')!.error!.traceback, '', 'the traceback repeats the output: left out');
+    assert.equal(store.get('repl')!.error!.message, 'exit status 2');
+    assert.equal(store.textOf('repl').match(/No such file/g)?.length, 1);
+  });
+
   test("output no task claimed goes to the run executing then (a child process's), and displays to their run", () => {
     const store = new RunStore();
     store.onRunEvent(queued('c'));
