@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunChange, RunEntry } from '../../contract/webviews';
+import { CHROMIUM_ARGS } from '../helpers/vscode';
 import { CHROMIUM, REPO, serveWebviews, VSCODE_API_STUB, type WebviewServer } from '../helpers/webviewHarness';
 
 const shots = path.join(REPO, 'test-results', 'screenshots');
@@ -75,7 +76,7 @@ describe('the Remote Exec Results webview in Chromium', { skip }, () => {
     server = await serveWebviews();
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
+      args: CHROMIUM_ARGS,
     });
   });
 
