@@ -1,5 +1,5 @@
 import { ChannelClosedError, RemoteError, type Channel } from '../../protocol';
-import type { ExecError, ExecSelectionParams, ExecSelectionResult, RunEvent, ValueSummary } from '../../contract/service';
+import type { ExecError, ExecSelectionParams, ExecSelectionResult, RunEvent, TracebackFrame, ValueSummary } from '../../contract/service';
 import type { ServiceEvents } from './events';
 import type { ManagedGateway } from './managedGateway';
 import { RunCancelled } from './runQueue';
@@ -129,12 +129,17 @@ async function collect(managed: ManagedGateway, channel: Channel, runId: string,
 
 function execError(managed: ManagedGateway, err: RemoteError, interrupted: boolean): ExecError {
   const raw = err.remoteTraceback || `${err.remoteType}: ${err.remoteMessage}`;
+  const traceback = rewriteTraceback(raw, managed.originOf);
+  // A frame's text is its line as the user sees it: the document's name, never the run's.
+  const lines = traceback.split('\n');
+  const shown = (frames: TracebackFrame[]) =>
+    frames.map((f) => (f.tracebackLine !== undefined && lines[f.tracebackLine] ? { ...f, text: lines[f.tracebackLine].trim() } : f));
   return {
     type: err.remoteType,
     message: err.remoteMessage,
-    traceback: rewriteTraceback(raw, managed.originOf),
-    frames: mapTraceback(raw, managed.originOf),
-    stack: tracebackStack(raw, managed),
+    traceback,
+    frames: shown(mapTraceback(raw, managed.originOf)),
+    stack: shown(tracebackStack(raw, managed)),
     interrupted,
   };
 }

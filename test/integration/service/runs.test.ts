@@ -157,6 +157,7 @@ describe('runs through remote-exec server --stdio', () => {
     const tracebackLines = result.error!.traceback.split('\n');
     assert.match(tracebackLines[decoder.tracebackLine!], /decoder\.py", line \d+/);
     assert.doesNotMatch(result.error!.traceback, /<remote-exec-\d+>/, 'internal run names are never shown');
+    assert.doesNotMatch(JSON.stringify(result.error!.stack), /<remote-exec-\d+>/, 'nor in the frames');
     const text = await server.connection.sendRequest(rpc.readFile, { gatewayId, path: new URL(decoder.uri!).pathname });
     assert.equal(text.split('\n')[decoder.line], lines[decoder.line], 'readFile gives the gateway host its own copy');
   });
