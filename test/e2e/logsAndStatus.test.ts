@@ -148,6 +148,8 @@ describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2e
       await openFile(page, 'logs_demo.py', 'import logging');
       await page.keyboard.press('Control+A');
       await runFromPalette(page, 'Remote Exec: Run Selection');
+      // The first run of a window opens Remote Exec Results in the panel; the logs are a tab beside it.
+      await webviewFrame(page, '[data-view="results"]');
 
       await runFromPalette(page, 'Focus on Remote Logs View');
       const logs = await webviewFrame(page, 'input.search');
