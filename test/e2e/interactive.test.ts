@@ -207,6 +207,19 @@ describe('the interactive workflow in VS Code in Chromium', { skip: e2eAvailable
         .first()
         .innerText();
       assert.match(status, /\.venv/, `the status bar names the interpreter: ${status}`);
+
+      // Open Gateway lists the interpreters found, the current one marked.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input.input').fill('>Remote Exec: Open Gateway');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Gateway' }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      const current = page.locator('.quick-input-list .monaco-list-row', { hasText: 'current' });
+      await current.first().waitFor({ timeout: 15000 });
+      assert.match(await current.first().innerText(), /\.venv/);
+      const labels = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+      assert.ok(labels.some((l) => /Node\.js/.test(l)) && labels.some((l) => /python3/.test(l)), labels.join(' | '));
+      await screenshot(page, 'interactive-open-gateway');
+      await page.keyboard.press('Escape');
     });
   });
 
@@ -354,10 +367,7 @@ describe('the interactive workflow in VS Code in Chromium', { skip: e2eAvailable
     await step('readme', async () => {
       await openFile(page, 'cells.py');
       await runFromPalette(page, 'View: Toggle Maximized Panel');
-      await page
-        .getByRole('tab', { name: /Remote Exec Results/ })
-        .first()
-        .click();
+      await runFromPalette(page, 'Remote Exec: Show Results');
       const frame = await resultsFrame(page);
       await frame.$eval('.run:nth-last-child(1)', (el) => el.scrollIntoView());
       const plot = await eventually('the plot', async () => {
@@ -368,6 +378,45 @@ describe('the interactive workflow in VS Code in Chromium', { skip: e2eAvailable
       await frame.$eval('.scroller', (el) => (el.scrollTop = Math.max(0, el.scrollTop - 40)));
       await new Promise((r) => setTimeout(r, 300));
       await screenshot(page, 'interactive-readme-plot');
+    });
+  });
+
+  test('after a window reload the results are back; Collapse All and Clear act on them', async () => {
+    await step('reload', async () => {
+      // The list draws only the runs near the view: count what it holds, not what is in the DOM.
+      const count = (frame: Frame) => frame.evaluate(() => (window as unknown as { resultsDebug: { runs(): number } }).resultsDebug.runs());
+      const before = await count(await resultsFrame(page));
+      assert.ok(before >= 8, `runs before the reload: ${before}`);
+      // Keys typed in a webview stay there: the palette is opened from the explorer.
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).first().click();
+      await runFromPalette(page, 'View: Toggle Maximized Panel');
+      // Saved a moment after the last change; then reloaded as a user would.
+      await new Promise((r) => setTimeout(r, 2500));
+      const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60000 });
+      await runFromPalette(page, 'Developer: Reload Window');
+      await reloaded;
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      const frame = await resultsFrame(page);
+      let restored = -1;
+      await eventually('the runs restored', async () => (restored = await count(frame)) === before, 60000).catch((err: Error) => {
+        throw new Error(`${err.message}: ${restored} of ${before}`);
+      });
+      await frame.$eval('.scroller', (el) => (el.scrollTop = 0));
+      const runs = await eventually('the first runs drawn', async () => {
+        const shown = await runsShown(frame);
+        return shown.some((r) => r.images === 1) ? shown : undefined;
+      });
+      assert.ok(
+        runs.some((r) => r.where === 'cells.py:9–13' && r.images === 1),
+        'the plot is back',
+      );
+      assert.deepEqual(serverPids(workbench!.server.root), [], 'restoring the view starts no server');
+      await screenshot(page, 'interactive-restored');
+
+      await page.locator('.composite.title').locator('[aria-label="Collapse All Results"]').first().click();
+      await eventually('every output folded', async () => (await frame.$$('.run .outputs')).length === 0);
+      await page.locator('.composite.title').locator('[aria-label="Clear Results"]').first().click();
+      await frame.locator('.empty', { hasText: 'No runs yet' }).waitFor({ timeout: 15000 });
     });
   });
 });
