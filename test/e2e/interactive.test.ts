@@ -250,6 +250,22 @@ describe('the interactive workflow in VS Code in Chromium', { skip: e2eAvailable
     });
   });
 
+  test('a plot is saved from its Save… button, as the PNG it is', async () => {
+    await step('save-image', async () => {
+      const frame = await resultsFrame(page);
+      const display = frame.locator('.run .display', { has: frame.locator('img') }).first();
+      await display.scrollIntoViewIfNeeded();
+      await display.hover();
+      await display.locator('.image-save').click();
+      const input = page.locator('.quick-input-widget input.input');
+      await eventually('the save dialog names plot.png', async () => /plot\.png$/.test(await input.inputValue()));
+      await page.keyboard.press('Enter');
+      const saved = path.join(workbench!.server.workspace, 'plot.png');
+      await eventually('plot.png written', async () => fs.existsSync(saved) && fs.statSync(saved).size > 1000);
+      assert.equal(fs.readFileSync(saved).subarray(1, 4).toString('latin1'), 'PNG');
+    });
+  });
+
   test('input() asks in an input box; the answer reaches the code', async () => {
     await step('input', async () => {
       await openFile(page, 'ask.py', 'name = input');
@@ -417,6 +433,20 @@ describe('the interactive workflow in VS Code in Chromium', { skip: e2eAvailable
       await eventually('every output folded', async () => (await frame.$$('.run .outputs')).length === 0);
       await page.locator('.composite.title').locator('[aria-label="Clear Results"]').first().click();
       await frame.locator('.empty', { hasText: 'No runs yet' }).waitFor({ timeout: 15000 });
+    });
+  });
+
+  test('the walkthrough: open a gateway, run a line, see a plot, explore objects', async () => {
+    await step('walkthrough', async () => {
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).first().click();
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input.input').fill('>Welcome: Open Walkthrough');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Remote Exec' }).first().click();
+      for (const step of ['Open a gateway', 'Run a line', 'See a plot', 'Explore the objects'])
+        await page.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 30000 });
+      await screenshot(page, 'interactive-walkthrough');
     });
   });
 });

@@ -154,12 +154,27 @@ describe('the Remote Exec Results webview in Chromium', { skip }, () => {
           ],
         },
       }),
+      run('r7', {
+        label: 'notes',
+        range: [16, 16],
+        source: 'show_notes()\n',
+        outputs: [
+          {
+            kind: 'display',
+            data: { 'text/plain': 'notes', 'text/markdown': '## Findings\n\n- **fast** path: `cache`\n- [docs](https://example.com)' },
+          },
+          { kind: 'display', data: { 'text/plain': 'E=mc^2', 'text/latex': '$E = mc^2$' } },
+          { kind: 'display', data: { 'text/plain': '{}', 'application/json': { rows: 3, ok: true } } },
+        ],
+      }),
       run('r5', { label: 'cell 5', state: 'running', finishedAt: undefined, startedAt: Date.now(), source: 'train(model)\n' }),
       run('r6', { label: 'cell 6', state: 'queued', startedAt: undefined, finishedAt: undefined, source: 'evaluate(model)\n' }),
     ];
     await post(page, { type: 'reset', runs });
     await page.waitForSelector('.run[data-run-id="r6"]');
-    assert.equal(await page.locator('.run').count(), 6);
+    await page.setViewportSize({ width: 1000, height: 1400 });
+    await page.waitForSelector('.run[data-run-id="r7"]');
+    assert.equal(await page.locator('.run').count(), 7);
     assert.match(await page.locator('.run[data-run-id="r2"] .where').innerText(), /^analysis\.py:5–10$/);
     assert.match(
       await page.locator('.run[data-run-id="r1"] .code').innerText(),
@@ -177,6 +192,12 @@ describe('the Remote Exec Results webview in Chromium', { skip }, () => {
     assert.equal(await page.locator('.run[data-run-id="r3"] img').count(), 1);
     assert.equal(await page.locator('.run[data-run-id="r3"] img').getAttribute('src'), null, 'a remote image loads nothing');
     assert.equal(await page.evaluate(() => (window as any).pwned), undefined);
+    const notes = page.locator('.run[data-run-id="r7"] .display');
+    assert.equal(await notes.nth(0).locator('h2').innerText(), 'Findings', 'Markdown is rendered');
+    assert.equal(await notes.nth(0).locator('li strong').innerText(), 'fast');
+    assert.equal(await notes.nth(0).locator('a').getAttribute('href'), 'https://example.com');
+    assert.equal(await notes.nth(1).innerText(), '$E = mc^2$', 'LaTeX shows as its text');
+    assert.deepEqual(JSON.parse(await notes.nth(2).innerText()), { rows: 3, ok: true });
     assert.match(await page.locator('.run[data-run-id="r5"] .status').innerText(), /running/);
     assert.equal(await page.locator('.run[data-run-id="r5"] button[data-action="interrupt"]').innerText(), 'Interrupt');
     assert.equal(await page.locator('.run[data-run-id="r6"] button[data-action="interrupt"]').innerText(), 'Cancel');

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import * as rpc from '../../../contract/service';
 import { startServer, type ServerUnderTest } from './serverConnection';
 
 const URI = 'file:///work/cells.py';
+
+/** Debian's Python has matplotlib (scripts/setup-e2e.sh installs it). */
+const MATPLOTLIB = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import matplotlib']);
+    return false;
+  } catch {
+    return "Debian's python3-matplotlib is not installed";
+  }
+})();
 
 /** Runs of the service as the results view sees them: queued in order, displays, input, tracebacks. */
 describe('runs through remote-exec server --stdio', () => {
@@ -171,5 +182,28 @@ describe('runs through remote-exec server --stdio', () => {
     const result = await running;
     assert.equal(result.status, 'error', `the send on the closed channel raised: ${JSON.stringify(result)}`);
     assert.match(result.error!.message, /closed/);
+  });
+
+  test("a matplotlib figure is drawn for the screen's pixel ratio and sized in CSS pixels", { skip: MATPLOTLIB }, async () => {
+    const plotting = (await server.connection.sendRequest(rpc.openGateway, { spec: 'popen//python=/usr/bin/python3' })).id;
+    const source = 'import matplotlib.pyplot as plt\nplt.figure(figsize=(4, 3), dpi=100)\nplt.plot([1, 2])\nplt.show()\n';
+    const sizes: [number, number, unknown][] = [];
+    for (const ratio of [1, 2]) {
+      const runId = `px-${ratio}`;
+      await server.connection.sendRequest(rpc.execSelection, { gatewayId: plotting, source, startLine: 0, runId, pixelRatio: ratio });
+      const shown = (await server.waitNotification('remoteExec/display', (d: rpc.DisplayEntry) => d.runId === runId)) as rpc.DisplayEntry;
+      const png = Buffer.from(shown.data['image/png'] as string, 'base64');
+      sizes.push([png.readUInt32BE(16), png.readUInt32BE(20), shown.metadata?.['image/png']]);
+    }
+    const [[w1, h1, css1], [w2, h2, css2]] = sizes;
+    assert.ok(Math.abs(w2 - 2 * w1) <= 2 && Math.abs(h2 - 2 * h1) <= 2, `twice the pixels at ratio 2: ${JSON.stringify(sizes)}`);
+    const a = css1 as { width: number; height: number };
+    const b = css2 as { width: number; height: number };
+    assert.ok(
+      Math.abs(a.width - b.width) <= 1 && Math.abs(a.height - b.height) <= 1,
+      `the same size on the screen: ${JSON.stringify(sizes)}`,
+    );
+    assert.deepEqual(css1, { width: w1, height: h1 });
+    await server.connection.sendRequest(rpc.closeGateway, { gatewayId: plotting });
   });
 });
