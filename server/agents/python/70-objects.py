@@ -22,6 +22,11 @@ STEPS = (
     ('statement_at', None, '_root_statement_at'),
     ('str', '_step_str', None),
     ('len', '_step_len', None),
+    ('children', '_step_children', '_root_children'),
+    ('child', '_step_child', '_root_child'),
+    ('describe', '_step_describe', None),
+    ('table', '_step_table', None),
+    ('complete', '_step_complete', '_root_complete'),
 )
 
 
@@ -278,6 +283,23 @@ class _ObjectRequests(object):
     def _step_len(self, cur, a, rtype):
         return len(cur)
 
+    # what a variables view, a data viewer, a hover and a completion show (sections 7.6 and 7.7)
+
+    def _step_children(self, cur, a, rtype):
+        return _Shaped(children_page(cur, a[0] if a else None))
+
+    def _step_child(self, cur, a, rtype):
+        return child_of(cur, a[0] if a else None)
+
+    def _step_describe(self, cur, a, rtype):
+        return _Shaped(describe_value(cur))
+
+    def _step_table(self, cur, a, rtype):
+        return _Shaped(self._table_page(cur, a[0] if a else None))
+
+    def _step_complete(self, cur, a, rtype):
+        return _Shaped(completions(cur, a[0] if a else '', a[1] if len(a) > 1 else None))
+
     # on the root, names are read and written in the session namespace (section 8)
 
     def _root_getattr(self, cur, a, rtype):
@@ -310,6 +332,15 @@ class _ObjectRequests(object):
                 continue
             ns[k] = v if _is_plain(v) else _RefOf(v)
         return _Shaped(ns)
+
+    def _root_children(self, cur, a, rtype):
+        return _Shaped(children_page(None, a[0] if a else None, self._session_ns))
+
+    def _root_child(self, cur, a, rtype):
+        return child_of(None, a[0] if a else None, self._session_ns)
+
+    def _root_complete(self, cur, a, rtype):
+        return _Shaped(completions(None, a[0] if a else '', a[1] if len(a) > 1 else None, self._session_ns))
 
     def _root_statement_at(self, cur, a, rtype):
         return _Shaped(statement_at(a[0], a[1]))
