@@ -195,14 +195,10 @@ def _clip(s, limit):
 def _fmt(v, budget, depth):
     """v's repr, cut once it is past `budget` characters; containers are formatted item by item."""
     t = type(v)
-    if t is str:
+    if t is str or t is bytes:
         if len(v) > budget:
-            r = repr(v[:budget])
-            return r[:-1] + '…' + r[-1]
-        return repr(v)
-    if t is bytes:
-        if len(v) > budget:
-            r = repr(v[:budget])
+            # room for the quotes, a b prefix and the ellipsis, so a plain text fits the budget whole
+            r = repr(v[:max(1, budget - 4)])
             return r[:-1] + '…' + r[-1]
         return repr(v)
     if t is bytearray:
