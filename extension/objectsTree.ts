@@ -129,7 +129,9 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
       case 'gateway': {
         const g = this.ctx.gateways.get(node.gatewayId);
         const item = new vscode.TreeItem(node.gatewayId, g && g.state === 'open' ? vscode.TreeItemCollapsibleState.Expanded : Collapsed);
-        item.id = `gw:${node.gatewayId}`;
+        // A gateway first drawn while starting would stay collapsed once open (VS Code keeps an id's
+        // state): it gets its lasting id when it opens, and opens expanded.
+        item.id = g?.state === 'open' ? `gw:${node.gatewayId}` : `gw:${node.gatewayId}~${g?.state ?? 'gone'}`;
         const pid = g?.info ? ` · pid ${g.info.pid}` : '';
         item.description = g ? `${g.state}${pid} · ${g.name && g.name !== g.spec ? `${g.name} · ` : ''}${g.spec}` : '';
         item.tooltip = g ? gatewayTooltip(g) : undefined;

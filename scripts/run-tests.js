@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs node's test runner over every *.test.ts under the given folders (Node 20's --test has no globs).
-// usage: node scripts/run-tests.js [--concurrency N] DIR...
+// usage: node scripts/run-tests.js [--concurrency N] DIR|FILE...
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -20,7 +20,11 @@ const walk = (dir) => {
     else if (entry.name.endsWith('.test.ts')) files.push(full);
   }
 };
-for (const dir of dirs) if (fs.existsSync(dir)) walk(dir);
+for (const dir of dirs) {
+  if (!fs.existsSync(dir)) continue;
+  if (fs.statSync(dir).isDirectory()) walk(dir);
+  else files.push(dir);
+}
 if (files.length === 0) {
   console.error(`no tests under ${dirs.join(', ')}`);
   process.exit(1);
