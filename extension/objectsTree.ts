@@ -183,9 +183,10 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
       }
       case 'object': {
         const o = node.object;
-        const item = new vscode.TreeItem(`#${o.id} ${o.type}`, Collapsed);
+        // The short type in the label (the full one is in the tooltip), who holds it first in the description.
+        const item = new vscode.TreeItem(`#${o.id} ${o.type.split('.').pop()}`, Collapsed);
         item.id = `gw:${node.gatewayId}/object/${o.id}`;
-        item.description = `${o.repr} · ${o.held ? 'held by the explorer' : 'not held here'}`;
+        item.description = `${o.held ? 'held by the explorer' : 'not held here'} · ${o.repr.replace(/\s*\n\s*/g, ' ')}`;
         item.tooltip = `#${o.id} ${o.type}\n${o.holder}\n\n${o.repr}`;
         item.iconPath = new vscode.ThemeIcon(o.held ? 'pinned' : 'symbol-object');
         // Release only what this window holds: releasing another holder's reference would break it.
@@ -250,7 +251,12 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
   }
 
   private async children(node?: ObjectNode): Promise<ObjectNode[]> {
-    if (!node) return this.ctx.gateways.list().map((g) => ({ kind: 'gateway', gatewayId: g.id }));
+    if (!node) {
+      const ids = this.ctx.gateways.list().map((g) => g.id);
+      // By id (gw2 before gw10), so a restarted gateway keeps its place.
+      ids.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      return ids.map((gatewayId) => ({ kind: 'gateway', gatewayId }));
+    }
     const gatewayId = node.gatewayId;
     const open = this.ctx.gateways.get(gatewayId)?.state === 'open';
     switch (node.kind) {
@@ -265,7 +271,7 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
         if (!open) return [];
         if (node.group === 'variables') {
           const rows = await this.rows({ gatewayId, path: [] }, `gw:${gatewayId}/var`);
-          return rows.length ? rows : [{ kind: 'message', gatewayId, text: 'no variables yet' }];
+          return rows.some((r) => r.kind === 'variable') ? rows : [{ kind: 'message', gatewayId, text: 'no variables yet' }, ...rows];
         }
         if (node.group === 'objects') {
           const objects = await this.ctx.request(rpc.objects, { gatewayId });
@@ -320,7 +326,9 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
       expression: childExpression(parentExpression, row),
     }));
     if (rows.length < total) nodes.push({ kind: 'more', gatewayId: origin.gatewayId, parentKey, shown: rows.length, total });
-    if (hidden > 0) nodes.push({ kind: 'hidden', gatewayId: origin.gatewayId, parentKey, count: hidden });
+    // Said for the session's names only: every object hides its dunder names, which is no news.
+    const session = origin.objectId === undefined && origin.path.length === 0;
+    if (hidden > 0 && session) nodes.push({ kind: 'hidden', gatewayId: origin.gatewayId, parentKey, count: hidden });
     return nodes;
   }
 

@@ -29,6 +29,9 @@ const EXPLORE_PY = [
 ].join('\n');
 
 const SHRINK_PY = ['frame = frame.head(10)', ''].join('\n');
+/** A run whose value is an object (not plain data): the explorer holds it for the inline result. */
+const SHOW_PY = ['frame', ''].join('\n');
+const NODE_JS = ['const answer = 6 * 7;', ''].join('\n');
 
 function pandasMissing(): string | undefined {
   try {
@@ -85,6 +88,19 @@ async function scrollTo(page: Page, row: Locator): Promise<void> {
   await row.waitFor({ timeout: 5000 });
 }
 
+/**
+ * Expands (or folds) a tree row by clicking it, as often as it takes: a click that lands while the
+ * explorer redraws for a notification meets the row being replaced.
+ */
+async function setExpanded(row: Locator, expanded: boolean): Promise<void> {
+  await eventually(`${expanded ? 'expanded' : 'folded'} row`, async () => {
+    if ((await row.getAttribute('aria-expanded')) === String(expanded)) return true;
+    await row.click();
+    await new Promise((r) => setTimeout(r, 300));
+    return (await row.getAttribute('aria-expanded')) === String(expanded);
+  });
+}
+
 /** The frame of the webview whose page has `selector` (webviews live two iframes deep). */
 async function webviewFrame(page: Page, selector: string): Promise<Frame> {
   return eventually(`a webview showing ${selector}`, async () => {
@@ -104,7 +120,9 @@ describe(
 
     before(async () => {
       workbench = await startPackagedWorkbench({
-        files: { 'explore.py': EXPLORE_PY, 'shrink.py': SHRINK_PY },
+        files: { 'explore.py': EXPLORE_PY, 'shrink.py': SHRINK_PY, 'show.py': SHOW_PY, 'node.js': NODE_JS },
+        // Restart's confirmation is a modal dialog: the workbench must be allowed to show it.
+        dialogs: true,
         settings: {
           'remoteExec.languageGateways': { python: `popen//python=${PYTHON}` },
           'workbench.colorTheme': 'Default Dark Modern',
@@ -140,8 +158,29 @@ describe(
         assert.equal(await treeRow(page, 'np').count(), 0, 'modules are hidden, as in Jupyter');
         await screenshot(page, 'variables-explorer');
 
+        // Type to filter by name (the agent filters); show modules; clear.
+        await page.locator('.part.sidebar .action-label[aria-label="Filter Variables…"]').first().click();
+        await page.locator('.quick-input-widget input.input').fill('ra');
+        await eventually('only the names holding "ra"', async () => (await treeRow(page, 'numbers').count()) === 0);
+        await treeRow(page, 'ratio').waitFor();
+        await treeRow(page, 'frame').waitFor();
+        await page.keyboard.press('Enter');
+        await treeRow(page, 'Variables', '“ra”').waitFor();
+        await screenshot(page, 'variables-filtered');
+        await runFromPalette(page, 'Remote Exec: Clear Variable Filters');
+        await treeRow(page, 'numbers').waitFor();
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input.input').fill('>Remote Exec: Show in Variables');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show in Variables' }).first().waitFor();
+        await page.keyboard.press('Enter');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modules' }).click();
+        await page.keyboard.press('Enter');
+        await treeRow(page, 'np', 'module').waitFor();
+        await runFromPalette(page, 'Remote Exec: Clear Variable Filters');
+        await eventually('modules hidden again', async () => (await treeRow(page, 'np').count()) === 0);
+
         // A list expands into its items, 100 at a time.
-        await treeRow(page, 'numbers').click();
+        await setExpanded(treeRow(page, 'numbers'), true);
         await treeRow(page, /^0$/, 'int · 0').waitFor();
         const more = page.locator('.part.sidebar .monaco-list-row', { hasText: 'load more… (100 of 10,000)' });
         await scrollTo(page, more);
@@ -152,8 +191,8 @@ describe(
         // Back to the top of the explorer, as a keyboard user would, and the list folded again.
         await treeRow(page, /^199$/).click();
         await page.keyboard.press('Home');
-        await treeRow(page, 'numbers').click();
-        await treeRow(page, 'config').click();
+        await setExpanded(treeRow(page, 'numbers'), false);
+        await setExpanded(treeRow(page, 'config'), true);
         await treeRow(page, "'name'", "str · len 4 · 'demo'").waitFor();
 
         // Hovering a variable in the editor shows its live value.
@@ -182,9 +221,11 @@ describe(
         for (let i = 0; i < 8; i++) await page.keyboard.press('Backspace');
 
         // The frame in the data viewer: opened from its row, scrolled to its last row, sorted, filtered.
-        // The row's context menu offers it; its inline button (shown on the row under the pointer) opens it.
+        // The row's context menu offers it (and no Release: a variable holds no remote object); its inline
+        // button (shown on the row under the pointer) opens it.
         await treeRow(page, 'frame').click({ button: 'right' });
         await page.locator('.context-view .action-label', { hasText: 'Open in Data Viewer' }).first().waitFor();
+        assert.deepEqual(await page.locator('.context-view .action-label').allInnerTexts(), ['Open in Data Viewer', 'Copy Value']);
         await page.keyboard.press('Escape');
         await treeRow(page, 'frame').hover();
         await treeRow(page, 'frame').locator('.action-label[aria-label="Open in Data Viewer"]').click();
@@ -220,6 +261,76 @@ describe(
         await treeRow(page, 'frame', 'DataFrame · 10 × 3').waitFor({ timeout: 30000 });
       } catch (err) {
         await screenshot(page, 'variables-failure').catch(() => undefined);
+        throw err;
+      }
+    });
+
+    test("lifetimes: what the explorer holds and who holds it, closed channels grouped, every gateway action on its row, restart asks and keeps the id, Switch Gateway offers the editor language's gateways", async () => {
+      const { page } = workbench!;
+      try {
+        // A run whose value is a DataFrame: the explorer holds it, and says so; only that can be released.
+        await openFile(page, 'show.py', 'frame');
+        await runFromPalette(page, 'Remote Exec Selection');
+        await page.keyboard.press('Control+Home');
+        const objects = treeRow(page, 'Objects');
+        await setExpanded(objects, true);
+        const held = treeRow(page, /^#\d+ DataFrame$/, 'held by the explorer · columns: x, y, label');
+        await held.waitFor({ timeout: 30000 });
+        await held.click({ button: 'right' });
+        await page.locator('.context-view .action-label', { hasText: 'Release Object' }).first().waitFor();
+        await page.keyboard.press('Escape');
+
+        // Finished runs' channels are grouped under "closed (N)".
+        await setExpanded(treeRow(page, 'Channels'), true);
+        await setExpanded(treeRow(page, /^closed \(\d+\)$/), true);
+        await treeRow(page, /^channel \d+$/, /closed · \d+ items/).waitFor();
+        await screenshot(page, 'variables-lifetimes');
+        await setExpanded(objects, false);
+        await setExpanded(treeRow(page, 'Channels'), false);
+
+        // A Node gateway beside the Python one: Switch Gateway in a Python editor offers the Python one only.
+        await openFile(page, 'node.js', 'const answer');
+        await runFromPalette(page, 'Remote Exec Selection');
+        await treeRow(page, 'gw1', 'open').waitFor({ timeout: 30000 });
+        await page.locator('.tabs-container .tab', { hasText: 'explore.py' }).first().click();
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input.input').fill('>Remote Exec: Switch Gateway');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Switch Gateway' }).first().waitFor();
+        await page.keyboard.press('Enter');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Gateway' }).waitFor();
+        const offered = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+        assert.equal(offered.length, 2, `the Python gateway and Open Gateway…: ${JSON.stringify(offered)}`);
+        assert.match(offered[0], /gw0[\s\S]*current/);
+        await screenshot(page, 'variables-switch-gateway');
+        await page.keyboard.press('Escape');
+
+        // The gateway's context menu: every action on the row clicked; Restart asks, then keeps the id.
+        const gw0 = treeRow(page, 'gw0');
+        const pid = /pid (\d+)/.exec(await gw0.innerText())![1];
+        await gw0.click({ button: 'right' });
+        await page.locator('.context-view .action-label', { hasText: 'Restart Gateway' }).first().waitFor();
+        const actions = await page.locator('.context-view .action-label').allInnerTexts();
+        for (const action of ['Use for Runs', 'Interrupt', 'Restart Gateway', 'Close Gateway'])
+          assert.ok(actions.includes(action), `${action} in ${actions}`);
+        // A menu ignores a click that comes right as it opens: rest on the item first, as a hand does.
+        const restart = page.locator('.context-view .action-label', { hasText: 'Restart Gateway' }).first();
+        await restart.hover();
+        await page.waitForTimeout(400);
+        await restart.click();
+        const dialog = page.locator('.monaco-dialog-box', { hasText: 'Restart gw0?' });
+        await dialog.waitFor({ timeout: 15000 });
+        await screenshot(page, 'variables-restart-confirm');
+        await dialog.locator('.monaco-button', { hasText: /^Restart$/ }).click();
+        await eventually('gw0 is back with a new pid', async () => {
+          const text = await treeRow(page, 'gw0', 'open')
+            .innerText()
+            .catch(() => '');
+          const now = /pid (\d+)/.exec(text)?.[1];
+          return now && now !== pid ? now : undefined;
+        });
+        await treeRow(page, 'no variables yet').waitFor({ timeout: 30000 });
+      } catch (err) {
+        await screenshot(page, 'variables-lifetimes-failure').catch(() => undefined);
         throw err;
       }
     });

@@ -367,7 +367,7 @@ class _ObjectRequests(object):
             cal = bool(callable(obj))
         except Exception:
             cal = False
-        out = {'id': oid, 'type': _typename(obj), 'repr': _bounded_repr(obj, 200), 'callable': cal}
+        out = {'id': oid, 'type': _typename(obj), 'repr': _repr_of(obj, 200), 'callable': cal}
         try:
             out['len'] = len(obj)
         except Exception:
@@ -382,7 +382,7 @@ class _ObjectRequests(object):
         for n in names[offset:offset + limit]:
             try:
                 v = getattr(obj, n)
-                attrs.append([n, _typename(v), _bounded_repr(v, 80)])
+                attrs.append([n, _typename(v), _repr_of(v, 80)])
             except Exception as e:
                 attrs.append([n, '<error>', _bounded_repr(_safe_str(e), 80)])
         out['attrs'] = attrs
@@ -392,7 +392,8 @@ class _ObjectRequests(object):
     def _list_objects(self):
         with self._olock:
             items = sorted(self._objs.items())
-        return [[oid, _typename(ent[0]), _bounded_repr(ent[0], 200)] for oid, ent in items]
+        # a repr bounded in cost too: an exported 3,000,000-item list must not make the listing slow
+        return [[oid, _typename(ent[0]), _repr_of(ent[0], 200)] for oid, ent in items]
 
     # callbacks into the host
 

@@ -21,6 +21,8 @@ _LEAF_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, mem
 # modules whose values are scalars to a variables view: their attributes add nothing to their repr
 _LEAF_MODULES = ('datetime', 'decimal', 'fractions', 'uuid', 'ipaddress', 'pathlib', 'enum', 're')
 _NO_ATTR = object()
+# what the agent itself keeps in the session namespace (section 8): not the user's variables
+_SESSION_INTERNALS = ('__builtins__', '__name__', '__doc__', 'channel')
 
 
 # ---- what kind of value: the libraries a data scientist uses are recognised without importing them --
@@ -331,7 +333,7 @@ def children_page(obj, options, namespace=None):
     """Section 7.6: one page of obj's children (of the session namespace when `namespace` is given)."""
     offset, limit = _page_bounds(options)
     if namespace is not None:
-        names = [k for k in list(namespace.keys()) if type(k) is str and k not in ('__builtins__', 'channel')]
+        names = [k for k in list(namespace.keys()) if type(k) is str and k not in _SESSION_INTERNALS]
         return _named_page('variables', names, lambda n: namespace[n], lambda n: _kind(namespace[n]),
                            options, offset, limit)
     fk = _frame_kind(obj)
@@ -527,7 +529,7 @@ def completions(obj, prefix, limit, namespace=None):
         prefix = ''
     limit = min(limit if type(limit) is int and limit > 0 else 500, COMPLETIONS_MAX)
     if namespace is not None:
-        names = [k for k in list(namespace.keys()) if type(k) is str and k not in ('__builtins__', 'channel')]
+        names = [k for k in list(namespace.keys()) if type(k) is str and k not in _SESSION_INTERNALS]
         typed = lambda n: (_kind(namespace[n]), _short_type(namespace[n]))
     else:
         try:
