@@ -265,6 +265,13 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
           const reason = this.ctx.gateways.get(gatewayId)?.exitReason;
           return reason ? [{ kind: 'message', gatewayId, text: reason.split('\n')[0] }] : [];
         }
+        if (!this.ctx.gateways.get(gatewayId)?.info?.capabilities.includes('objects')) {
+          // A REPL gateway (repl=) runs code in a terminal-like session: no agent to ask for variables.
+          return [
+            { kind: 'message', gatewayId, text: 'no variables: this gateway runs code without an agent (repl=)' },
+            { kind: 'group', gatewayId, group: 'channels' },
+          ];
+        }
         return (['variables', 'objects', 'channels'] as const).map((group) => ({ kind: 'group', gatewayId, group }));
       }
       case 'group':

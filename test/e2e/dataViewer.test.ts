@@ -152,6 +152,18 @@ describe('the data viewer page in Chromium', { skip }, () => {
     const fetched = await page.evaluate(() => (window as any).posted.filter((m: any) => m.type === 'fetch').length);
     assert.ok(fetched > 30 && fetched < 200, `windows fetched as scrolled: ${fetched}`);
 
+    // A click selects a cell; copying copies its text.
+    const someCell = page.locator('.cell[data-col="2"]').nth(3);
+    const text = await someCell.innerText();
+    await someCell.click();
+    const copied = await page.evaluate(() => {
+      const data = new DataTransfer();
+      document.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, cancelable: true }));
+      return data.getData('text/plain');
+    });
+    assert.equal(copied, text);
+    assert.match(copied, /^row \d+ col 2$/);
+
     // Horizontal scrolling draws the columns in view, headers included.
     await page.locator('.grid').evaluate((g) => (g.scrollLeft = g.scrollWidth));
     await page.locator('.hcell[data-col="11"] .hname', { hasText: 'text11' }).waitFor();

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import * as rpc from '../../../contract/service';
+import { startSshd, type Sshd } from '../../helpers/sshd';
 import { startServer, type ServerUnderTest } from './serverConnection';
 
 const PYTHON = '/usr/bin/python3';
@@ -417,5 +418,57 @@ describe('variables and tables of the Node agent over JSON-RPC', () => {
     ]);
     const hover = await server.connection.sendRequest(rpc.hover, { gatewayId, expression: ['people', 'length'] });
     assert.equal(hover?.repr, '2');
+  });
+});
+
+describe('the data viewer and the explorer over ssh', { skip: hasPandas ? false : `${PYTHON} has no pandas/numpy` }, () => {
+  let sshd: Sshd | undefined;
+  let server: ServerUnderTest | undefined;
+  let gatewayId = '';
+  let skipped: string | undefined;
+
+  before(async () => {
+    const started = await startSshd();
+    if (typeof started === 'string') {
+      skipped = started;
+      return;
+    }
+    sshd = started;
+    // The server starts after sshd, so it inherits the ssh options that log in with the run's key.
+    server = startServer();
+    await server.connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    gatewayId = (await server.connection.sendRequest(rpc.openGateway, { spec: `ssh=${sshd.address}//python=${PYTHON}` })).id;
+    const run = await server.connection.sendRequest(rpc.execSelection, {
+      gatewayId,
+      source: "import pandas as pd\nsales = pd.DataFrame({'city': ['Oslo', 'Lima', 'Pune'], 'units': [12, 40, 7]})",
+    });
+    assert.equal(run.status, 'ok', JSON.stringify(run.error));
+  });
+  after(async () => {
+    server?.kill();
+    await sshd?.stop();
+  });
+
+  test('a DataFrame on an ssh host: its row, a sorted table page and a hover', async (t) => {
+    if (skipped) return t.skip(skipped);
+    const page = await server!.connection.sendRequest(rpc.variables, { gatewayId, path: [], offset: 0, limit: 100 });
+    const sales = page.rows.find((r) => r.name === 'sales')!;
+    assert.deepEqual([sales.type, sales.size, sales.viewable], ['DataFrame', '3 × 2', true]);
+    const table = await server!.connection.sendRequest(rpc.tablePage, {
+      gatewayId,
+      path: [sales.key],
+      offset: 0,
+      limit: 10,
+      columnOffset: 0,
+      columnLimit: 10,
+      sort: [1, true],
+    });
+    assert.deepEqual(table.cells, [
+      ['Lima', '40'],
+      ['Oslo', '12'],
+      ['Pune', '7'],
+    ]);
+    const hover = await server!.connection.sendRequest(rpc.hover, { gatewayId, expression: ['sales', 'shape'] });
+    assert.equal(hover?.repr, '(3, 2)');
   });
 });
