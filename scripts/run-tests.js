@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs node's test runner over every *.test.ts under the given folders (Node 20's --test has no globs).
-// usage: node scripts/run-tests.js [--concurrency N] DIR|FILE...
+// usage: node scripts/run-tests.js [--concurrency N] (DIR | FILE.test.ts)...
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');

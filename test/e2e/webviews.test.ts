@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeNonce, webviewHtml } from '../../extension/webviewHtml';
+import { CHROMIUM_ARGS } from '../helpers/vscode';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-results', 'screenshots');
@@ -59,16 +60,8 @@ describe('webviews in Chromium', { skip }, () => {
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      headless: true,
+      args: CHROMIUM_ARGS,
     });
   });
 

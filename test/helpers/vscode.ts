@@ -223,6 +223,21 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`the VS Code server did not answer at ${url} within ${timeoutMs} ms`);
 }
 
+/**
+ * Debian chromium's flags for a closed network: without the background-networking ones it keeps trying
+ * hosts it cannot reach. `headless` is set by playwright.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
 /** Headless Debian chromium through playwright-core, with a fresh profile removed on close. */
 export async function launchBrowser(): Promise<{ page: import('playwright-core').Page; close(): Promise<void> }> {
   const { chromium } = await import('playwright-core');
@@ -231,16 +246,7 @@ export async function launchBrowser(): Promise<{ page: import('playwright-core')
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
