@@ -96,6 +96,10 @@ export class ObjectsTree implements vscode.TreeDataProvider<ObjectNode>, vscode.
       for (const key of Array.from(this.loaded.keys())) {
         if (this.stale.has('*') || this.stale.has(gatewayOfKey(key))) this.loaded.delete(key);
       }
+      // What is remembered of gateways that are gone goes with them.
+      for (const map of [this.origins, this.wanted, this.loaded]) {
+        for (const key of Array.from(map.keys())) if (!this.ctx.gateways.get(gatewayOfKey(key))) map.delete(key);
+      }
       this.stale.clear();
       this.changed.fire(undefined);
       const done = this.markRefreshed;

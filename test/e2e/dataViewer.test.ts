@@ -203,6 +203,13 @@ describe('the data viewer page in Chromium', { skip }, () => {
     assert.equal(await cell(page, 0, 0).innerText(), '9999999');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.locator('.toolbar .shape', { hasText: /^10,000,000 rows/ }).waitFor();
+
+    // Scrolled halfway and reloaded: it comes back where it was.
+    await page.locator('.grid').evaluate((g) => (g.scrollTop = g.scrollHeight / 2));
+    await page.waitForFunction(() => Number(document.querySelector('.label')?.getAttribute('data-row')) > 1_000_000);
+    await page.waitForTimeout(400);
+    await page.reload();
+    await page.waitForFunction(() => Number(document.querySelector('.label:not(.loading)')?.getAttribute('data-row')) > 1_000_000);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -112,7 +112,8 @@ window.addEventListener('message', (event: MessageEvent<ToDataViewer>) => {
       state.target = m.target;
       save();
       title.textContent = m.target.name;
-      restart();
+      // A reloaded page comes back where it was: the scroll position is restored with the first window.
+      restart(false);
       break;
     case 'page': {
       const key = requests.get(m.requestId);
@@ -183,14 +184,14 @@ function request(key: TileKey): void {
   });
 }
 
-/** Another sort or filter: start from the first window. */
-function restart(): void {
+/** Another sort or filter: start again from the first window, at the top unless `toTop` is false. */
+function restart(toTop = true): void {
   cache.clear();
   requests.clear();
   shape = undefined;
   failure = undefined;
+  if (toTop) state.scrollTop = 0;
   save();
-  grid.scrollTop = 0;
   request({ row: 0, column: Math.floor(state.scrollLeft / COL_W / TILE_COLUMNS) });
   render();
 }
@@ -204,9 +205,10 @@ function refetch(): void {
 }
 
 function restoreScroll(): void {
+  const { scrollTop, scrollLeft } = state;
   layout();
-  grid.scrollTop = state.scrollTop;
-  grid.scrollLeft = state.scrollLeft;
+  grid.scrollTop = scrollTop;
+  grid.scrollLeft = scrollLeft;
 }
 
 // ---- drawing ----
