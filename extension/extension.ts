@@ -4,11 +4,15 @@ import * as rpc from '../contract/service';
 import { createClient } from './client';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { registerDataViewer } from './dataViewer';
+import { registerLiveCompletions } from './editorCompletions';
+import { registerLiveHovers } from './editorHovers';
 import { InlineResults } from './inlineResult';
 import { registerLogPanel } from './logPanel';
 import { OBJECTS_VIEW_ID, ObjectsTree, type ObjectNode } from './objectsTree';
 import { GatewayStatusBar } from './statusBar';
 import { registerStatusPage } from './statusPage';
+import { VariableFilters } from './variableFilters';
 
 /** What activate() returns: enough for tests in the extension host to observe the UI state. */
 export interface RemoteExecExtension {
@@ -31,10 +35,14 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   context.subscriptions.push(c);
 
   const inline = c.push(new InlineResults());
-  const tree = c.push(new ObjectsTree(c));
+  const filters = c.push(new VariableFilters(context.workspaceState));
+  const tree = c.push(new ObjectsTree(c, filters));
   c.push(vscode.window.createTreeView(OBJECTS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
   c.push(new GatewayStatusBar(c));
-  registerCommands({ ctx: c, inline, tree });
+  registerCommands({ ctx: c, inline, tree, filters });
+  registerDataViewer(c);
+  registerLiveHovers(c);
+  registerLiveCompletions(c);
 
   // A run's transcript in the output channel: where it ran, then its output as it arrives.
   c.push(

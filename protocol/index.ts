@@ -12,6 +12,8 @@ export {
   negotiateVersion,
   PROTOCOL_VERSION,
   type AgentInfo,
+  type ChildKey,
+  type ChildrenOptions,
   type Direction,
   type GatewayCounters,
   type GatewayState,
@@ -21,6 +23,8 @@ export {
   type ObjectStepName,
   type RemoteStatus,
   type ReturnType,
+  type TableFilter,
+  type TableOptions,
 } from './messages';
 export {
   del,

@@ -17,6 +17,13 @@ if ! command -v chromium >/dev/null || ! [ -e /usr/include/gssapi/gssapi.h ] || 
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev ripgrep >/dev/null
 fi
 
+# The variables explorer's end-to-end test shows a pandas DataFrame from Debian's Python.
+if ! /usr/bin/python3 -c 'import pandas, numpy' 2>/dev/null; then
+  echo "setup-e2e: installing python3-pandas, python3-numpy (apt)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pandas python3-numpy >/dev/null
+fi
+
 if [ ! -d node_modules/playwright-core ]; then
   echo "setup-e2e: installing the dev dependencies (playwright-core, @vscode/vsce)"
   npm install --no-audit --no-fund >/dev/null

@@ -5,6 +5,15 @@ import { handshakeChecks } from './handshake';
 import { objectChecks } from './objects';
 import { processChecks } from './process';
 import { valueChecks } from './values';
+import { variableChecks } from './variables';
 
 /** Every check of the suite, in the order of PROTOCOL.md. */
-export const CHECKS: Check[] = [...handshakeChecks, ...framingChecks, ...channelChecks, ...processChecks, ...valueChecks, ...objectChecks];
+export const CHECKS: Check[] = [
+  ...handshakeChecks,
+  ...framingChecks,
+  ...channelChecks,
+  ...processChecks,
+  ...valueChecks,
+  ...objectChecks,
+  ...variableChecks,
+];
