@@ -7,10 +7,10 @@
  * or a reference the server keeps alive until released), never as live proxies.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AgentInfo, GatewayCounters, GatewayState, LogRecord, RemoteStatus } from '../protocol/messages';
+import type { AgentInfo, ChildKey, GatewayCounters, GatewayState, LogRecord, RemoteStatus, TableFilter } from '../protocol/messages';
 import type { LogEntry, LogSnapshot } from './logs';
 
-export type { GatewayState, LogRecord, RemoteStatus };
+export type { ChildKey, GatewayState, LogRecord, RemoteStatus, TableFilter };
 
 // ---- shapes ----
 
@@ -66,6 +66,10 @@ export interface ObjectSummary {
   id: number;
   type: string;
   repr: string;
+  /** Who keeps it exported: what this server holds it for (a run's value), or that no proxy here does. */
+  holder: string;
+  /** Whether this server holds a proxy to it that Release lets go. */
+  held: boolean;
 }
 
 export interface ChannelSummary {
@@ -153,7 +157,7 @@ export interface GatewayRef {
   gatewayId: string;
 }
 export const closeGateway = new RequestType<GatewayRef, void, void>('remoteExec/closeGateway');
-/** Closes the gateway and opens a fresh one with the same spec and name, under a new id. */
+/** Closes the gateway and opens a fresh one (a new, empty session) with the same spec, name and id. */
 export const restartGateway = new RequestType<GatewayRef, GatewaySummary, void>('remoteExec/restartGateway');
 /**
  * Raises the interrupt in one run's task, or in every running task of the gateway; a queued run named by
@@ -213,7 +217,6 @@ export interface ExecSelectionResult {
 }
 export const execSelection = new RequestType<ExecSelectionParams, ExecSelectionResult, void>('remoteExec/execSelection');
 
-export const namespace = new RequestType<GatewayRef, VariableSummary[], void>('remoteExec/namespace');
 export const objects = new RequestType<GatewayRef, ObjectSummary[], void>('remoteExec/objects');
 export const channels = new RequestType<GatewayRef, ChannelSummary[], void>('remoteExec/channels');
 
@@ -229,6 +232,135 @@ export const inspectObject = new RequestType<InspectParams, InspectResult, void>
 export const releaseObject = new RequestType<GatewayRef & { objectId: number }, void, void>('remoteExec/releaseObject');
 export const reprObject = new RequestType<GatewayRef & { objectId: number; path?: string[] }, string, void>('remoteExec/repr');
 export const closeChannel = new RequestType<GatewayRef & { channelId: number }, void, void>('remoteExec/closeChannel');
+
+// ---- the variables explorer, the data viewer, hovers and completions (PROTOCOL.md §7.6, §7.7) ----
+// Everything shown is text the agent computed (reprs, types, sizes, cells): no remote value is decoded.
+
+/**
+ * A variable, item or attribute: the keys that lead to it (each from a row) from the session namespace,
+ * or from the exported object `objectId` when given.
+ */
+export interface VariableRef extends GatewayRef {
+  objectId?: number;
+  path: ChildKey[];
+}
+
+/** One row of the explorer: what the agent shows of a value, never the value. */
+export interface VariableRow {
+  /** Sent back in the next path to reach this row's value. */
+  key: ChildKey;
+  name: string;
+  /** The type's short name: `float`, `list`, `DataFrame`. */
+  type: string;
+  /** `len 10000`, `(3, 4) float64`, `100 × 3`, or '' for a scalar. */
+  size: string;
+  /** The language's own repr, one line, at most 120 characters. */
+  repr: string;
+  kind: 'data' | 'function' | 'class' | 'module';
+  expandable: boolean;
+  /** The data viewer can show it. */
+  viewable: boolean;
+}
+
+/** The explorer's filters: Jupyter's, so private names, functions, classes and modules are hidden by default. */
+export interface VariableFilter {
+  /** Named rows (variables, attributes) whose name holds this text, case-insensitively. */
+  text?: string;
+  private?: boolean;
+  functions?: boolean;
+  classes?: boolean;
+  modules?: boolean;
+  sort?: 'name' | 'type' | 'size';
+  descending?: boolean;
+}
+
+export interface VariablesParams extends VariableRef {
+  offset: number;
+  limit: number;
+  filter?: VariableFilter;
+}
+
+export interface VariablesPage {
+  /** What the rows are: `variables` (the session's), `attributes`, `items`, `entries`, `rows`. */
+  kind: string;
+  /** Rows after the filters. */
+  total: number;
+  /** Rows the filters hide. */
+  hidden: number;
+  offset: number;
+  rows: VariableRow[];
+}
+/** One page of a variable's children; with an empty path, of the session's variables. */
+export const variables = new RequestType<VariablesParams, VariablesPage, void>('remoteExec/variables');
+
+/** What a tooltip or a hover shows of a value. */
+export interface VariableDescription {
+  type: string;
+  /** The type's full name: `pandas.core.frame.DataFrame`. */
+  qualified: string;
+  size: string;
+  repr: string;
+  /** A longer repr (at most 4000 characters) that may span lines. */
+  long: string;
+  kind: VariableRow['kind'];
+  expandable: boolean;
+  viewable: boolean;
+}
+export const describeVariable = new RequestType<VariableRef, VariableDescription, void>('remoteExec/describeVariable');
+
+export interface HoverParams extends GatewayRef {
+  /** A dotted name split at its dots: `df.shape` is `['df', 'shape']`. */
+  expression: string[];
+}
+/**
+ * The live value of a name in the editor. Null, and at once, when the gateway is running code (a hover
+ * never waits for a run), the name is not defined, or the agent took longer than a hover can wait.
+ */
+export const hover = new RequestType<HoverParams, VariableDescription | null, void>('remoteExec/hover');
+
+export interface CompleteParams extends GatewayRef {
+  /** The dotted name before the last dot (`[]` for the session's own names). */
+  expression: string[];
+  /** What is typed after it. */
+  prefix: string;
+}
+export interface CompletionEntry {
+  name: string;
+  kind: VariableRow['kind'] | 'property';
+  /** The attribute's type where the agent knows it without reading it, else ''. */
+  type: string;
+}
+/** Attribute names of a live object; empty, and at once, when the gateway is busy or the answer is slow. */
+export const complete = new RequestType<CompleteParams, CompletionEntry[], void>('remoteExec/complete');
+
+export interface TablePageParams extends VariableRef {
+  offset: number;
+  limit: number;
+  columnOffset: number;
+  columnLimit: number;
+  /** `[column, descending]`, a column by position (-1: the row labels). */
+  sort?: [number, boolean] | null;
+  filters?: TableFilter[];
+}
+export interface TableColumn {
+  name: string;
+  dtype: string;
+  numeric: boolean;
+}
+/** A window of a table (PROTOCOL.md §7.7), as text. */
+export interface TablePage {
+  /** Rows after the filters. */
+  rows: number;
+  unfiltered: number;
+  columnCount: number;
+  offset: number;
+  columnOffset: number;
+  index: TableColumn;
+  columns: TableColumn[];
+  labels: string[];
+  cells: string[][];
+}
+export const tablePage = new RequestType<TablePageParams, TablePage, void>('remoteExec/tablePage');
 
 export interface GatewayStatus extends GatewaySummary {
   remoteStatus?: RemoteStatus;

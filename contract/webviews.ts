@@ -1,11 +1,11 @@
 /**
- * The messages between the two webviews and their hosts in the extension: one tagged union per
+ * The messages between the webviews and their hosts in the extension: one tagged union per
  * direction, imported by both sides, handled by one `switch` on each.
  */
 import type { LogEntry } from './logs';
-import type { ServiceStatus } from './service';
+import type { ChildKey, ServiceStatus, TableFilter, TablePage } from './service';
 
-export type { LogEntry, ServiceStatus };
+export type { LogEntry, ServiceStatus, TableFilter, TablePage };
 
 /** Extension → Remote Logs webview. */
 export type ToLogView =
@@ -140,4 +140,52 @@ export interface ResultsViewState {
   follow: boolean;
   /** The run at the top of the view when not following. */
   anchor?: string;
+}
+
+// ---- the data viewer (remoteExec.dataViewer) ----
+
+/** The value a data viewer shows: a variable by its path (PROTOCOL.md §7.6), re-read after every run. */
+export interface DataViewerTarget {
+  gatewayId: string;
+  /** From this exported object instead of the session namespace. */
+  objectId?: number;
+  path: ChildKey[];
+  /** What the user calls it: `df`, `df[3]`, `box.items`. */
+  name: string;
+}
+
+/** Extension → data viewer. */
+export type ToDataViewer =
+  /** What to show, sent when the page is ready. */
+  | { type: 'target'; target: DataViewerTarget }
+  | { type: 'page'; requestId: number; page: TablePage }
+  | { type: 'failed'; requestId: number; message: string }
+  /** Session code ran on the gateway: what is shown may have changed, so it is fetched again. */
+  | { type: 'changed' }
+  /** The gateway closed: nothing more can be fetched. */
+  | { type: 'unavailable'; reason: string };
+
+/** Data viewer → extension. */
+export type FromDataViewer =
+  | { type: 'ready' }
+  /** One window of rows and columns, sorted and filtered by the agent. */
+  | {
+      type: 'fetch';
+      requestId: number;
+      offset: number;
+      limit: number;
+      columnOffset: number;
+      columnLimit: number;
+      sort: [number, boolean] | null;
+      filters: TableFilter[];
+    };
+
+/** What a data viewer keeps across hide/show and reloads: what it shows and how, never the rows. */
+export interface DataViewerState {
+  target?: DataViewerTarget;
+  sort: [number, boolean] | null;
+  /** The filter text typed under each column, by column position (-1: the row labels). */
+  filterText: Record<string, string>;
+  scrollTop: number;
+  scrollLeft: number;
 }

@@ -5,6 +5,7 @@ import type { CurrentCell } from './cells/currentCell';
 import { moveCursorAfterRun } from './config';
 import type { Ctx } from './ctx';
 import { pickGateway } from './gatewayPicker';
+import { DataViewer } from './dataViewer';
 import type { InlineResults } from './inlineResult';
 import type { ObjectNode, ObjectsTree } from './objectsTree';
 import { openSample } from './samples';
@@ -12,6 +13,7 @@ import { saveImage } from './results/resultsView';
 import type { ResultsView } from './results/resultsView';
 import type { Runner } from './runner';
 import { moveToNextStatement, runRequest } from './smartSend';
+import type { VariableFilters } from './variableFilters';
 
 /** Everything a command needs; each command is a factory taking it, so registration stays one table. */
 export interface CommandDeps {
@@ -21,6 +23,7 @@ export interface CommandDeps {
   runner: Runner;
   cells: CurrentCell;
   results: ResultsView;
+  filters: VariableFilters;
 }
 
 export type Factory = (deps: CommandDeps) => (...args: any[]) => unknown;
@@ -71,31 +74,47 @@ async function rememberSpec(ctx: Ctx, spec: string, name?: string): Promise<void
   await state.update(RECENT_KEY, [{ spec, name }, ...recent].slice(0, 10));
 }
 
-/** Chooses which open gateway the active editor language's runs go to (or opens another). */
+/**
+ * Chooses which open gateway the active editor language's runs go to (or opens another): the gateways
+ * of that language only, the current one marked. From a gateway's row it switches to that one.
+ */
 const switchGateway: Factory =
   (deps) =>
-  async (gatewayId?: string): Promise<rpc.GatewaySummary | undefined> => {
+  async (arg?: unknown): Promise<rpc.GatewaySummary | undefined> => {
     const { ctx } = deps;
     const languageId = vscode.window.activeTextEditor?.document.languageId;
-    const open = ctx.gateways.list().filter((g) => g.state === 'open');
+    const gatewayId = typeof arg === 'string' ? arg : isNode(arg) ? arg.gatewayId : undefined;
     let chosen = gatewayId ? ctx.gateways.get(gatewayId) : undefined;
     if (!chosen) {
+      const current = languageId ? ctx.gateways.activeFor(languageId) : undefined;
+      const open = ctx.gateways.list().filter((g) => g.state === 'open' && (!languageId || ctx.gateways.serves(g, languageId)));
       type Item = vscode.QuickPickItem & { id?: string };
       const items: Item[] = open.map((g) => ({
-        label: g.id,
-        description: `${g.name ? `${g.name} · ` : ''}${g.spec}`,
+        label: `${g.id === current?.id ? '$(check) ' : ''}${g.id}`,
+        description: `${g.id === current?.id ? 'current · ' : ''}${g.name ? `${g.name} · ` : ''}${g.spec}`,
         detail: g.info ? `${g.info.language} ${g.info.version} · pid ${g.info.pid}` : undefined,
         id: g.id,
       }));
       items.push({ label: '$(add) Open Gateway…' });
-      const picked = await vscode.window.showQuickPick(items, { title: `Remote Exec: gateway for ${languageId ?? 'runs'}` });
+      const picked = await vscode.window.showQuickPick(items, {
+        title: `Remote Exec: gateway for ${languageId ?? 'runs'}`,
+        placeHolder: open.length ? `Open gateways for ${languageId ?? 'runs'}` : `No gateway for ${languageId ?? 'runs'} is open`,
+      });
       if (!picked) return undefined;
       if (!picked.id) return (await openGateway(deps)()) as rpc.GatewaySummary | undefined;
       chosen = ctx.gateways.get(picked.id);
     }
-    if (chosen) ctx.gateways.setActive(chosen, languageId);
+    // A gateway of another language (chosen from its row) takes its own languages' runs, not this editor's.
+    if (chosen) ctx.gateways.setActive(chosen, languageId && ctx.gateways.serves(chosen, languageId) ? languageId : undefined);
     return chosen;
   };
+
+/** From a gateway's row: its language's runs go to it. */
+const useGateway: Factory = (deps) => (node?: ObjectNode) => (node ? switchGateway(deps)(node) : undefined);
+
+function isNode(arg: unknown): arg is ObjectNode {
+  return !!arg && typeof arg === 'object' && 'kind' in arg && 'gatewayId' in arg;
+}
 
 /** The gateway a gateway command acts on: the tree row's, the given id, the active one, or a pick. */
 async function resolveGateway(ctx: Ctx, arg: unknown): Promise<string | undefined> {
@@ -113,11 +132,26 @@ async function resolveGateway(ctx: Ctx, arg: unknown): Promise<string | undefine
   return (await vscode.window.showQuickPick(open.map((g) => ({ label: g.id, description: g.spec }))))?.label;
 }
 
+/**
+ * A fresh session under the same id. Asked from the UI (a row, the palette) it asks first, since the
+ * session's variables are lost; called with a gateway id (an API call) it does not.
+ */
 const restartGateway: Factory =
   ({ ctx, inline }) =>
   async (arg?: unknown) => {
     const gatewayId = await resolveGateway(ctx, arg);
     if (!gatewayId) return undefined;
+    if (typeof arg !== 'string') {
+      const answer = await vscode.window.showWarningMessage(
+        `Restart ${gatewayId}? Its session ends: variables, imports and running code are lost.`,
+        {
+          modal: true,
+          detail: `A new interpreter starts with the same spec (${ctx.gateways.get(gatewayId)?.spec ?? ''}) under the id ${gatewayId}.`,
+        },
+        'Restart',
+      );
+      if (answer !== 'Restart') return undefined;
+    }
     const languages = vscode.window.activeTextEditor?.document.languageId;
     const summary = await ctx.request(rpc.restartGateway, { gatewayId });
     inline.clearGateway(gatewayId);
@@ -150,32 +184,56 @@ const closeGateway: Factory =
     inline.clearGateway(gatewayId);
   };
 
+/** Releases an object this window holds (a run's value); a namespace variable holds none to release. */
 const releaseObject: Factory =
   ({ ctx }) =>
   async (node?: ObjectNode) => {
-    const objectId = node?.kind === 'object' ? node.object.id : node?.kind === 'variable' ? node.value.objectId : undefined;
-    if (!node || objectId === undefined) return;
+    if (node?.kind !== 'object' || !node.object.held) return;
     try {
-      await ctx.request(rpc.releaseObject, { gatewayId: node.gatewayId, objectId });
+      await ctx.request(rpc.releaseObject, { gatewayId: node.gatewayId, objectId: node.object.id });
     } catch (err) {
       void vscode.window.showWarningMessage(`Remote Exec: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
 
+/** Copies a row's longer repr (or an object's repr), computed by the agent. */
 const copyRepr: Factory =
   ({ ctx }) =>
   async (node?: ObjectNode) => {
     if (!node) return;
     let text: string | undefined;
     if (node.kind === 'variable')
-      text =
-        node.value.objectId !== undefined
-          ? await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.value.objectId })
-          : node.value.repr;
+      text = (await ctx.request(rpc.describeVariable, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path })).long;
     else if (node.kind === 'object') text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.object.id });
-    else if (node.kind === 'attribute')
-      text = await ctx.request(rpc.reprObject, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path });
     if (text !== undefined) await vscode.env.clipboard.writeText(text);
+  };
+
+/**
+ * Opens a frame, a series, an array or a list of records in the Data Viewer: from its row, or from the
+ * palette, by picking one of the session's variables it can show.
+ */
+const openDataViewer: Factory =
+  ({ ctx }) =>
+  async (node?: ObjectNode) => {
+    if (node?.kind === 'variable') {
+      DataViewer.createOrShow(ctx, { gatewayId: node.gatewayId, objectId: node.objectId, path: node.path, name: node.expression });
+      return;
+    }
+    const gatewayId = await resolveGateway(ctx, node);
+    if (!gatewayId) return;
+    const page = await ctx.request(rpc.variables, { gatewayId, path: [], offset: 0, limit: 1000, filter: { private: true } });
+    const viewable = page.rows.filter((r) => r.viewable);
+    if (viewable.length === 0) {
+      void vscode.window.showInformationMessage(
+        `Remote Exec: no variable of ${gatewayId} can be shown as a table (a DataFrame, a Series, an array, a list of dicts or of lists can).`,
+      );
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      viewable.map((r) => ({ label: r.name, description: [r.type, r.size].filter(Boolean).join(' · '), row: r })),
+      { title: `Remote Exec: Open in Data Viewer (${gatewayId})` },
+    );
+    if (picked) DataViewer.createOrShow(ctx, { gatewayId, path: [picked.row.key], name: picked.row.name });
   };
 
 const closeChannel: Factory =
@@ -195,6 +253,26 @@ const loadMore: Factory =
   ({ tree }) =>
   (node: ObjectNode) =>
     tree.loadMore(node);
+
+const filterVariables: Factory =
+  ({ filters }) =>
+  () =>
+    filters.editText();
+
+const showInVariables: Factory =
+  ({ filters }) =>
+  () =>
+    filters.editToggles();
+
+const sortVariables: Factory =
+  ({ filters }) =>
+  () =>
+    filters.editSort();
+
+const clearVariableFilter: Factory =
+  ({ filters }) =>
+  () =>
+    filters.clear();
 
 const showOutput: Factory =
   ({ ctx }) =>
@@ -255,6 +333,7 @@ export const COMMANDS: Record<string, Factory> = {
   'remoteExec.openSample': () => openSample,
   'remoteExec.openGateway': openGateway,
   'remoteExec.switchGateway': switchGateway,
+  'remoteExec.useGateway': useGateway,
   'remoteExec.restartGateway': restartGateway,
   'remoteExec.interrupt': interrupt,
   'remoteExec.closeGateway': closeGateway,
@@ -263,6 +342,11 @@ export const COMMANDS: Record<string, Factory> = {
   'remoteExec.closeChannel': closeChannel,
   'remoteExec.refreshObjects': refreshObjects,
   'remoteExec.loadMore': loadMore,
+  'remoteExec.openDataViewer': openDataViewer,
+  'remoteExec.filterVariables': filterVariables,
+  'remoteExec.showInVariables': showInVariables,
+  'remoteExec.sortVariables': sortVariables,
+  'remoteExec.clearVariableFilter': clearVariableFilter,
   'remoteExec.showOutput': showOutput,
 };
 

@@ -6,6 +6,9 @@ import { CurrentCell } from './cells/currentCell';
 import { createClient } from './client';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { registerDataViewer } from './dataViewer';
+import { registerLiveCompletions } from './editorCompletions';
+import { registerLiveHovers } from './editorHovers';
 import { InlineResults } from './inlineResult';
 import { KeyContexts } from './keyContexts';
 import { registerLogPanel } from './logPanel';
@@ -18,6 +21,7 @@ import { RunStore, DEFAULT_LIMITS } from './results/runStore';
 import { Runner } from './runner';
 import { GatewayStatusBar } from './statusBar';
 import { registerStatusPage } from './statusPage';
+import { VariableFilters } from './variableFilters';
 
 /** What activate() returns: enough for tests in the extension host to observe the UI state. */
 export interface RemoteExecExtension {
@@ -47,10 +51,14 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   context.subscriptions.push(c);
 
   const inline = c.push(new InlineResults());
-  const tree = c.push(new ObjectsTree(c));
+  const filters = c.push(new VariableFilters(context.workspaceState));
+  const tree = c.push(new ObjectsTree(c, filters));
   c.push(vscode.window.createTreeView(OBJECTS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
   c.push(new GatewayStatusBar(c));
   c.push(new KeyContexts(c.gateways));
+  registerDataViewer(c);
+  registerLiveHovers(c);
+  registerLiveCompletions(c);
 
   // The results view: runs from the server's run events, output lines and displays.
   const store = new RunStore(limits(), (uri) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri)));
@@ -72,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   const cells = c.push(new CurrentCell());
   c.push(vscode.languages.registerCodeLensProvider({ scheme: '*' }, c.push(new CellCodeLens())));
   const runner = new Runner(c, inline, results);
-  registerCommands({ ctx: c, inline, tree, runner, cells, results });
+  registerCommands({ ctx: c, inline, tree, filters, runner, cells, results });
   registerRemoteInput(c);
   registerRemoteFiles(c);
 

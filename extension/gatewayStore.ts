@@ -6,6 +6,15 @@ import type { ServerEvents } from './serverEvents';
 const AGENT_LANGUAGES: Record<string, string[]> = {
   python: ['python'],
   node: ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'],
+  // REPL gateways (repl=) name their interpreter.
+  'python-repl': ['python'],
+  'node-repl': ['javascript', 'typescript'],
+  bash: ['shellscript'],
+  sh: ['shellscript'],
+  zsh: ['shellscript'],
+  dash: ['shellscript'],
+  ksh: ['shellscript'],
+  R: ['r'],
 };
 
 /**
@@ -49,6 +58,13 @@ export class GatewayStore implements vscode.Disposable {
     const id = this.active.get(languageId);
     const summary = id ? this.gateways.get(id) : undefined;
     return summary && (summary.state === 'open' || summary.state === 'starting') ? summary : undefined;
+  }
+
+  /** Whether a gateway runs code of `languageId`: its agent's language, or the language it was chosen for. */
+  serves(summary: GatewaySummary, languageId: string): boolean {
+    if (this.active.get(languageId) === summary.id) return true;
+    const language = summary.info?.language;
+    return !!language && (language === languageId || (AGENT_LANGUAGES[language] ?? []).includes(languageId));
   }
 
   /** Makes a gateway the one runs of `languageId` go to (and of the languages its agent serves). */

@@ -12,6 +12,8 @@ export {
   negotiateVersion,
   PROTOCOL_VERSION,
   type AgentInfo,
+  type ChildKey,
+  type ChildrenOptions,
   type Direction,
   type DisplayMessage,
   type GatewayCounters,
@@ -22,6 +24,8 @@ export {
   type ObjectStepName,
   type RemoteStatus,
   type ReturnType,
+  type TableFilter,
+  type TableOptions,
 } from './messages';
 export {
   del,

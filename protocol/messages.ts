@@ -98,6 +98,11 @@ export const OBJECT_STEPS = [
   { name: 'statement_at', args: ['source', 'line'] },
   { name: 'str', args: [] },
   { name: 'len', args: [] },
+  { name: 'children', args: ['options'] },
+  { name: 'child', args: ['key'] },
+  { name: 'describe', args: [] },
+  { name: 'table', args: ['options'] },
+  { name: 'complete', args: ['prefix', 'limit'] },
 ] as const satisfies readonly ObjectStepSpec[];
 
 export type ObjectStepName = (typeof OBJECT_STEPS)[number]['name'];
@@ -202,7 +207,48 @@ export type ObjectStep =
   | ['namespace']
   | ['statement_at', string, number]
   | ['str']
-  | ['len'];
+  | ['len']
+  | ['children', ChildrenOptions]
+  | ['child', ChildKey]
+  | ['describe']
+  | ['table', TableOptions]
+  | ['complete', string, number];
+
+/**
+ * A child's key in a children page (PROTOCOL.md §7.6), sent back unchanged in a `child` step: `["a", name]`
+ * an attribute (at the root: a session variable), `["i", n]` an item by position, `["k", key]` a mapping's
+ * entry by its str or int key, `["n", n]` the n-th entry of a set or mapping, `["r", n]` a frame's row.
+ */
+export type ChildKey = [tag: 'a' | 'i' | 'k' | 'n' | 'r', value: string | number];
+
+/** The options of a `children` step (§7.6). */
+export interface ChildrenOptions {
+  offset?: number;
+  limit?: number;
+  /** Named children (variables, attributes) whose name holds this text, case-insensitively. */
+  filter?: string;
+  /** Show names starting with `_`, functions and methods, classes, modules (all hidden by default). */
+  private?: boolean;
+  functions?: boolean;
+  classes?: boolean;
+  modules?: boolean;
+  sort?: 'name' | 'type' | 'size';
+  descending?: boolean;
+}
+
+/** A filter of a table page: `[column, op, value]`, a column by position (-1: the row labels). */
+export type TableFilter = [column: number, op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'contains', value: string | number];
+
+/** The options of a `table` step (§7.7). */
+export interface TableOptions {
+  offset?: number;
+  limit?: number;
+  columnOffset?: number;
+  columnLimit?: number;
+  /** `[column, descending]`, a column by position (-1: the row labels). */
+  sort?: [column: number, descending: boolean] | null;
+  filters?: TableFilter[];
+}
 
 type Tail<T extends readonly unknown[]> = T extends readonly [unknown, ...infer Rest] ? Rest : never;
 type Assert<T extends true> = T;

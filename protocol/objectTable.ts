@@ -55,6 +55,12 @@ export class ObjectTable {
     return proxy;
   }
 
+  /** Whether a proxy of this gateway for the remote object `id` is alive here. */
+  holds(id: number): boolean {
+    const proxy = this.live.get(id)?.deref();
+    return !!proxy && !holderOf(proxy)!.released;
+  }
+
   /** The wire reference of a resolved proxy of this gateway. */
   refOf(value: object): ObjectRef | undefined {
     const holder = isProxy(value) ? holderOf(value) : undefined;

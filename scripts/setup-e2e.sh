@@ -17,12 +17,13 @@ if ! command -v chromium >/dev/null || ! [ -e /usr/include/gssapi/gssapi.h ] || 
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev ripgrep >/dev/null
 fi
 
-# The interactive workflow's tests plot with matplotlib, show a pandas DataFrame, and make a workspace
-# .venv (with the system's packages) for the interpreter choice to find: Debian's own Python packages.
-if ! /usr/bin/python3 -c 'import matplotlib, pandas, venv, ensurepip' 2>/dev/null; then
-  echo "setup-e2e: installing python3-matplotlib, python3-pandas, python3-venv (apt)"
+# The interactive workflow's tests plot with matplotlib and show pandas DataFrames (the variables
+# explorer's too), and make a workspace .venv (with the system's packages) for the interpreter choice
+# to find: Debian's own Python packages.
+if ! /usr/bin/python3 -c 'import matplotlib, pandas, numpy, venv, ensurepip' 2>/dev/null; then
+  echo "setup-e2e: installing python3-matplotlib, python3-pandas, python3-numpy, python3-venv (apt)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-matplotlib python3-pandas python3-venv >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-matplotlib python3-pandas python3-numpy python3-venv >/dev/null
 fi
 
 if [ ! -d node_modules/playwright-core ]; then

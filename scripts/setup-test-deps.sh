@@ -11,6 +11,8 @@ command -v sudo >/dev/null || need+=(sudo)
 [ -x /usr/bin/flake8 ] || need+=(flake8)
 # execnet runs the bench's Python workloads in test/integration/remote (and is the bench's peer).
 /usr/bin/python3 -c 'import execnet' 2>/dev/null || need+=(python3-execnet)
+# pandas and numpy: the variables explorer and the data viewer are tested on DataFrames and arrays.
+/usr/bin/python3 -c 'import pandas, numpy' 2>/dev/null || need+=(python3-pandas python3-numpy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive

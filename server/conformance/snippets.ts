@@ -88,6 +88,21 @@ export interface Snippets {
     callback(fn: (x: number) => number): ObjectStep[];
     callbackResult: unknown;
   };
+
+  /**
+   * Variables (§7.6, §7.7): session source (§8) that defines `conformance_float`, `conformance_list` (the
+   * ints 0..249), a function `conformance_fn`, a module `conformance_module`, `_conformance_private`,
+   * `conformance_box` (an instance of the class `ConformanceBox` with the attribute `label` = 'box', a
+   * method `shout` and a property `loud` that counts its reads in `ConformanceBox.reads`) and
+   * `conformance_rows`, 30 records `{id: i, name: 'r' + i % 3}`.
+   */
+  variables: {
+    source: string;
+    /** The row of conformance_float: its type and the language's own repr. */
+    float: { type: string; repr: string };
+    /** The type name of conformance_list. */
+    listType: string;
+  };
 }
 
 const range10 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -173,6 +188,31 @@ const python: Snippets = {
     ],
     callbackResult: [3, 2, 1],
   },
+  variables: {
+    source: [
+      'conformance_float = 19.0',
+      'conformance_list = list(range(250))',
+      'def conformance_fn():',
+      '    return 1',
+      'import os as conformance_module',
+      '_conformance_private = 1',
+      'class ConformanceBox:',
+      '    reads = 0',
+      '    def __init__(self):',
+      "        self.label = 'box'",
+      '    def shout(self):',
+      '        return self.label.upper()',
+      '    @property',
+      '    def loud(self):',
+      '        ConformanceBox.reads += 1',
+      "        return 'LOUD'",
+      'conformance_box = ConformanceBox()',
+      "conformance_rows = [{'id': i, 'name': 'r%d' % (i % 3)} for i in range(30)]",
+      '',
+    ].join('\n'),
+    float: { type: 'float', repr: '19.0' },
+    listType: 'list',
+  },
 };
 
 // The Node agent runs each EXEC source as the body of an async function with `channel` in scope.
@@ -249,6 +289,35 @@ const node: Snippets = {
       ['call', [fn, null, [3]], {}],
     ],
     callbackResult: -3,
+  },
+  variables: {
+    source: [
+      'var conformance_float = 19.5;',
+      'var conformance_list = Array.from({ length: 250 }, (_, i) => i);',
+      'function conformance_fn() {',
+      '  return 1;',
+      '}',
+      "var conformance_module = require('os');",
+      'var _conformance_private = 1;',
+      'class ConformanceBox {',
+      '  constructor() {',
+      "    this.label = 'box';",
+      '  }',
+      '  shout() {',
+      '    return this.label.toUpperCase();',
+      '  }',
+      '  get loud() {',
+      '    ConformanceBox.reads++;',
+      "    return 'LOUD';",
+      '  }',
+      '}',
+      'ConformanceBox.reads = 0;',
+      'var conformance_box = new ConformanceBox();',
+      "var conformance_rows = Array.from({ length: 30 }, (_, i) => ({ id: i, name: 'r' + (i % 3) }));",
+      '',
+    ].join('\n'),
+    float: { type: 'number', repr: '19.5' },
+    listType: 'Array',
   },
 };
 

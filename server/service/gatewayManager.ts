@@ -69,10 +69,13 @@ export class GatewayManager {
     }
   }
 
-  /** Opens a new gateway; rejects with the xspec error or the reason the agent did not start. */
-  async open(spec: string, name?: string): Promise<ManagedGateway> {
+  /**
+   * Opens a new gateway, under `id` when given (a restart keeps its id); rejects with the xspec error or
+   * the reason the agent did not start.
+   */
+  async open(spec: string, name?: string, id?: string): Promise<ManagedGateway> {
     const xspec = parseXSpec(spec);
-    const id = xspec.id && !this.gateways.has(xspec.id) ? xspec.id : this.newId();
+    if (id === undefined || this.gateways.has(id)) id = xspec.id && !this.gateways.has(xspec.id) ? xspec.id : this.newId();
     const managed = new ManagedGateway(id, spec, name, this.events);
     this.gateways.set(id, managed);
     this.events.gatewayChanged(managed.summary());
@@ -129,10 +132,11 @@ export class GatewayManager {
     serviceLog(`closed gateway ${gatewayId}`);
   }
 
+  /** A fresh session under the same id, so the explorer, the status bar and the language's choice stay. */
   async restart(gatewayId: string): Promise<ManagedGateway> {
     const old = this.get(gatewayId);
     await this.close(gatewayId);
-    return this.open(old.spec, old.name);
+    return this.open(old.spec, old.name, gatewayId);
   }
 
   /**

@@ -12,8 +12,9 @@ import type { ServiceEvents } from './events';
 import type { GatewayManager } from './gatewayManager';
 import { timedRemoteStatus } from './statusPublisher';
 import { registerLogAndStatusHandlers } from './logHandlers';
-import { inspectObject, listNamespace, listObjects, reprOf } from './objectQueries';
+import { inspectObject, listObjects, reprOf } from './objectQueries';
 import { readRemoteFile } from './remoteFiles';
+import { complete, describeVariable, hover, listVariables, tablePage } from './variableQueries';
 import { runSelection } from './runSelection';
 
 const STATUS_TIMEOUT_MS = 3000;
@@ -35,7 +36,11 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
   handle(rpc.restartGateway, async (p) => (await manager.restart(p.gatewayId)).summary());
   handle(rpc.interrupt, (p) => manager.interrupt(p.gatewayId, p.runId, p.clearQueue === true));
   handle(rpc.execSelection, async (p) => runSelection(await manager.ensure(p), p, manager.events));
-  handle(rpc.namespace, (p) => listNamespace(gateway(p)));
+  handle(rpc.variables, (p) => listVariables(gateway(p), p));
+  handle(rpc.describeVariable, (p) => describeVariable(gateway(p), p));
+  handle(rpc.tablePage, (p) => tablePage(gateway(p), p));
+  handle(rpc.hover, (p) => hover(gateway(p), p));
+  handle(rpc.complete, (p) => complete(gateway(p), p));
   handle(rpc.objects, (p) => listObjects(gateway(p)));
   handle(rpc.channels, (p) => gateway(p).channels());
   handle(rpc.inspectObject, (p) => inspectObject(gateway(p), p));

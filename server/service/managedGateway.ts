@@ -36,6 +36,8 @@ export class ManagedGateway implements RefResolver, OutputAttribution, FrameReso
   private readonly channelStats = new Map<number, ChannelStats>();
   private readonly origins = new Map<string, SourceOrigin>();
   private readonly held = new Map<number, unknown>();
+  /** Why the UI holds an object: the run whose value or item it was. */
+  private readonly holders = new Map<number, string>();
   private readonly reprs = new Map<number, string>();
   private runCounter = 0;
   readonly startedAt = Date.now();
@@ -232,10 +234,23 @@ export class ManagedGateway implements RefResolver, OutputAttribution, FrameReso
     return this.held.has(id);
   }
 
+  /** Records what a held object was shown as, for the Objects list (`run gw0-run3: value`). */
+  noteHolder(id: number, holder: string): void {
+    if (this.held.has(id) && !this.holders.has(id)) this.holders.set(id, holder);
+  }
+
+  /** Who keeps an exported object alive, as the Objects list says it. */
+  holderOf(id: number): { holder: string; held: boolean } {
+    if (this.held.has(id)) return { holder: `held by the explorer: ${this.holders.get(id) ?? 'shown in the editor'}`, held: true };
+    if (this.gateway?.objectTable.holds(id)) return { holder: 'a proxy in the server, released when it is collected', held: false };
+    return { holder: 'no proxy on this host (another host holds it, or its release is on the way)', held: false };
+  }
+
   async release(objectId: number): Promise<void> {
     const proxy = this.held.get(objectId);
     if (!proxy || !isProxy(proxy)) throw new Error(`object ${objectId} is not held by this window on gateway ${this.id}`);
     this.held.delete(objectId);
+    this.holders.delete(objectId);
     this.reprs.delete(objectId);
     await del(proxy);
     this.events.objectsChanged(this.id);
@@ -257,6 +272,7 @@ export class ManagedGateway implements RefResolver, OutputAttribution, FrameReso
     if (this.state !== 'closing') this.exitReason = exit.reason + (exit.stderrTail ? `\n${exit.stderrTail}` : '');
     this.state = 'closed';
     this.held.clear();
+    this.holders.clear();
     this.reprs.clear();
     for (const stats of this.channelStats.values()) stats.closed = true;
     this.running.clear();

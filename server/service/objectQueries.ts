@@ -1,27 +1,16 @@
 import type { ObjectStep } from '../../protocol';
-import type { InspectParams, InspectResult, ObjectSummary, VariableSummary } from '../../contract/service';
+import type { InspectParams, InspectResult, ObjectSummary } from '../../contract/service';
 import type { ManagedGateway } from './managedGateway';
-import { summarize } from './values';
 
-/** The session's variables (OBJECT nil ["namespace"]); references carry the reprs of the object list. */
-export async function listNamespace(managed: ManagedGateway): Promise<VariableSummary[]> {
-  const gateway = managed.open();
-  const ns = (await gateway.objectRequest(null, [['namespace']])) as Record<string, unknown> | Map<unknown, unknown>;
-  const entries: [string, unknown][] =
-    ns instanceof Map ? Array.from(ns.entries()).map(([k, v]) => [String(k), v]) : Object.entries(ns ?? {});
-  await listObjects(managed);
-  return entries
-    .filter(([name]) => !name.startsWith('__') && name !== 'channel')
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value: summarize(value, managed.language, managed) }));
-}
-
-/** The agent's exported objects by id (`gateway.objects()`); their reprs are remembered for summaries. */
+/**
+ * The agent's exported objects by id (`gateway.objects()`), each with who keeps it exported; their reprs
+ * are remembered for summaries.
+ */
 export async function listObjects(managed: ManagedGateway): Promise<ObjectSummary[]> {
   const list = await managed.open().objects();
   return list.map(([id, type, repr]) => {
     managed.rememberRepr(id, repr);
-    return { id, type, repr };
+    return { id, type, repr, ...managed.holderOf(id) };
   });
 }
 

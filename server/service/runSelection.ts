@@ -34,6 +34,7 @@ export async function runSelection(
   const { runId, sourceName } = managed.newRun(origin, params.runId);
   const base = { gatewayId: managed.id, runId, uri: params.uri, startLine };
   const finish = (result: ExecSelectionResult): ExecSelectionResult => {
+    noteHolders(managed, result);
     events.runChanged({ ...base, phase: 'finished', status: result.status, result, time: Date.now() });
     return result;
   };
@@ -167,4 +168,12 @@ async function describe(managed: ManagedGateway, value: unknown): Promise<ValueS
     }
   }
   return summary;
+}
+
+/** Names, in the Objects list, the run whose value or items hold remote objects. */
+function noteHolders(managed: ManagedGateway, result: ExecSelectionResult): void {
+  if (result.value?.objectId !== undefined) managed.noteHolder(result.value.objectId, `the value of run ${result.runId}`);
+  result.items.forEach((item, i) => {
+    if (item.objectId !== undefined) managed.noteHolder(item.objectId, `item ${i + 1} sent by run ${result.runId}`);
+  });
 }

@@ -71,7 +71,7 @@ export interface PackagedWorkbench {
 
 /** Packages the extension, starts a VS Code server with it installed, and launches the browser. */
 export async function startPackagedWorkbench(
-  options: { files?: Record<string, string>; settings?: Record<string, unknown> } = {},
+  options: { files?: Record<string, string>; settings?: Record<string, unknown>; dialogs?: boolean } = {},
 ): Promise<PackagedWorkbench> {
   const packaged = packageVsix();
   let server: VsCodeServer | undefined;
@@ -120,7 +120,16 @@ export async function freePort(): Promise<number> {
 
 /** Starts the VS Code server with `vsix` installed (if given) and a workspace holding `files`. */
 export async function startVsCodeServer(
-  options: { vsix?: string; files?: Record<string, string>; settings?: Record<string, unknown> } = {},
+  options: {
+    vsix?: string;
+    files?: Record<string, string>;
+    settings?: Record<string, unknown>;
+    /**
+     * Let the workbench show modal dialogs. Without it the server runs the smoke-test driver, which
+     * extension host tests need and which refuses every dialog (a confirmation is answered yes at once).
+     */
+    dialogs?: boolean;
+  } = {},
 ): Promise<VsCodeServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-e2e-'));
   const dirs = {
@@ -163,7 +172,7 @@ export async function startVsCodeServer(
       String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
-      '--enable-smoke-test-driver',
+      ...(options.dialogs ? [] : ['--enable-smoke-test-driver']),
       '--disable-workspace-trust',
       '--disable-telemetry',
       ...serverArgs,

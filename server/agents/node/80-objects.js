@@ -22,6 +22,11 @@ const STEPS = [
   ['statement_at', null, rootStatementAt],
   ['str', stepStr, null],
   ['len', stepLen, null],
+  ['children', stepChildren, rootChildren],
+  ['child', stepChild, rootChild],
+  ['describe', stepDescribe, null],
+  ['table', stepTable, null],
+  ['complete', stepComplete, rootComplete],
 ];
 const OBJECT_STEPS = new Map(STEPS.filter((s) => s[1]).map((s) => [s[0], s[1]]));
 const ROOT_STEPS = new Map(STEPS.filter((s) => s[2]).map((s) => [s[0], s[2]]));
@@ -178,7 +183,18 @@ function safeInspect(v, max, depth = 2) {
 const ROOT = Symbol('root');
 let userRequire = null;
 function getUserRequire() {
-  if (!userRequire) userRequire = NodeModule.createRequire(path.join(process.cwd(), '__remote_exec__.js'));
+  if (!userRequire) {
+    const req = NodeModule.createRequire(path.join(process.cwd(), '__remote_exec__.js'));
+    // What user code requires is a module to a variables view (hidden with the other modules, sec. 7.6).
+    userRequire = Object.assign(
+      function require(id) {
+        const m = req(id);
+        if (m && (typeof m === 'object' || typeof m === 'function')) modules.add(m);
+        return m;
+      },
+      { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions },
+    );
+  }
   return userRequire;
 }
 
@@ -344,12 +360,52 @@ function stepLen(state) {
   state.receiver = undefined;
 }
 
+// What a variables view, a data viewer, a hover and a completion show (sec. 7.6 and 7.7).
+
+function stepChildren(state, step, last) {
+  shapeInto(state, childrenPage(unwrap(state.cur), step[1]), last);
+}
+function stepChild(state, step) {
+  const o = unwrap(state.cur);
+  state.cur = childOf(o, step[1]);
+  state.receiver = o;
+}
+function stepDescribe(state, step, last) {
+  shapeInto(state, describeValue(unwrap(state.cur)), last);
+}
+function stepTable(state, step, last) {
+  shapeInto(state, tablePage(unwrap(state.cur), step[1]), last);
+}
+function stepComplete(state, step, last) {
+  shapeInto(state, completions(unwrap(state.cur), step[1], step[2]), last);
+}
+function rootChildren(state, step, last) {
+  shapeInto(state, childrenPage(ROOT, step[1]), last);
+}
+function rootChild(state, step) {
+  state.cur = childOf(ROOT, step[1]);
+  state.receiver = undefined;
+}
+function rootComplete(state, step, last) {
+  shapeInto(state, completions(ROOT, step[1], step[2]), last);
+}
+function shapeInto(state, r, last) {
+  state.cur = r;
+  if (last) state.formatted = r;
+  state.receiver = undefined;
+}
+
 // On the root, names are read from the global scope, where session code declares them (sec. 8).
 
 function rootGetattr(state, step) {
   const name = step[1];
-  if (!(name in globalThis)) throw new ReferenceError(`${String(name)} is not defined`);
-  state.cur = globalThis[name];
+  if (name in globalThis) state.cur = globalThis[name];
+  else {
+    // A top-level let, const or class of a session run lives outside globalThis.
+    const found = typeof name === 'string' ? sessionLookup(name) : { found: false };
+    if (!found.found) throw new ReferenceError(`${String(name)} is not defined`);
+    state.cur = found.value;
+  }
   state.receiver = undefined;
 }
 function rootList(state, step, last) {

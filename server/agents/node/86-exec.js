@@ -18,6 +18,10 @@ function compileOptions(filename, extra) {
 
 let sessionGlobalsBaseline = null;
 const sessionLexicals = new Set();
+/** What the agent itself puts in the session's scope: not the user's variables. */
+const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'channel', 'display', 'input']);
+/** Session runs so far: a sorted or filtered table's row order holds until the next one (sec. 7.7). */
+let sessionRuns = 0;
 
 function startExec(id, payload) {
   const ch = channelFor(id, true);
@@ -74,6 +78,7 @@ async function runTask(task, payload) {
 
 async function runSession(source, filename, ch) {
   if (!sessionGlobalsBaseline) sessionGlobalsBaseline = new Set(Object.getOwnPropertyNames(globalThis));
+  sessionRuns++;
   globalThis.require = getUserRequire();
   globalThis.gateway = gateway;
   globalThis.Tuple = Tuple;
@@ -96,27 +101,36 @@ async function runSession(source, filename, ch) {
   return wrapped ? await v : v;
 }
 
+/** The names session code defined: globals it added and its top-level let, const and class names. */
+function sessionNames() {
+  const names = [];
+  const base = sessionGlobalsBaseline || new Set(Object.getOwnPropertyNames(globalThis));
+  for (const k of Object.getOwnPropertyNames(globalThis)) if (!base.has(k) && !SESSION_HIDDEN.has(k)) names.push(k);
+  const seen = new Set(names);
+  for (const k of sessionLexicals) if (!seen.has(k) && sessionLookup(k).found) names.push(k);
+  return names;
+}
+
+/** A session name's value: a global, else a top-level lexical (read in the realm where it lives). */
+function sessionLookup(name) {
+  if (SESSION_HIDDEN.has(name)) return { found: false };
+  if (Object.prototype.hasOwnProperty.call(globalThis, name)) {
+    try {
+      return { found: true, value: globalThis[name] };
+    } catch {
+      return { found: false };
+    }
+  }
+  if (!sessionLexicals.has(name)) return { found: false };
+  try {
+    return { found: true, value: vm.runInThisContext(name) };
+  } catch {
+    return { found: false }; // declared in a run that failed before it
+  }
+}
+
 function sessionNamespace() {
   const ns = {};
-  const base = sessionGlobalsBaseline || new Set(Object.getOwnPropertyNames(globalThis));
-  const skip = new Set(['require', 'gateway', 'Tuple', 'channel', 'display', 'input']);
-  for (const k of Object.getOwnPropertyNames(globalThis)) {
-    if (base.has(k) || skip.has(k)) continue;
-    let v;
-    try {
-      v = globalThis[k];
-    } catch {
-      continue;
-    }
-    ns[k] = autoRule(v);
-  }
-  for (const k of sessionLexicals) {
-    if (k in ns) continue;
-    try {
-      ns[k] = autoRule(vm.runInThisContext(k));
-    } catch {
-      /* not (yet) defined */
-    }
-  }
+  for (const k of sessionNames()) ns[k] = autoRule(sessionLookup(k).value);
   return ns;
 }

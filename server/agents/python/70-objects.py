@@ -22,6 +22,11 @@ STEPS = (
     ('statement_at', None, '_root_statement_at'),
     ('str', '_step_str', None),
     ('len', '_step_len', None),
+    ('children', '_step_children', '_root_children'),
+    ('child', '_step_child', '_root_child'),
+    ('describe', '_step_describe', None),
+    ('table', '_step_table', None),
+    ('complete', '_step_complete', '_root_complete'),
 )
 
 
@@ -278,6 +283,23 @@ class _ObjectRequests(object):
     def _step_len(self, cur, a, rtype):
         return len(cur)
 
+    # what a variables view, a data viewer, a hover and a completion show (sections 7.6 and 7.7)
+
+    def _step_children(self, cur, a, rtype):
+        return _Shaped(children_page(cur, a[0] if a else None))
+
+    def _step_child(self, cur, a, rtype):
+        return child_of(cur, a[0] if a else None)
+
+    def _step_describe(self, cur, a, rtype):
+        return _Shaped(describe_value(cur))
+
+    def _step_table(self, cur, a, rtype):
+        return _Shaped(self._table_page(cur, a[0] if a else None))
+
+    def _step_complete(self, cur, a, rtype):
+        return _Shaped(completions(cur, a[0] if a else '', a[1] if len(a) > 1 else None))
+
     # on the root, names are read and written in the session namespace (section 8)
 
     def _root_getattr(self, cur, a, rtype):
@@ -311,6 +333,15 @@ class _ObjectRequests(object):
             ns[k] = v if _is_plain(v) else _RefOf(v)
         return _Shaped(ns)
 
+    def _root_children(self, cur, a, rtype):
+        return _Shaped(children_page(None, a[0] if a else None, self._session_ns))
+
+    def _root_child(self, cur, a, rtype):
+        return child_of(None, a[0] if a else None, self._session_ns)
+
+    def _root_complete(self, cur, a, rtype):
+        return _Shaped(completions(None, a[0] if a else '', a[1] if len(a) > 1 else None, self._session_ns))
+
     def _root_statement_at(self, cur, a, rtype):
         return _Shaped(statement_at(a[0], a[1]))
 
@@ -336,7 +367,7 @@ class _ObjectRequests(object):
             cal = bool(callable(obj))
         except Exception:
             cal = False
-        out = {'id': oid, 'type': _typename(obj), 'repr': _bounded_repr(obj, 200), 'callable': cal}
+        out = {'id': oid, 'type': _typename(obj), 'repr': _repr_of(obj, 200), 'callable': cal}
         try:
             out['len'] = len(obj)
         except Exception:
@@ -351,7 +382,7 @@ class _ObjectRequests(object):
         for n in names[offset:offset + limit]:
             try:
                 v = getattr(obj, n)
-                attrs.append([n, _typename(v), _bounded_repr(v, 80)])
+                attrs.append([n, _typename(v), _repr_of(v, 80)])
             except Exception as e:
                 attrs.append([n, '<error>', _bounded_repr(_safe_str(e), 80)])
         out['attrs'] = attrs
@@ -361,7 +392,8 @@ class _ObjectRequests(object):
     def _list_objects(self):
         with self._olock:
             items = sorted(self._objs.items())
-        return [[oid, _typename(ent[0]), _bounded_repr(ent[0], 200)] for oid, ent in items]
+        # a repr bounded in cost too: an exported 3,000,000-item list must not make the listing slow
+        return [[oid, _typename(ent[0]), _repr_of(ent[0], 200)] for oid, ent in items]
 
     # callbacks into the host
 

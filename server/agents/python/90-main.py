@@ -5,7 +5,7 @@
 # LAST_MESSAGEs; one more thread (started lazily) runs channel callbacks in order.
 
 
-class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _RichDisplay, _InputRequests, _ProcessServices):
+class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _Tables, _RichDisplay, _InputRequests, _ProcessServices):
     """The agent's end of one gateway."""
 
     def __init__(self, in_fd, out_fd, maxframe, debug_fd):
@@ -13,6 +13,7 @@ class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _RichDisplay, _Input
         self._init_io(in_fd, out_fd, maxframe, debug_fd)
         self._init_channels()
         self._init_objects()
+        self._init_tables()
         self._init_display()
         self._init_services()
 

@@ -7,6 +7,7 @@ import { inputChecks } from './input';
 import { objectChecks } from './objects';
 import { processChecks } from './process';
 import { valueChecks } from './values';
+import { variableChecks } from './variables';
 
 /** Every check of the suite, in the order of PROTOCOL.md. */
 export const CHECKS: Check[] = [
@@ -18,4 +19,5 @@ export const CHECKS: Check[] = [
   ...inputChecks,
   ...valueChecks,
   ...objectChecks,
+  ...variableChecks,
 ];

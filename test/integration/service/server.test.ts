@@ -130,29 +130,26 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.match(result.error!.traceback, /ZeroDivisionError/);
   });
 
-  test('lists the session namespace, the exported objects and their attributes page by page', async () => {
+  test('lists the exported objects with who holds them, pages their attributes, and releases what the explorer holds', async () => {
     await server.connection.sendRequest(rpc.execSelection, {
       gatewayId,
       source:
         'class Point:\n    def __init__(self):\n' +
         Array.from({ length: 30 }, (_, i) => `        self.a${String(i).padStart(2, '0')} = ${i}`).join('\n') +
-        '\np = Point()\nconfig = {"depth": 3}',
+        '\np = Point()',
     });
-    const changed = server.waitNotification('remoteExec/objectsChanged', (e) => e.gatewayId === gatewayId);
-    const ns = await server.connection.sendRequest(rpc.namespace, { gatewayId });
-    const byName = new Map(ns.map((v) => [v.name, v.value]));
-    assert.equal(byName.get('x')!.repr, '21');
-    assert.equal(byName.get('config')!.repr, "{'depth': 3}");
-    assert.deepEqual(byName.get('config')!.children, [{ name: "'depth'", value: { type: 'int', repr: '3', expandable: false } }]);
-    const point = byName.get('p')!;
+    // The value of a run that is no plain data comes back as an object the explorer holds for the inline result.
+    const shown = await server.connection.sendRequest(rpc.execSelection, { gatewayId, source: 'p', runId: 'run-point' });
+    const point = shown.value!;
     assert.match(point.type, /(^|\.)Point$/);
-    assert.equal(point.expandable, true);
     assert.match(point.repr, /Point object/);
     assert.ok(point.objectId !== undefined);
-    await changed;
 
     const objects = await server.connection.sendRequest(rpc.objects, { gatewayId });
-    assert.ok(objects.some((o) => o.id === point.objectId && o.type === point.type));
+    const listed = objects.find((o) => o.id === point.objectId)!;
+    assert.equal(listed.type, point.type);
+    assert.equal(listed.held, true);
+    assert.match(listed.holder, /held by the explorer: the value of run run-point/);
 
     const page1 = await server.connection.sendRequest(rpc.inspectObject, { gatewayId, objectId: point.objectId!, offset: 0, limit: 10 });
     assert.ok(page1.total >= 30, 'public attributes plus the dunder ones');
@@ -245,15 +242,16 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     assert.ok(gw.counters.runs >= 8);
   });
 
-  test('restart gives a fresh gateway; close ends its agent', async () => {
+  test('restart gives a fresh session under the same id; close ends its agent', async () => {
     const fresh = await server.connection.sendRequest(rpc.restartGateway, { gatewayId });
-    assert.notEqual(fresh.id, gatewayId);
+    assert.equal(fresh.id, gatewayId);
     assert.equal(fresh.name, 'local');
+    assert.notEqual(fresh.info!.pid, agentPid);
     await waitGone(agentPid);
     const gone = await server.connection.sendRequest(rpc.execSelection, { gatewayId: fresh.id, source: "'x' in globals()" });
     assert.equal(gone.value!.repr, 'False');
-    await assert.rejects(server.connection.sendRequest(rpc.execSelection, { gatewayId, source: '1' }), /no gateway with id/);
     await server.connection.sendRequest(rpc.closeGateway, { gatewayId: fresh.id });
+    await assert.rejects(server.connection.sendRequest(rpc.execSelection, { gatewayId, source: '1' }), /no gateway with id/);
     await waitGone(fresh.info!.pid);
     const last = server.notifications.filter((n) => n.method === 'remoteExec/gatewayChanged' && n.params.id === fresh.id).pop()!.params;
     assert.equal(last.state, 'closed');
