@@ -1,5 +1,5 @@
 // EXEC: each source runs as the body of an async function with `channel` in scope, as a task of its own.
-// JS adaptation: sessions run in the agent's own realm, as a REPL's inputs (V8's REPL mode, 85-repl-session):
+// JS adaptation: sessions run in the agent's own realm, as a REPL's inputs (V8's REPL mode, 87-repl-session):
 // var, function, let, const and class declarations all persist between runs, a run may declare again what
 // an earlier one declared (re-running a cell works), and top-level await is allowed. Where the inspector
 // is missing, vm.Script.runInThisContext runs them instead: declarations persist, but cannot be repeated,
