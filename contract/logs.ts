@@ -27,6 +27,11 @@ export interface LogEntry {
   run?: string;
   /** For `dropped` entries: how many lines were dropped at this point. */
   count?: number;
+  /**
+   * The line had not ended when it was shown (a prompt, a progress bar redrawn with `\r`): the next line
+   * of the same stream and run continues it.
+   */
+  partial?: boolean;
 }
 
 export interface LogSnapshot {

@@ -23,6 +23,8 @@ export interface GatewayCountersSummary extends GatewayCounters {
   runs: number;
   /** Runs currently executing. */
   running: number;
+  /** Runs waiting for the one executing, in the order they were sent. */
+  queued: number;
 }
 
 /** One gateway as the UI shows it; the payload of `remoteExec/gatewayChanged`. */
@@ -95,22 +97,34 @@ export interface InspectResult {
   total: number;
 }
 
-/** A line of a remote traceback that points into the sent selection, mapped back to the document. */
+/** A line of a remote traceback that names a file and line, mapped to where an editor can open it. */
 export interface TracebackFrame {
-  /** The document the code of this frame was sent from (an earlier run's, for a function it defined). */
+  /**
+   * The document the code of this frame was sent from (an earlier run's, for a function it defined), or
+   * for a library frame its file: a `file:` URI when the gateway shares this machine's files, else a
+   * `remote-exec-file:` URI read through the gateway (see `readFile`). Absent for a selection run from
+   * no document.
+   */
   uri?: string;
   /** 0-based line in that document. */
   line: number;
   /** The traceback line that named it. */
   text: string;
+  /** Index of that line in `traceback` split at newlines. */
+  tracebackLine?: number;
+  /** In a library (a file of the gateway's host), not in code sent from the editor. */
+  library?: boolean;
 }
 
 export interface ExecError {
   type: string;
   message: string;
+  /** The remote traceback with run names (`<remote-exec-N>`) replaced by the documents' paths and lines. */
   traceback: string;
   /** Frames in the selection, innermost last; the diagnostic goes on the last one. */
   frames: TracebackFrame[];
+  /** Every frame of the traceback that names a file, library frames included, innermost last. */
+  stack?: TracebackFrame[];
   interrupted: boolean;
 }
 
@@ -128,6 +142,12 @@ export interface ValidateSpecResult {
   error?: string;
   transport?: string;
   interpreter?: string;
+  /** The agent would run on this machine, seeing its files (popen, no container or job prefix). */
+  local?: boolean;
+  /** The spec names its interpreter (`python=`, `node=`, `repl=`) rather than taking the default. */
+  namesInterpreter?: boolean;
+  /** The spec sets the working directory (`chdir=`). */
+  setsChdir?: boolean;
 }
 export const validateSpec = new RequestType<{ spec: string }, ValidateSpecResult, void>('remoteExec/validateSpec');
 
@@ -139,8 +159,11 @@ export interface GatewayRef {
 export const closeGateway = new RequestType<GatewayRef, void, void>('remoteExec/closeGateway');
 /** Closes the gateway and opens a fresh one (a new, empty session) with the same spec, name and id. */
 export const restartGateway = new RequestType<GatewayRef, GatewaySummary, void>('remoteExec/restartGateway');
-/** Raises the interrupt in one run's task, or in every running task of the gateway. */
-export const interrupt = new RequestType<GatewayRef & { runId?: string }, void, void>('remoteExec/interrupt');
+/**
+ * Raises the interrupt in one run's task, or in every running task of the gateway; a queued run named by
+ * `runId` is cancelled instead. `clearQueue` first cancels every run waiting on the gateway.
+ */
+export const interrupt = new RequestType<GatewayRef & { runId?: string; clearQueue?: boolean }, void, void>('remoteExec/interrupt');
 
 /** Where a run goes: an open gateway by id, else the gateway kept for `spec` (opened on first use). */
 export interface GatewayTarget {
@@ -166,12 +189,22 @@ export interface ExecSelectionParams extends GatewayTarget {
   uri?: string;
   /** Chosen by the caller so it can interrupt this run while it executes. */
   runId?: string;
+  /** Device pixels per CSS pixel of the screen images are shown on (PROTOCOL.md §5 `pixelRatio`). */
+  pixelRatio?: number;
+  /** What the results view calls the run, e.g. `cell 2`; the lines by default. */
+  label?: string;
 }
+
+/**
+ * How a run ended. `skipped`: `cursorLine` was in no statement (a blank or comment line), so nothing ran;
+ * `cancelled`: it was queued and never ran (the queue was cleared, or the gateway closed first).
+ */
+export type RunStatus = 'ok' | 'error' | 'interrupted' | 'skipped' | 'cancelled';
+
 export interface ExecSelectionResult {
   gatewayId: string;
   runId: string;
-  /** `skipped`: `cursorLine` was in no statement (a blank or comment line), so nothing ran. */
-  status: 'ok' | 'error' | 'interrupted' | 'skipped';
+  status: RunStatus;
   /** The 0-based document lines [first, last] that ran. */
   range?: [number, number];
   /** The value of the last expression statement, when there was one. */
@@ -179,6 +212,8 @@ export interface ExecSelectionResult {
   /** Other items the code sent on its channel. */
   items: ValueSummary[];
   error?: ExecError;
+  /** How long it executed (queued time not included), in ms. */
+  elapsedMs?: number;
 }
 export const execSelection = new RequestType<ExecSelectionParams, ExecSelectionResult, void>('remoteExec/execSelection');
 
@@ -352,17 +387,59 @@ export const objectsChanged = new NotificationType<GatewayRef>('remoteExec/objec
 
 export const channelsChanged = new NotificationType<GatewayRef & { channels: ChannelSummary[] }>('remoteExec/channelsChanged');
 
-/** A run started or ended; lets a log view group output by run. */
+/**
+ * A run was queued (it waits for the gateway's running one), started or finished: what the results view
+ * and the status bar show of runs. `queued` comes first for every run, with its code and lines.
+ */
 export interface RunEvent {
   gatewayId: string;
   runId: string;
-  phase: 'started' | 'finished';
-  status?: ExecSelectionResult['status'];
+  phase: 'queued' | 'started' | 'finished';
+  status?: RunStatus;
   uri?: string;
   startLine?: number;
+  /** The 0-based document lines [first, last] of the code (with `queued`). */
+  range?: [number, number];
+  /** The code that runs, as sent (with `queued`). */
+  source?: string;
+  /** The language of the gateway's agent, e.g. `python` (with `queued`). */
+  language?: string;
+  label?: string;
+  /** With `finished`: how it ended (value, error), as execSelection answers. */
+  result?: ExecSelectionResult;
   time: number;
 }
 export const runChanged = new NotificationType<RunEvent>('remoteExec/runChanged');
+
+/**
+ * Something a run displayed (PROTOCOL.md §5 DISPLAY): a MIME bundle. In JSON, `image/png` and
+ * `image/jpeg` are base64 text; other types are as the agent sent them. Sent after the output lines the
+ * run wrote before it, so it arrives in order with `logEntries`.
+ */
+export interface DisplayEntry {
+  gatewayId: string;
+  /** The run whose task displayed it, when known. */
+  runId?: string;
+  channel?: number;
+  time: number;
+  data: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  /** The rich form of the run's last value (Jupyter's execute_result). */
+  result?: boolean;
+}
+export const display = new NotificationType<DisplayEntry>('remoteExec/display');
+
+/** Server → client: remote code reads a line (PROTOCOL.md §5 INPUT); null is end-of-file (the user cancelled). */
+export interface InputParams {
+  gatewayId: string;
+  runId?: string;
+  prompt: string;
+  password: boolean;
+}
+export const input = new RequestType<InputParams, { line: string | null }, void>('remoteExec/input');
+
+/** The text of a file on a gateway's host, for traceback frames in libraries there (`remote-exec-file:` URIs). */
+export const readFile = new RequestType<GatewayRef & { path: string }, string, void>('remoteExec/readFile');
 
 // ---- the Remote Logs panel and the status page (docs/LOGS.md) ----
 

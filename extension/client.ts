@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as readline from 'readline';
+import type { Readable } from 'stream';
 import * as vscode from 'vscode';
+import type { LogOutputChannel } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /**
@@ -18,10 +21,26 @@ export function createClient(context: vscode.ExtensionContext): LanguageClient {
   const clientOptions: LanguageClientOptions = {
     documentSelector: [],
     outputChannelName: 'Remote Exec Server',
+    stdioOptions: { stdout: forward(() => 'info'), stderr: forward(levelOfServerLine) },
     // Gateways outlive nothing: a crashed server is restarted, its gateways are gone and the UI says so.
     connectionOptions: { maxRestartCount: 4 },
   };
   return new LanguageClient('remoteExec', 'Remote Exec Server', serverOptions, clientOptions);
+}
+
+type Level = 'info' | 'warn' | 'error';
+
+/** The level a line of the server's stderr names (server/service/events.ts); anything else is an error. */
+function levelOfServerLine(line: string): Level {
+  const m = /^\[remote-exec server [^\]]*\] (info|warn|error): /.exec(line);
+  return m ? (m[1] as Level) : 'error';
+}
+
+/** Forwards a stream of the server line by line to the output channel, each line at its level. */
+function forward(levelOf: (line: string) => Level) {
+  return (input: Readable, channel: LogOutputChannel) => {
+    readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (line) => channel[levelOf(line)](line));
+  };
 }
 
 /**

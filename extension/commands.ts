@@ -1,10 +1,17 @@
 import * as vscode from 'vscode';
 import * as rpc from '../contract/service';
-import { configuredGateways, languageGatewaySpec, moveCursorAfterRun } from './config';
+import { runAbove, runBelow, runCell, runCellAndAdvance, runFile } from './cells/cellCommands';
+import type { CurrentCell } from './cells/currentCell';
+import { moveCursorAfterRun } from './config';
 import type { Ctx } from './ctx';
+import { pickGateway } from './gatewayPicker';
 import { DataViewer } from './dataViewer';
 import type { InlineResults } from './inlineResult';
 import type { ObjectNode, ObjectsTree } from './objectsTree';
+import { openSample } from './samples';
+import { saveImage } from './results/resultsView';
+import type { ResultsView } from './results/resultsView';
+import type { Runner } from './runner';
 import { moveToNextStatement, runRequest } from './smartSend';
 import type { VariableFilters } from './variableFilters';
 
@@ -13,28 +20,21 @@ export interface CommandDeps {
   ctx: Ctx;
   inline: InlineResults;
   tree: ObjectsTree;
+  runner: Runner;
+  cells: CurrentCell;
+  results: ResultsView;
   filters: VariableFilters;
 }
 
-type Factory = (deps: CommandDeps) => (...args: any[]) => unknown;
+export type Factory = (deps: CommandDeps) => (...args: any[]) => unknown;
 
-let runCounter = 0;
-
-/** Remote Exec Selection: the selection or the statement under the cursor, run on its language's gateway. */
+/** Run Selection: the selection or the statement under the cursor, run on its language's gateway. */
 const execSelection: Factory =
-  ({ ctx, inline }) =>
+  ({ runner }) =>
   async (): Promise<rpc.ExecSelectionResult | undefined> => {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showWarningMessage('Remote Exec: open a file and select code to run.');
-      return undefined;
-    }
-    const languageId = editor.document.languageId;
-    const target = gatewayTarget(ctx, languageId);
-    if (!target) {
-      void vscode.window.showErrorMessage(
-        `Remote Exec: no gateway for ${languageId}. Set "remoteExec.languageGateways": {"${languageId}": "popen//repl=…"} or open one with "Remote Exec: Open Gateway".`,
-      );
       return undefined;
     }
     const request = runRequest(editor);
@@ -42,71 +42,23 @@ const execSelection: Factory =
       if (moveCursorAfterRun()) moveToNextStatement(editor, editor.selection.active.line);
       return undefined;
     }
-    const runId = `run-${Date.now().toString(36)}-${++runCounter}`;
-    const uri = editor.document.uri.toString();
-    inline.running(editor, request.markLine);
-    let result: rpc.ExecSelectionResult;
-    try {
-      const { markLine: _markLine, ...params } = request;
-      result = await ctx.request(rpc.execSelection, { ...target, ...params, uri, runId });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      inline.finished(editor, request.markLine, {
-        gatewayId: '',
-        runId,
-        status: 'error',
-        items: [],
-        error: { type: 'Error', message, traceback: message, frames: [], interrupted: false },
-      });
-      ctx.output.appendLine(`✗ ${message}`);
-      void vscode.window.showErrorMessage(`Remote Exec: ${message}`);
-      return undefined;
-    }
-    const endLine = result.range?.[1] ?? request.markLine;
-    if (result.status === 'skipped') inline.clearLine(editor, request.markLine);
-    else inline.finished(editor, endLine, result);
-    const summary = ctx.gateways.get(result.gatewayId);
-    if (summary && !target.gatewayId) ctx.gateways.setActive(summary, languageId);
-    reportResult(ctx, result, editor.document.uri);
-    if (moveCursorAfterRun()) moveToNextStatement(editor, endLine);
-    return result;
+    return runner.run(editor, request);
   };
 
-/** Where runs of a language go: the gateway chosen for it, else its configured spec (opened on first use). */
-function gatewayTarget(ctx: Ctx, languageId: string): rpc.GatewayTarget | undefined {
-  const active = ctx.gateways.activeFor(languageId);
-  if (active) return { gatewayId: active.id };
-  const spec = languageGatewaySpec(languageId);
-  return spec ? { spec } : undefined;
-}
-
-function reportResult(ctx: Ctx, result: rpc.ExecSelectionResult, uri: vscode.Uri): void {
-  if (result.status === 'skipped') return;
-  for (const item of result.items) ctx.output.appendLine(`  sent: ${item.repr}`);
-  if (result.status === 'ok') {
-    ctx.output.appendLine(result.value ? `⇒ ${result.value.repr}` : '✓ done');
-    return;
-  }
-  const error = result.error!;
-  ctx.output.appendLine(result.status === 'interrupted' ? '⏹ interrupted' : `✗ ${error.type}: ${error.message}`);
-  ctx.output.appendLine(error.traceback.replace(/\n$/, ''));
-  // path:line links the output view opens on a click.
-  for (const frame of error.frames) ctx.output.appendLine(`  at ${vscode.Uri.parse(frame.uri ?? uri.toString()).fsPath}:${frame.line + 1}`);
-  if (result.status === 'error') ctx.output.show(true);
-}
-
-/** Opens a gateway from the configured list or a typed spec, and makes it the active editor language's. */
+/** Opens a gateway from the picker (interpreters, configured gateways, recent specs) and makes it the active editor language's. */
 const openGateway: Factory =
   ({ ctx }) =>
   async (arg?: { spec: string; name?: string }): Promise<rpc.GatewaySummary | undefined> => {
-    const chosen = arg?.spec ? arg : await pickSpec(ctx);
+    const editor = vscode.window.activeTextEditor;
+    const chosen = arg?.spec ? arg : await pickGateway(ctx, editor?.document);
     if (!chosen) return undefined;
     try {
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Remote Exec: opening ${chosen.spec}` },
         () => ctx.request(rpc.openGateway, { spec: chosen.spec, name: chosen.name }),
       );
-      ctx.gateways.setActive(summary, vscode.window.activeTextEditor?.document.languageId);
+      ctx.gateways.setActive(summary, editor?.document.languageId);
+      await rememberSpec(ctx, chosen.spec, chosen.name);
       return summary;
     } catch (err) {
       void vscode.window.showErrorMessage(`Remote Exec: cannot open ${chosen.spec}: ${err instanceof Error ? err.message : String(err)}`);
@@ -114,29 +66,12 @@ const openGateway: Factory =
     }
   };
 
-async function pickSpec(ctx: Ctx): Promise<{ spec: string; name?: string } | undefined> {
-  type Item = vscode.QuickPickItem & { spec?: string; name?: string; enter?: boolean };
-  const items: Item[] = configuredGateways().map((g) => ({ label: g.name, description: g.spec, spec: g.spec, name: g.name }));
-  items.push(
-    { label: '', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(edit) Enter a spec…', description: 'popen, ssh=host, socket=host:port, …//python=, node=, repl=', enter: true },
-  );
-  const picked = await vscode.window.showQuickPick(items, {
-    title: 'Remote Exec: Open Gateway',
-    placeHolder: 'A configured gateway (remoteExec.gateways) or a spec',
-  });
-  if (!picked) return undefined;
-  if (!picked.enter) return { spec: picked.spec!, name: picked.name };
-  const spec = await vscode.window.showInputBox({
-    title: 'Remote Exec: gateway spec',
-    prompt: 'e.g. popen, popen//python=python3.11//chdir=/tmp, ssh=user@host//node=node, popen//repl=R --vanilla',
-    validateInput: async (value) => {
-      if (!value.trim()) return 'a spec, e.g. popen';
-      const checked = await ctx.request(rpc.validateSpec, { spec: value.trim() });
-      return checked.ok ? undefined : checked.error;
-    },
-  });
-  return spec ? { spec: spec.trim() } : undefined;
+/** The specs opened lately, newest first, for the picker. */
+const RECENT_KEY = 'remoteExec.recentSpecs';
+async function rememberSpec(ctx: Ctx, spec: string, name?: string): Promise<void> {
+  const state = ctx.extensionContext.globalState;
+  const recent = (state.get<{ spec: string; name?: string }[]>(RECENT_KEY) ?? []).filter((r) => r.spec !== spec);
+  await state.update(RECENT_KEY, [{ spec, name }, ...recent].slice(0, 10));
 }
 
 /**
@@ -202,7 +137,7 @@ async function resolveGateway(ctx: Ctx, arg: unknown): Promise<string | undefine
  * session's variables are lost; called with a gateway id (an API call) it does not.
  */
 const restartGateway: Factory =
-  ({ ctx }) =>
+  ({ ctx, inline }) =>
   async (arg?: unknown) => {
     const gatewayId = await resolveGateway(ctx, arg);
     if (!gatewayId) return undefined;
@@ -219,10 +154,12 @@ const restartGateway: Factory =
     }
     const languages = vscode.window.activeTextEditor?.document.languageId;
     const summary = await ctx.request(rpc.restartGateway, { gatewayId });
+    inline.clearGateway(gatewayId);
     ctx.gateways.setActive(summary, languages);
     return summary;
   };
 
+/** Interrupts the running run of the gateway; queued runs then start in turn. */
 const interrupt: Factory =
   ({ ctx }) =>
   async (arg?: unknown) => {
@@ -230,11 +167,21 @@ const interrupt: Factory =
     if (gatewayId) await ctx.request(rpc.interrupt, { gatewayId });
   };
 
-const closeGateway: Factory =
+/** Interrupts the running run and cancels every queued one, so nothing more starts. */
+const interruptAndClearQueue: Factory =
   ({ ctx }) =>
   async (arg?: unknown) => {
     const gatewayId = await resolveGateway(ctx, arg);
-    if (gatewayId) await ctx.request(rpc.closeGateway, { gatewayId });
+    if (gatewayId) await ctx.request(rpc.interrupt, { gatewayId, clearQueue: true });
+  };
+
+const closeGateway: Factory =
+  ({ ctx, inline }) =>
+  async (arg?: unknown) => {
+    const gatewayId = await resolveGateway(ctx, arg);
+    if (!gatewayId) return;
+    await ctx.request(rpc.closeGateway, { gatewayId });
+    inline.clearGateway(gatewayId);
   };
 
 /** Releases an object this window holds (a run's value); a namespace variable holds none to release. */
@@ -332,9 +279,58 @@ const showOutput: Factory =
   () =>
     ctx.output.show(true);
 
+const showResults: Factory =
+  ({ results }) =>
+  () =>
+    results.show(false);
+
+const clearResults: Factory =
+  ({ results }) =>
+  () =>
+    results.store.clear();
+
+const collapseAllResults: Factory =
+  ({ results }) =>
+  () =>
+    results.collapseAll();
+
+const copyAllResults: Factory =
+  ({ results }) =>
+  () =>
+    vscode.env.clipboard.writeText(
+      results.store
+        .runs()
+        .map((r) => results.store.textOf(r.id))
+        .join('\n\n'),
+    );
+
+/** From the results view's context menu: its data-vscode-context names the run and the output. */
+const saveResultImage: Factory =
+  ({ results }) =>
+  (context?: { runId?: string; output?: number }) =>
+    context?.runId !== undefined && saveImage(results.store.get(context.runId), Number(context.output));
+
+const copyResultOutput: Factory =
+  ({ results }) =>
+  (context?: { runId?: string }) =>
+    context?.runId !== undefined && vscode.env.clipboard.writeText(results.store.outputText(context.runId));
+
 /** Command id → factory; every id here is declared in package.json `contributes.commands`. */
 export const COMMANDS: Record<string, Factory> = {
   'remoteExec.execSelection': execSelection,
+  'remoteExec.runCell': runCell,
+  'remoteExec.runCellAndAdvance': runCellAndAdvance,
+  'remoteExec.runAbove': runAbove,
+  'remoteExec.runBelow': runBelow,
+  'remoteExec.runFile': runFile,
+  'remoteExec.interruptAndClearQueue': interruptAndClearQueue,
+  'remoteExec.showResults': showResults,
+  'remoteExec.results.clear': clearResults,
+  'remoteExec.results.collapseAll': collapseAllResults,
+  'remoteExec.results.copyAll': copyAllResults,
+  'remoteExec.results.saveImage': saveResultImage,
+  'remoteExec.results.copyOutput': copyResultOutput,
+  'remoteExec.openSample': () => openSample,
   'remoteExec.openGateway': openGateway,
   'remoteExec.switchGateway': switchGateway,
   'remoteExec.useGateway': useGateway,

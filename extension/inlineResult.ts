@@ -2,21 +2,33 @@ import * as vscode from 'vscode';
 import type { ExecError, ExecSelectionResult } from '../contract/service';
 import { showInlineResults } from './config';
 
+type Kind = 'value' | 'error' | 'running';
+
 interface Shown {
-  range: vscode.Range;
+  line: number;
   text: string;
-  kind: 'value' | 'error' | 'running';
+  kind: Kind;
+  gatewayId?: string;
+}
+
+interface ShownDiagnostic {
+  line: number;
+  diagnostic: vscode.Diagnostic;
+  gatewayId: string;
 }
 
 const MAX_INLINE = 120;
 
 /**
  * Results shown beside the code that produced them: the last expression's value (or the error, or a
- * "running" mark) after the end of the run's last line, and a diagnostic on the line that raised.
+ * "queued"/"running" mark) after the end of the run's last line, and a diagnostic on the line that raised.
+ * Both follow edits: lines inserted or deleted above move them, an edit of their own line removes them,
+ * and a gateway that restarts or closes takes its own with it.
  */
 export class InlineResults implements vscode.Disposable {
-  private readonly styles: Record<Shown['kind'], vscode.TextEditorDecorationType>;
+  private readonly styles: Record<Kind, vscode.TextEditorDecorationType>;
   private readonly shown = new Map<string, Shown[]>();
+  private readonly diagnosticsShown = new Map<string, ShownDiagnostic[]>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('remote-exec');
   private readonly subscriptions: vscode.Disposable[];
 
@@ -37,17 +49,25 @@ export class InlineResults implements vscode.Disposable {
     ];
   }
 
-  running(editor: vscode.TextEditor, endLine: number): void {
-    this.set(editor, endLine, '⏳ running…', 'running');
+  running(editor: vscode.TextEditor, endLine: number, gatewayId?: string): void {
+    this.set(editor, endLine, '⏳ running…', 'running', gatewayId);
+  }
+
+  queued(editor: vscode.TextEditor, endLine: number, gatewayId?: string): void {
+    this.set(editor, endLine, '⏳ queued', 'running', gatewayId);
   }
 
   /** Shows a finished run's outcome after `endLine` and, for an exception, a diagnostic where it raised. */
   finished(editor: vscode.TextEditor, endLine: number, result: ExecSelectionResult): void {
     const uri = editor.document.uri;
     if (result.status === 'ok') {
-      this.diagnostics.delete(uri);
-      if (result.value) this.set(editor, endLine, `⇒ ${oneLine(result.value.repr)}`, 'value');
-      else this.set(editor, endLine, '✓', 'value');
+      this.setDiagnostics(uri, []);
+      if (result.value) this.set(editor, endLine, `⇒ ${oneLine(result.value.repr)}`, 'value', result.gatewayId);
+      else this.set(editor, endLine, '✓', 'value', result.gatewayId);
+      return;
+    }
+    if (result.status === 'cancelled') {
+      this.set(editor, endLine, '⊘ cancelled', 'error', result.gatewayId);
       return;
     }
     const error = result.error!;
@@ -56,8 +76,9 @@ export class InlineResults implements vscode.Disposable {
       endLine,
       result.status === 'interrupted' ? '⏹ interrupted' : `✗ ${oneLine(`${error.type}: ${error.message}`)}`,
       'error',
+      result.gatewayId,
     );
-    if (result.status === 'error') this.showDiagnostic(uri, error);
+    if (result.status === 'error') this.showDiagnostic(uri, error, result.gatewayId);
   }
 
   /** Removes what is shown after one line (a run that turned out to have nothing to run). */
@@ -65,7 +86,7 @@ export class InlineResults implements vscode.Disposable {
     const key = editor.document.uri.toString();
     this.shown.set(
       key,
-      (this.shown.get(key) ?? []).filter((s) => s.range.start.line !== line),
+      (this.shown.get(key) ?? []).filter((s) => s.line !== line),
     );
     this.apply(editor);
   }
@@ -73,12 +94,26 @@ export class InlineResults implements vscode.Disposable {
   clear(editor: vscode.TextEditor): void {
     this.shown.delete(editor.document.uri.toString());
     this.apply(editor);
-    this.diagnostics.delete(editor.document.uri);
+    this.setDiagnostics(editor.document.uri, []);
+  }
+
+  /** A gateway restarted or closed: what its runs showed no longer describes a session. */
+  clearGateway(gatewayId: string): void {
+    for (const [key, list] of this.shown)
+      this.shown.set(
+        key,
+        list.filter((s) => s.gatewayId !== gatewayId),
+      );
+    for (const [key, list] of this.diagnosticsShown) {
+      const kept = list.filter((d) => d.gatewayId !== gatewayId);
+      if (kept.length !== list.length) this.setDiagnostics(vscode.Uri.parse(key), kept);
+    }
+    vscode.window.visibleTextEditors.forEach((e) => this.apply(e));
   }
 
   /** What is shown on a line of a document (for tests and hovers). */
   textAt(uri: vscode.Uri, line: number): string | undefined {
-    return this.shown.get(uri.toString())?.find((s) => s.range.start.line === line)?.text;
+    return this.shown.get(uri.toString())?.find((s) => s.line === line)?.text;
   }
 
   dispose(): void {
@@ -87,11 +122,11 @@ export class InlineResults implements vscode.Disposable {
     this.diagnostics.dispose();
   }
 
-  private showDiagnostic(uri: vscode.Uri, error: ExecError): void {
+  private showDiagnostic(uri: vscode.Uri, error: ExecError, gatewayId: string): void {
     const here = error.frames.filter((f) => !f.uri || f.uri === uri.toString());
     const last = here[here.length - 1];
     if (!last) {
-      this.diagnostics.delete(uri);
+      this.setDiagnostics(uri, []);
       return;
     }
     const diagnostic = new vscode.Diagnostic(
@@ -100,46 +135,93 @@ export class InlineResults implements vscode.Disposable {
       vscode.DiagnosticSeverity.Error,
     );
     diagnostic.source = 'remote-exec';
-    diagnostic.relatedInformation = error.frames
-      .filter((f) => f !== last && f.uri)
+    diagnostic.relatedInformation = (error.stack ?? error.frames)
+      .filter((f) => f !== last && f.uri && !(f.uri === last.uri && f.line === last.line))
       .map(
         (f) =>
           new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(f.uri!), new vscode.Position(f.line, 0)), f.text),
       );
-    this.diagnostics.set(uri, [diagnostic]);
+    this.setDiagnostics(uri, [{ line: last.line, diagnostic, gatewayId }]);
   }
 
-  private set(editor: vscode.TextEditor, line: number, text: string, kind: Shown['kind']): void {
+  private setDiagnostics(uri: vscode.Uri, list: ShownDiagnostic[]): void {
+    const key = uri.toString();
+    if (list.length === 0) {
+      this.diagnosticsShown.delete(key);
+      this.diagnostics.delete(uri);
+      return;
+    }
+    this.diagnosticsShown.set(key, list);
+    this.diagnostics.set(
+      uri,
+      list.map((d) => d.diagnostic),
+    );
+  }
+
+  private set(editor: vscode.TextEditor, line: number, text: string, kind: Kind, gatewayId?: string): void {
     if (!showInlineResults()) return;
     const key = editor.document.uri.toString();
-    const end = editor.document.lineAt(line).range.end;
-    const list = (this.shown.get(key) ?? []).filter((s) => s.range.start.line !== line);
-    list.push({ range: new vscode.Range(end, end), text, kind });
+    const list = (this.shown.get(key) ?? []).filter((s) => s.line !== line);
+    list.push({ line, text, kind, gatewayId });
     this.shown.set(key, list);
     this.apply(editor);
   }
 
   private apply(editor: vscode.TextEditor): void {
-    const list = this.shown.get(editor.document.uri.toString()) ?? [];
-    for (const kind of Object.keys(this.styles) as Shown['kind'][]) {
+    const doc = editor.document;
+    const list = (this.shown.get(doc.uri.toString()) ?? []).filter((s) => s.line < doc.lineCount);
+    for (const kind of Object.keys(this.styles) as Kind[]) {
       editor.setDecorations(
         this.styles[kind],
-        list.filter((s) => s.kind === kind).map((s) => ({ range: s.range, renderOptions: { after: { contentText: s.text } } })),
+        list
+          .filter((s) => s.kind === kind)
+          .map((s) => {
+            const end = doc.lineAt(s.line).range.end;
+            return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: s.text } } };
+          }),
       );
     }
   }
 
-  /** An edit on a line drops the result shown there: it no longer describes that code. */
+  /**
+   * An edit of a line drops what is shown there (it no longer describes that code); lines inserted or
+   * deleted above move what is shown below them.
+   */
   private onEdit(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length === 0) return;
     const key = event.document.uri.toString();
-    const list = this.shown.get(key);
-    if (!list || event.contentChanges.length === 0) return;
-    const kept = list.filter(
-      (s) => !event.contentChanges.some((c) => c.range.start.line <= s.range.start.line && s.range.start.line <= c.range.end.line),
-    );
-    if (kept.length === list.length) return;
-    this.shown.set(key, kept);
-    for (const editor of vscode.window.visibleTextEditors) if (editor.document === event.document) this.apply(editor);
+    const moved = <T extends { line: number }>(items: T[]): T[] => {
+      let out = items;
+      // Changes are applied one by one, each against the document as the one before left it.
+      for (const change of [...event.contentChanges].sort((a, b) => b.range.start.line - a.range.start.line)) {
+        const { start, end } = change.range;
+        const delta = (change.text.match(/\n/g)?.length ?? 0) - (end.line - start.line);
+        out = out
+          .filter((s) => s.line < start.line || s.line > end.line)
+          .map((s) => (s.line > end.line && delta !== 0 ? { ...s, line: s.line + delta } : s));
+      }
+      return out;
+    };
+    const marks = this.shown.get(key);
+    if (marks) {
+      this.shown.set(key, moved(marks));
+      for (const editor of vscode.window.visibleTextEditors) if (editor.document === event.document) this.apply(editor);
+    }
+    const diagnostics = this.diagnosticsShown.get(key);
+    if (diagnostics) {
+      const kept = moved(diagnostics).map((d) => {
+        if (d.line === d.diagnostic.range.start.line) return d;
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(d.line, 0, d.line, Number.MAX_SAFE_INTEGER),
+          d.diagnostic.message,
+          d.diagnostic.severity,
+        );
+        diagnostic.source = d.diagnostic.source;
+        diagnostic.relatedInformation = d.diagnostic.relatedInformation;
+        return { ...d, diagnostic };
+      });
+      this.setDiagnostics(event.document.uri, kept);
+    }
   }
 }
 

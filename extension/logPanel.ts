@@ -72,6 +72,11 @@ export class LogPanelProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private async sendSnapshot(): Promise<void> {
+    // Showing the panel is no reason to start the server: until something does, there are no lines.
+    if (!this.ctx.client.isRunning()) {
+      this.post({ type: 'reset', entries: [], maxLines: maxLines() });
+      return;
+    }
     this.waiting = [];
     try {
       const snapshot: LogSnapshot = await this.ctx.request0(logSnapshot);

@@ -14,6 +14,7 @@ export class ServerEvents implements vscode.Disposable {
   private readonly objectsChanged = new vscode.EventEmitter<rpc.GatewayRef>();
   private readonly channelsChanged = new vscode.EventEmitter<rpc.GatewayRef & { channels: rpc.ChannelSummary[] }>();
   private readonly runChanged = new vscode.EventEmitter<rpc.RunEvent>();
+  private readonly displayed = new vscode.EventEmitter<rpc.DisplayEntry>();
 
   /** Everything the gateways say (output, log records, lifecycle), in the server's batches. */
   readonly onLogEntries = this.logEntries.event;
@@ -21,6 +22,8 @@ export class ServerEvents implements vscode.Disposable {
   readonly onObjectsChanged = this.objectsChanged.event;
   readonly onChannelsChanged = this.channelsChanged.event;
   readonly onRunChanged = this.runChanged.event;
+  /** Something a run displayed (a plot, a table), after the output lines written before it. */
+  readonly onDisplay = this.displayed.event;
 
   private readonly subscriptions: vscode.Disposable[];
 
@@ -31,11 +34,13 @@ export class ServerEvents implements vscode.Disposable {
       client.onNotification(rpc.objectsChanged, (e) => this.objectsChanged.fire(e)),
       client.onNotification(rpc.channelsChanged, (e) => this.channelsChanged.fire(e)),
       client.onNotification(rpc.runChanged, (e) => this.runChanged.fire(e)),
+      client.onNotification(rpc.display, (e) => this.displayed.fire(e)),
       this.logEntries,
       this.gatewayChanged,
       this.objectsChanged,
       this.channelsChanged,
       this.runChanged,
+      this.displayed,
     ];
   }
 

@@ -28,13 +28,18 @@ export function runRequest(editor: vscode.TextEditor): RunRequest | undefined {
   return { source: doc.getText(), cursorLine: line, markLine: line };
 }
 
-/** Moves the cursor to the first non-blank line after `endLine`, as a notebook moves to the next cell. */
+/**
+ * Moves the cursor to the first non-blank line after `endLine`, as a notebook moves to the next cell;
+ * with nothing after it, to the end of the run's last line (not back to its start).
+ */
 export function moveToNextStatement(editor: vscode.TextEditor, endLine: number): void {
   const doc = editor.document;
   let next = endLine + 1;
   while (next < doc.lineCount && (doc.lineAt(next).isEmptyOrWhitespace || /^\s*#/.test(doc.lineAt(next).text))) next++;
-  if (next >= doc.lineCount) next = doc.lineCount - 1;
-  const position = new vscode.Position(next, doc.lineAt(next).firstNonWhitespaceCharacterIndex);
+  const position =
+    next < doc.lineCount
+      ? new vscode.Position(next, doc.lineAt(next).firstNonWhitespaceCharacterIndex)
+      : doc.lineAt(Math.min(endLine, doc.lineCount - 1)).range.end;
   editor.selection = new vscode.Selection(position, position);
   editor.revealRange(new vscode.Range(position, position));
 }

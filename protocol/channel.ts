@@ -36,6 +36,9 @@ export class Channel implements AsyncIterable<unknown> {
   /** Set when this end may no longer send. */
   private sendClosed = false;
   private closed = false;
+  /** How the other end ended, once it has (undefined inside: a plain CLOSE). */
+  private remoteEnd?: { error?: Error };
+  private readonly remoteEndWaiters: ((error: Error | undefined) => void)[] = [];
 
   constructor(
     readonly id: number,
@@ -114,6 +117,16 @@ export class Channel implements AsyncIterable<unknown> {
     return this.closed;
   }
 
+  /**
+   * Settles when the other end has closed: with its error (a RemoteError for CLOSE_ERROR, or the
+   * GatewayClosedError), or undefined for a plain CLOSE. For a channel running remote code this is the
+   * end of that code, also when this side closed the channel first (PROTOCOL.md §6.2).
+   */
+  whenRemoteEnds(): Promise<Error | undefined> {
+    if (this.remoteEnd) return Promise.resolve(this.remoteEnd.error);
+    return new Promise((resolve) => this.remoteEndWaiters.push(resolve));
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<unknown> {
     while (true) {
       try {
@@ -157,13 +170,31 @@ export class Channel implements AsyncIterable<unknown> {
       return;
     }
     this.sendClosed = true;
+    this.settleRemoteEnd(error);
     this.markClosed(end);
+  }
+
+  /** The other end's CLOSE or CLOSE_ERROR arrived after this side had closed: only its outcome is kept. */
+  remoteClosedAfterLocalClose(error?: RemoteError): void {
+    this.settleRemoteEnd(error);
   }
 
   /** The gateway ended: everything pending rejects at once. */
   gatewayClosed(err: GatewayClosedError): void {
     this.sendClosed = true;
     this.markClosed(err, err);
+    this.settleRemoteEnd(err);
+  }
+
+  /** Whether the other end has closed. */
+  get remoteEnded(): boolean {
+    return this.remoteEnd !== undefined;
+  }
+
+  private settleRemoteEnd(error: Error | undefined): void {
+    if (this.remoteEnd) return;
+    this.remoteEnd = { error };
+    for (const w of this.remoteEndWaiters.splice(0)) w(error);
   }
 
   private markClosed(end: Error, closeError?: Error): void {

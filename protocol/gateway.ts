@@ -5,6 +5,7 @@ import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutErr
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
   type AgentInfo,
+  type DisplayMessage,
   type GatewayCounters,
   type GatewayState,
   type LogRecord,
@@ -44,12 +45,25 @@ export interface GatewayExit extends TransportExit {
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
 
+/** An INPUT request (PROTOCOL.md §5): remote code reads a line (`input()`, `getpass`, a read of stdin). */
+export interface InputRequest {
+  prompt: string;
+  /** The answer must not be echoed (`getpass`). */
+  password: boolean;
+  /** The channel of the task that asked, when the agent knows it. */
+  channel: Channel | undefined;
+}
+
+/** Answers INPUT requests: the line (without its newline), or null for end-of-file (EOFError remotely). */
+export type InputHandler = (request: InputRequest) => Promise<string | null> | string | null;
+
 /**
  * The host side of one gateway: the protocol over one Transport. Owns the channels opened through it,
  * the requests in flight and the table of remote objects held by proxies.
  *
  * Events: `stdout` and `stderr` (chunk: Buffer, channel: Channel | undefined), `log` (LogRecord),
- * `channel` (a Channel the agent opened), `protocolError` (message: string), `exit` (GatewayExit).
+ * `display` (DisplayMessage, channel: Channel | undefined), `channel` (a Channel the agent opened),
+ * `protocolError` (message: string), `exit` (GatewayExit).
  */
 export class Gateway extends EventEmitter implements ChannelHost {
   readonly id: string;
@@ -66,6 +80,9 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
   private readonly channels = new Map<number, Channel>();
+  /** Channels running remote code (EXEC) that this side closed before the code ended: their end still comes. */
+  private readonly execChannels = new WeakSet<Channel>();
+  private readonly closedRunning = new Map<number, Channel>();
   private readonly pending = new Map<number, Pending>();
   private nextChannelId = 1;
   private nextRequestId = 1;
@@ -78,6 +95,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private stderrTail = '';
   private exitReported = false;
   private streamEnding = false;
+  private inputHandler?: InputHandler;
   readonly objectTable: ObjectTable;
 
   constructor(
@@ -134,13 +152,19 @@ export class Gateway extends EventEmitter implements ChannelHost {
     });
   }
 
-  /** Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. */
-  remoteExec(source: string, options: { session?: boolean; name?: string } = {}): Channel {
+  /**
+   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. `session`
+   * runs it in the gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it
+   * displays (§5), e.g. `{ pixelRatio: 2 }` for images drawn for a dense screen.
+   */
+  remoteExec(source: string, options: { session?: boolean; name?: string; display?: { pixelRatio?: number } } = {}): Channel {
     const channel = this.newChannel();
     const payload: Record<string, unknown> = { source };
     if (options.session) payload.session = true;
     if (options.name) payload.name = options.name;
+    if (options.display) payload.display = options.display;
     this.send(MessageType.EXEC, channel.id, payload);
+    this.execChannels.add(channel);
     return channel;
   }
 
@@ -175,6 +199,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
   /** Raises the language's interrupt in the task of `channel`, or in every running task. */
   interrupt(channel?: Channel): void {
     this.send(MessageType.INTERRUPT, channel ? channel.id : 0, null);
+  }
+
+  /**
+   * Who answers the agent's INPUT requests (PROTOCOL.md §5). Without a handler every request is answered
+   * with EOFError at once, as a process whose stdin is closed would see; `undefined` removes it.
+   */
+  setInputHandler(handler: InputHandler | undefined): void {
+    this.inputHandler = handler;
   }
 
   /** Open channels by id. */
@@ -236,6 +268,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   channelEnded(channel: Channel): void {
     if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    // The agent still ends the code's task with CLOSE or CLOSE_ERROR (PROTOCOL.md §6.2): kept for its outcome.
+    if (this.execChannels.has(channel) && !channel.remoteEnded && !this.closeError) this.closedRunning.set(channel.id, channel);
   }
 
   // ---- sending ----
@@ -327,6 +361,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
         return this.onOutput('stderr', id, payload as Buffer);
       case MessageType.LOG:
         return this.onLog(payload as LogRecord);
+      case MessageType.DISPLAY:
+        return this.onDisplay(id, payload);
+      case MessageType.INPUT:
+        return this.onInput(id, payload);
       case MessageType.ERROR:
         return this.onError(payload);
       case MessageType.REPLY:
@@ -374,12 +412,22 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onClose(id: number): void {
-    this.channels.get(id)?.remoteClosed();
+    const late = this.takeClosedRunning(id);
+    if (late) late.remoteClosedAfterLocalClose();
+    else this.channels.get(id)?.remoteClosed();
   }
 
   private onCloseError(id: number, error: unknown): void {
     const remote = error instanceof RemoteError ? error : new RemoteError('Error', String(error), '');
-    this.channels.get(id)?.remoteClosed(remote);
+    const late = this.takeClosedRunning(id);
+    if (late) late.remoteClosedAfterLocalClose(remote);
+    else this.channels.get(id)?.remoteClosed(remote);
+  }
+
+  private takeClosedRunning(id: number): Channel | undefined {
+    const channel = this.closedRunning.get(id);
+    if (channel) this.closedRunning.delete(id);
+    return channel;
   }
 
   private onLastMessage(id: number): void {
@@ -393,6 +441,43 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   private onLog(record: LogRecord): void {
     this.emit('log', record);
+  }
+
+  private onDisplay(id: number, payload: unknown): void {
+    const display = payload as DisplayMessage | null;
+    if (!display || typeof display !== 'object' || !display.data || typeof display.data !== 'object') {
+      this.trySend(MessageType.ERROR, `DISPLAY needs a map with a "data" map, got ${JSON.stringify(payload)?.slice(0, 100)}`);
+      return;
+    }
+    try {
+      this.emit('display', display, id ? this.channels.get(id) : undefined);
+    } catch (err) {
+      // A listener's failure is its own: the gateway carries on.
+      this.emit('protocolError', `a display listener failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** INPUT: the handler's line goes back as REPLY; no handler, no line (null) or a failure is EOFError. */
+  private onInput(id: number, payload: unknown): void {
+    const p = (payload && typeof payload === 'object' ? payload : {}) as { prompt?: unknown; password?: unknown; channel?: unknown };
+    const request: InputRequest = {
+      prompt: typeof p.prompt === 'string' ? p.prompt : '',
+      password: p.password === true,
+      channel: typeof p.channel === 'number' && p.channel > 0 ? this.channels.get(p.channel) : undefined,
+    };
+    const eof = (why: string) => this.trySend(MessageType.REPLY_ERROR, new RemoteError('EOFError', why, ''), id);
+    const handler = this.inputHandler;
+    if (!handler) return eof('EOF when reading a line (nobody answers input on this gateway)');
+    let answer: Promise<string | null>;
+    try {
+      answer = Promise.resolve(handler(request));
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer.then(
+      (line) => (typeof line === 'string' ? this.replyTo(id, line) : eof('EOF when reading a line')),
+      (err) => eof(`EOF when reading a line (${err instanceof Error ? err.message : String(err)})`),
+    );
   }
 
   private onError(message: unknown): void {
@@ -480,6 +565,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.pending.clear();
       for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
       this.channels.clear();
+      for (const channel of this.closedRunning.values()) channel.gatewayClosed(this.closeError);
+      this.closedRunning.clear();
       this.objectTable.gatewayClosed(this.closeError);
       this.writer.end();
     }

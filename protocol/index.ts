@@ -3,7 +3,7 @@ export { Channel } from './channel';
 export { Tuple, ValueCodec, type ObjectRef, type ValueContext } from './codec';
 export { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 export { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader } from './frames';
-export { Gateway, type GatewayExit, type GatewayOptions } from './gateway';
+export { Gateway, type GatewayExit, type GatewayOptions, type InputHandler, type InputRequest } from './gateway';
 export {
   MESSAGES,
   MessageType,
@@ -15,6 +15,7 @@ export {
   type ChildKey,
   type ChildrenOptions,
   type Direction,
+  type DisplayMessage,
   type GatewayCounters,
   type GatewayState,
   type LogRecord,

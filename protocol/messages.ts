@@ -163,6 +163,19 @@ export interface RemoteStatus {
   [key: string]: unknown;
 }
 
+/**
+ * A DISPLAY payload (§5): something remote code asked to show, as Jupyter's display protocol has it.
+ * `data` is a MIME bundle: `text/plain` always; text types as strings, `image/png` and `image/jpeg` as
+ * raw bytes, `application/json` as any value.
+ */
+export interface DisplayMessage {
+  data: Record<string, unknown>;
+  /** Per MIME type, e.g. `{"image/png": {"width": 640, "height": 480}}`. */
+  metadata?: Record<string, unknown>;
+  /** True for the value of a session run's last expression (Jupyter's `execute_result`). */
+  result?: boolean;
+}
+
 /** A remote log record (§5). */
 export interface LogRecord {
   time: number;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need to run a real VS Code headless, from Debian's packages and the
 # npm registry only: Debian chromium (driven by playwright-core), libkrb5-dev and ripgrep (for
-# code-server's native modules), and code-server@4.100.3 (VS Code 1.100.3, the last on Node 20) in
+# code-server's native modules), Python's matplotlib, pandas and venv, and code-server@4.100.3 (VS Code 1.100.3, the last on Node 20) in
 # .e2e/code-server, outside the project's node_modules. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +17,13 @@ if ! command -v chromium >/dev/null || ! [ -e /usr/include/gssapi/gssapi.h ] || 
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev ripgrep >/dev/null
 fi
 
-# The variables explorer's end-to-end test shows a pandas DataFrame from Debian's Python.
-if ! /usr/bin/python3 -c 'import pandas, numpy' 2>/dev/null; then
-  echo "setup-e2e: installing python3-pandas, python3-numpy (apt)"
+# The interactive workflow's tests plot with matplotlib and show pandas DataFrames (the variables
+# explorer's too), and make a workspace .venv (with the system's packages) for the interpreter choice
+# to find: Debian's own Python packages.
+if ! /usr/bin/python3 -c 'import matplotlib, pandas, numpy, venv, ensurepip' 2>/dev/null; then
+  echo "setup-e2e: installing python3-matplotlib, python3-pandas, python3-numpy, python3-venv (apt)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pandas python3-numpy >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-matplotlib python3-pandas python3-numpy python3-venv >/dev/null
 fi
 
 if [ ! -d node_modules/playwright-core ]; then

@@ -46,6 +46,19 @@ export interface Snippets {
   dropChannel?: string;
   /** Logs 'conformance-log' at WARNING level through the language's logging. */
   log?: string;
+  /** Rich display and input (§5, version 2), each run as session code (§8); without them those checks are skipped. */
+  rich?: {
+    /** Sends 'before', displays DISPLAY_BUNDLE as a MIME bundle, sends 'after'. */
+    display: string;
+    /** A last expression whose rich form has text/html '<i>conformance-rich</i>'. */
+    richResult: string;
+    /** Reads a line with the prompt 'conformance-prompt> ' the language's usual way and sends it. */
+    readLine: string;
+    /** Reads a password with the prompt 'conformance-secret: ' and sends it. */
+    readPassword: string;
+    /** Reads a line; sends 'eof' when that raised the language's end-of-file error, else 'no eof'. */
+    readLineOrEof: string;
+  };
 
   /** Object requests (§7) against the agent's namespace root. */
   objects: {
@@ -94,6 +107,13 @@ export interface Snippets {
 
 const range10 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
+/** What the `rich.display` snippets show: text, HTML and a PNG's bytes (a signature and a marker). */
+export const DISPLAY_BUNDLE = {
+  'text/plain': 'conformance-display',
+  'text/html': '<b>conformance</b>',
+  'image/png': Buffer.from('\x89PNG\r\n\x1a\nconformance', 'latin1'),
+};
+
 const python: Snippets = {
   echo: 'for item in channel:\n    channel.send(item)\n',
   echoThenMarker: "for item in channel:\n    channel.send(item)\nchannel.send('after-end')\n",
@@ -118,6 +138,14 @@ const python: Snippets = {
   dropChannel:
     'def conformance_drop():\n    c = channel.gateway.newchannel()\n    channel.send(c)\n    c.send(1)\nconformance_drop()\nimport gc\ngc.collect()\nchannel.receive()\n',
   log: "import logging\nlogging.getLogger('conformance').warning('conformance-log')\nchannel.send('done')\n",
+  rich: {
+    display:
+      "channel.send('before')\ndisplay({'text/plain': 'conformance-display', 'text/html': '<b>conformance</b>',\n         'image/png': b'\\x89PNG\\r\\n\\x1a\\nconformance'}, raw=True)\nchannel.send('after')\n",
+    richResult: "class ConformanceRich:\n    def _repr_html_(self):\n        return '<i>conformance-rich</i>'\nConformanceRich()\n",
+    readLine: "channel.send(input('conformance-prompt> '))\n",
+    readPassword: "import getpass\nchannel.send(getpass.getpass('conformance-secret: '))\n",
+    readLineOrEof: "try:\n    input('conformance-prompt> ')\n    channel.send('no eof')\nexcept EOFError:\n    channel.send('eof')\n",
+  },
   objects: {
     module: 'os',
     attr: 'sep',
@@ -209,6 +237,15 @@ const node: Snippets = {
   sendUnencodable: "try {\n  channel.send(new Set([1, 2]));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n",
   unencodableType: /Set/,
   log: "gateway.log('conformance-log', 30, 'conformance');\nchannel.send('done');\n",
+  rich: {
+    display:
+      "channel.send('before');\ndisplay({ 'text/plain': 'conformance-display', 'text/html': '<b>conformance</b>', 'image/png': Buffer.from('\\x89PNG\\r\\n\\x1a\\nconformance', 'latin1') });\nchannel.send('after');\nundefined;\n",
+    richResult: "({ _repr_html_() { return '<i>conformance-rich</i>'; } });\n",
+    readLine: "channel.send(await input('conformance-prompt> '));\nundefined;\n",
+    readPassword: "channel.send(await input('conformance-secret: ', { password: true }));\nundefined;\n",
+    readLineOrEof:
+      "try {\n  await input('conformance-prompt> ');\n  channel.send('no eof');\n} catch (e) {\n  channel.send(e.name === 'EOFError' ? 'eof' : 'other: ' + e.name);\n}\nundefined;\n",
+  },
   sendBytes: (n) => `try {\n  channel.send(Buffer.alloc(${n}, 120));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n`,
   objects: {
     module: 'path',

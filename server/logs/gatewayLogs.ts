@@ -30,18 +30,25 @@ export interface OutputAttribution {
 const STDOUT_LEVEL = 20;
 const STDERR_LEVEL = 30;
 
+/** Detaches the logs of a gateway; `flushPartials` shows the lines still waiting for their newline now. */
+export type AttachedLogs = (() => void) & { flushPartials(): void };
+
 /**
  * Turns a gateway's `stdout`, `stderr`, `log` and `exit` events into log entries for `sink`, one per line,
  * plus lifecycle entries for its opening and closing. Returns a function that detaches.
  */
-export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLogEntry) => void, options: AttachOptions = {}): () => void {
+export function attachGatewayLogs(
+  gateway: GatewayLogSource,
+  sink: (entry: NewLogEntry) => void,
+  options: AttachOptions = {},
+): AttachedLogs {
   const maxLineChars = options.maxLineChars ?? 16_384;
   const streams = {
     stdout: new LineSplitter('stdout', STDOUT_LEVEL),
     stderr: new LineSplitter('stderr', STDERR_LEVEL),
   };
   const attribution = options.attribution;
-  const emitLine = (stream: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => {
+  const emitLine: EmitLine = (stream, level, text, channel, partial) => {
     const run = channel ? attribution?.runOf(channel) : undefined;
     sink({
       gateway: gateway.id,
@@ -51,6 +58,7 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
       text: clip(text, maxLineChars),
       ...(channel ? { channel } : {}),
       ...(run ? { run } : {}),
+      ...(partial ? { partial } : {}),
     });
   };
   let partialTimer: NodeJS.Timeout | undefined;
@@ -98,7 +106,7 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
     text: `gateway ${gateway.id} opened: ${gateway.spec}${about}`,
   });
 
-  return () => {
+  const detach = () => {
     if (partialTimer) clearTimeout(partialTimer);
     flushPartials();
     gateway.off('stdout', onStdout);
@@ -106,7 +114,15 @@ export function attachGatewayLogs(gateway: GatewayLogSource, sink: (entry: NewLo
     gateway.off('log', onLog);
     gateway.off('exit', onExit);
   };
+  return Object.assign(detach, {
+    flushPartials: () => {
+      if (partialTimer) clearTimeout(partialTimer);
+      flushPartials();
+    },
+  });
 }
+
+type EmitLine = (stream: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined, partial?: boolean) => void;
 
 export function entryFromRecord(gateway: string, record: LogRecord, maxLineChars = 16_384): NewLogEntry {
   const kind = record.kind ?? 'log';
@@ -146,12 +162,7 @@ class LineSplitter {
     return this.partial.length > 0;
   }
 
-  write(
-    chunk: Buffer,
-    channel: number | undefined,
-    emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void,
-    maxLineChars: number,
-  ): void {
+  write(chunk: Buffer, channel: number | undefined, emit: EmitLine, maxLineChars: number): void {
     if (this.partial && channel !== this.partialChannel) this.flushPartial(emit);
     let text = this.partial + this.decoder.write(chunk);
     this.partialChannel = channel;
@@ -162,15 +173,16 @@ class LineSplitter {
     }
     text = text.slice(start);
     if (text.length > maxLineChars) {
-      emit(this.stream, this.level, text, channel);
+      emit(this.stream, this.level, text, channel, true);
       text = '';
     }
     this.partial = text;
   }
 
-  flushPartial(emit: (s: 'stdout' | 'stderr', level: number, text: string, channel: number | undefined) => void): void {
+  /** The text written since the last newline, as a line marked partial (the next one continues it). */
+  flushPartial(emit: EmitLine): void {
     const rest = this.partial + this.decoder.end();
     this.partial = '';
-    if (rest) emit(this.stream, this.level, rest, this.partialChannel);
+    if (rest) emit(this.stream, this.level, rest, this.partialChannel, true);
   }
 }

@@ -1,4 +1,4 @@
-import type { ChannelSummary, GatewaySummary, RunEvent } from '../../contract/service';
+import type { ChannelSummary, DisplayEntry, GatewaySummary, InputParams, RunEvent } from '../../contract/service';
 
 /**
  * Where the service reports what happens, so the gateway manager knows nothing of JSON-RPC: the server
@@ -10,11 +10,21 @@ export interface ServiceEvents {
   objectsChanged(gatewayId: string): void;
   channelsChanged(gatewayId: string, channels: ChannelSummary[]): void;
   runChanged(event: RunEvent): void;
+  /** Something a run displayed; sent after the output lines written before it (server/service/displays.ts). */
+  display(entry: DisplayEntry): void;
+  /**
+   * Asks the user for a line for remote code (INPUT); null when they cancel. `signal` aborts when the
+   * question no longer stands (its run ended). Without it, remote reads meet end-of-file.
+   */
+  input?(params: InputParams, signal: AbortSignal): Promise<string | null>;
 }
 
-/** Logging of the service itself: stderr only, since stdout carries the JSON-RPC stream. */
-export function serviceLog(message: string): void {
-  process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${message}\n`);
+/**
+ * Logging of the service itself: stderr only, since stdout carries the JSON-RPC stream. Each line names
+ * its level, so the extension's output channel shows a normal line as info, not as an error.
+ */
+export function serviceLog(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+  process.stderr.write(`[remote-exec server ${new Date().toISOString()}] ${level}: ${message}\n`);
 }
 
 /**
@@ -36,5 +46,7 @@ export function withChangeHook(events: ServiceEvents, onChange: () => void): Ser
       events.runChanged(e);
       onChange();
     },
+    display: (entry) => events.display(entry),
+    input: events.input && ((params, signal) => events.input!(params, signal)),
   };
 }

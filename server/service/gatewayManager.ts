@@ -1,8 +1,10 @@
 import { makeGateway } from '../gateway/makeGateway';
 import { newGatewayId } from '../gateway/registry';
-import { parseXSpec } from '../gateway/xspec';
+import { parseXSpec, type XSpec } from '../gateway/xspec';
 import type { GatewaySummary, GatewayTarget, ValidateSpecResult } from '../../contract/service';
+import { attachDisplays } from './displays';
 import { serviceLog, withChangeHook, type ServiceEvents } from './events';
+import { attachInput } from './inputs';
 import { ManagedGateway } from './managedGateway';
 import { ServiceLogs } from './serviceLogs';
 
@@ -53,7 +55,15 @@ export class GatewayManager {
   validate(spec: string): ValidateSpecResult {
     try {
       const x = parseXSpec(spec);
-      return { ok: true, transport: x.transport, interpreter: x.interpreter };
+      const parts = spec.split('//');
+      return {
+        ok: true,
+        transport: x.transport,
+        interpreter: x.interpreter,
+        local: sharesLocalFiles(x),
+        namesInterpreter: parts.some((p) => /^(python|node|repl)=/.test(p)),
+        setsChdir: x.chdir !== undefined,
+      };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
@@ -72,6 +82,9 @@ export class GatewayManager {
     try {
       const gateway = await makeGateway(xspec, { id, logLevel: this.logs.levelFor(xspec.options.loglevel) });
       this.logs.attach(gateway, managed);
+      attachDisplays(gateway, managed, this.logs, this.events);
+      attachInput(gateway, managed, this.events);
+      managed.localFiles = sharesLocalFiles(xspec);
       managed.attach(gateway);
     } catch (err) {
       managed.state = 'failed';
@@ -126,9 +139,15 @@ export class GatewayManager {
     return this.open(old.spec, old.name, gatewayId);
   }
 
-  interrupt(gatewayId: string, runId?: string): void {
+  /**
+   * Interrupts the running run (or every task of the gateway); a queued `runId` is cancelled instead.
+   * `clearQueue` first cancels every queued run, so nothing starts after the interrupted one.
+   */
+  interrupt(gatewayId: string, runId?: string, clearQueue = false): void {
     const managed = this.get(gatewayId);
     const gateway = managed.open();
+    if (clearQueue) managed.queue.cancelAll('the queue was cleared');
+    if (runId !== undefined && managed.queue.cancel(runId, 'cancelled before it started')) return;
     if (runId === undefined) {
       gateway.interrupt();
       return;
@@ -152,4 +171,12 @@ export class GatewayManager {
       .map((g) => g.id)
       .join(', ');
   }
+}
+
+/** Keys that start the agent somewhere other than this machine's file system. */
+const ELSEWHERE = ['docker', 'podman', 'kubectl', 'srun', 'cmd', 'via'];
+
+/** Whether an agent started from this spec sees this machine's files (a traceback's paths open locally). */
+function sharesLocalFiles(x: XSpec): boolean {
+  return x.transport === 'popen' && !ELSEWHERE.some((key) => key in x.options);
 }

@@ -1,4 +1,11 @@
-import { ResponseError, type Disposable, type MessageConnection, type RequestHandler, type RequestType } from 'vscode-jsonrpc';
+import {
+  CancellationTokenSource,
+  ResponseError,
+  type Disposable,
+  type MessageConnection,
+  type RequestHandler,
+  type RequestType,
+} from 'vscode-jsonrpc';
 import { version } from '../../package.json';
 import * as rpc from '../../contract/service';
 import type { ServiceEvents } from './events';
@@ -6,6 +13,7 @@ import type { GatewayManager } from './gatewayManager';
 import { timedRemoteStatus } from './statusPublisher';
 import { registerLogAndStatusHandlers } from './logHandlers';
 import { inspectObject, listObjects, reprOf } from './objectQueries';
+import { readRemoteFile } from './remoteFiles';
 import { complete, describeVariable, hover, listVariables, tablePage } from './variableQueries';
 import { runSelection } from './runSelection';
 
@@ -26,7 +34,7 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
   connection.onRequest(rpc.listGateways, () => manager.list());
   handle(rpc.closeGateway, (p) => manager.close(p.gatewayId));
   handle(rpc.restartGateway, async (p) => (await manager.restart(p.gatewayId)).summary());
-  handle(rpc.interrupt, (p) => manager.interrupt(p.gatewayId, p.runId));
+  handle(rpc.interrupt, (p) => manager.interrupt(p.gatewayId, p.runId, p.clearQueue === true));
   handle(rpc.execSelection, async (p) => runSelection(await manager.ensure(p), p, manager.events));
   handle(rpc.variables, (p) => listVariables(gateway(p), p));
   handle(rpc.describeVariable, (p) => describeVariable(gateway(p), p));
@@ -39,6 +47,7 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
   handle(rpc.releaseObject, (p) => gateway(p).release(p.objectId));
   handle(rpc.reprObject, (p) => reprOf(gateway(p), p.objectId, p.path));
   handle(rpc.closeChannel, (p) => gateway(p).closeChannel(p.channelId));
+  handle(rpc.readFile, (p) => readRemoteFile(gateway(p), p.path));
   connection.onRequest(rpc.status, () => serviceStatus(manager));
   return registerLogAndStatusHandlers(connection, manager, () => serviceStatus(manager));
 }
@@ -54,13 +63,26 @@ function guarded<P, R>(fn: (params: P) => Promise<R> | R): (params: P) => Promis
   };
 }
 
-/** Forwards service events as the contract's notifications. */
+/** Forwards service events as the contract's notifications, and asks the client for remote input. */
 export function notifier(connection: MessageConnection): ServiceEvents {
   return {
     gatewayChanged: (s) => void connection.sendNotification(rpc.gatewayChanged, s),
     objectsChanged: (gatewayId) => void connection.sendNotification(rpc.objectsChanged, { gatewayId }),
     channelsChanged: (gatewayId, channels) => void connection.sendNotification(rpc.channelsChanged, { gatewayId, channels }),
     runChanged: (e) => void connection.sendNotification(rpc.runChanged, e),
+    display: (entry) => void connection.sendNotification(rpc.display, entry),
+    input: async (params, signal) => {
+      const cancel = new CancellationTokenSource();
+      const onAbort = () => cancel.cancel();
+      signal.addEventListener('abort', onAbort);
+      try {
+        const answer = await connection.sendRequest(rpc.input, params, cancel.token);
+        return typeof answer?.line === 'string' ? answer.line : null;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        cancel.dispose();
+      }
+    },
   };
 }
 

@@ -2,7 +2,8 @@ import { del, type Channel, type Gateway, type GatewayExit, isProxy } from '../.
 import type { ChannelSummary, GatewayState, GatewaySummary } from '../../contract/service';
 import type { OutputAttribution } from '../logs/gatewayLogs';
 import type { ServiceEvents } from './events';
-import type { SourceOrigin } from './traceback';
+import { RunQueue } from './runQueue';
+import type { FrameResolver, SourceOrigin } from './traceback';
 import type { RefResolver } from './values';
 
 interface ChannelStats {
@@ -21,12 +22,17 @@ const KEEP_CLOSED_CHANNELS = 20;
  * and their channels, the sources runs came from (to map tracebacks), and the remote objects the UI was
  * shown, held alive until the user releases them or the gateway ends.
  */
-export class ManagedGateway implements RefResolver, OutputAttribution {
+export class ManagedGateway implements RefResolver, OutputAttribution, FrameResolver {
   gateway?: Gateway;
   state: GatewayState = 'starting';
   exitReason?: string;
   runs = 0;
   readonly running = new Map<string, Channel>();
+  /** Runs execute one at a time, in the order they were sent. */
+  readonly queue = new RunQueue();
+  /** Whether the agent sees this machine's files, so a traceback's library frames open as local files. */
+  localFiles = false;
+  private readonly runEndListeners = new Map<string, Set<() => void>>();
   private readonly channelStats = new Map<number, ChannelStats>();
   private readonly origins = new Map<string, SourceOrigin>();
   private readonly held = new Map<number, unknown>();
@@ -90,7 +96,7 @@ export class ManagedGateway implements RefResolver, OutputAttribution {
         platform: info.platform,
         capabilities: info.capabilities,
       },
-      counters: { ...c, runs: this.runs, running: this.running.size },
+      counters: { ...c, runs: this.runs, running: this.running.size, queued: this.queue.queued().length },
       startedAt: this.startedAt,
       exitReason: this.exitReason,
     };
@@ -108,6 +114,35 @@ export class ManagedGateway implements RefResolver, OutputAttribution {
 
   originOf = (sourceName: string): SourceOrigin | undefined => this.origins.get(sourceName);
 
+  /** A library file of a traceback: a local file when the agent shares this machine's files, else read through the gateway. */
+  fileUri(path: string): string | undefined {
+    if (!path.startsWith('/')) return undefined;
+    const encoded = path.split('/').map(encodeURIComponent).join('/');
+    return this.localFiles ? `file://${encoded}` : `remote-exec-file://${encodeURIComponent(this.id)}${encoded}`;
+  }
+
+  /** Calls `fn` when the run ends (or the gateway does); returns what unregisters it. */
+  whenRunEnds(runId: string | undefined, fn: () => void): () => void {
+    const key = runId ?? '';
+    let set = this.runEndListeners.get(key);
+    if (!set) this.runEndListeners.set(key, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  private runEnded(runId: string | undefined): void {
+    const keys = runId === undefined ? Array.from(this.runEndListeners.keys()) : [runId];
+    for (const key of keys) {
+      const listeners = this.runEndListeners.get(key);
+      this.runEndListeners.delete(key);
+      for (const fn of listeners ?? []) fn();
+    }
+  }
+
+  /** A run was queued behind the running one: the UI's queued count changed. */
+  runQueued(): void {
+    this.events.gatewayChanged(this.summary());
+  }
   runStarted(runId: string, channel: Channel): void {
     this.runs++;
     this.running.set(runId, channel);
@@ -124,6 +159,7 @@ export class ManagedGateway implements RefResolver, OutputAttribution {
 
   runFinished(runId: string, channel: Channel): void {
     this.running.delete(runId);
+    this.runEnded(runId);
     this.statsFor(channel.id).closed = true;
     this.notifyChannels();
     this.events.gatewayChanged(this.summary());
@@ -240,6 +276,8 @@ export class ManagedGateway implements RefResolver, OutputAttribution {
     this.reprs.clear();
     for (const stats of this.channelStats.values()) stats.closed = true;
     this.running.clear();
+    this.queue.cancelAll(`gateway ${this.id} closed before the run started`);
+    this.runEnded(undefined);
     this.events.gatewayChanged(this.summary());
     this.notifyChannels();
     this.events.objectsChanged(this.id);

@@ -1,5 +1,5 @@
 import type { Gateway } from '../../protocol';
-import { attachGatewayLogs, type OutputAttribution } from '../logs/gatewayLogs';
+import { attachGatewayLogs, type AttachedLogs, type OutputAttribution } from '../logs/gatewayLogs';
 import { LogStore, type LogStoreOptions } from '../logs/logStore';
 
 /**
@@ -10,6 +10,7 @@ export class ServiceLogs {
   readonly store: LogStore;
   /** Python logging number from `remoteExec/setLogLevel`; undefined until the extension sends one. */
   level: number | undefined;
+  private readonly attached = new Map<string, AttachedLogs>();
 
   constructor(options?: LogStoreOptions) {
     this.store = new LogStore(options);
@@ -26,8 +27,21 @@ export class ServiceLogs {
    */
   attach(gateway: Gateway, attribution: OutputAttribution): void {
     const detach = attachGatewayLogs(gateway, (e) => this.store.add(e), { attribution });
+    this.attached.set(gateway.id, detach);
     // The lifecycle entry for the end is written by attachGatewayLogs' own exit listener, registered first.
-    gateway.once('exit', () => detach());
+    gateway.once('exit', () => {
+      detach();
+      this.attached.delete(gateway.id);
+    });
+  }
+
+  /**
+   * Hands every line a gateway has written so far to the listeners now, its unfinished line too: what
+   * is sent next (a display) then arrives after the output written before it.
+   */
+  flushGateway(gatewayId: string): void {
+    this.attached.get(gatewayId)?.flushPartials();
+    this.store.flush();
   }
 
   /** A gateway that never reached HELLO still leaves a line saying why. */

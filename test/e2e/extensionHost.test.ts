@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import { e2eAvailable, REPO, runExtensionHostTests, startVsCodeServer, type VsCodeServer } from '../helpers/vscode';
-import { DEMO_PY } from './fixtures';
+import { CELLS_JS, DEMO_PY, WHERE_PY } from './fixtures';
 
 const HOST_TESTS = path.join(REPO, '.e2e/host-tests');
 
@@ -25,7 +25,7 @@ describe('the extension inside a real VS Code extension host', { skip: e2eAvaila
       logLevel: 'warning',
     });
     assert.ok(fs.existsSync(path.join(REPO, 'dist/extension.js')), 'build first: node scripts/build.js');
-    server = await startVsCodeServer({ files: { 'demo.py': DEMO_PY } });
+    server = await startVsCodeServer({ files: { 'demo.py': DEMO_PY, 'cells.js': CELLS_JS, 'sub/where.py': WHERE_PY } });
   });
 
   after(async () => {

@@ -29,3 +29,18 @@ export const DEMO_PY = [
   'box = Box()', // 26
   '', // 27
 ].join('\n');
+
+/** JavaScript cells: running the first twice declares `os` again (a REPL's input, not a script's). */
+export const CELLS_JS = [
+  '// %% setup', // 0
+  "const os = require('os');", // 1
+  'class Counter {}', // 2
+  'os.platform()', // 3
+  '', // 4
+  '// %% use', // 5
+  'typeof Counter', // 6
+  '',
+].join('\n');
+
+/** A file in a subfolder, for where a gateway starts (remoteExec.cwd). */
+export const WHERE_PY = ['import os', '(os.getcwd(), os.environ.get("WHERE"))', ''].join('\n');

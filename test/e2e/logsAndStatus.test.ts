@@ -144,10 +144,12 @@ describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2e
     const { page } = workbench!;
     await workbench!.open();
     try {
-      // The script runs as the user would run it: the whole file, Remote Exec Selection.
+      // The script runs as the user would run it: the whole file, Run Selection.
       await openFile(page, 'logs_demo.py', 'import logging');
       await page.keyboard.press('Control+A');
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
+      // The first run of a window opens Remote Exec Results in the panel; the logs are a tab beside it.
+      await webviewFrame(page, '[data-view="results"]');
 
       await runFromPalette(page, 'Focus on Remote Logs View');
       const logs = await webviewFrame(page, 'input.search');
@@ -204,7 +206,7 @@ describe('Remote Logs panel and status page in VS Code in Chromium', { skip: e2e
       // The status page, while a run keeps the gateway busy.
       await openFile(page, 'ticker.py', 'import time');
       await page.keyboard.press('Control+A');
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
       await eventually('the ticker prints', async () => (await search(logs, 'tick 3', (r) => r.length === 1)).length === 1);
       await logs.fill('input.search', '');
       await runFromPalette(page, 'Remote Exec: Show Status');

@@ -41,7 +41,7 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
     await workbench?.stop();
   });
 
-  test('Remote Exec Selection from the palette shows the value inline and the variables in the explorer', async () => {
+  test('Run Selection from the palette shows the value inline and the variables in the explorer', async () => {
     const { page } = workbench!;
     await workbench!.open();
     try {
@@ -56,11 +56,11 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
       await page.keyboard.press('Control+Home');
       await page.keyboard.press('Shift+ArrowDown');
       await page.keyboard.press('Shift+End');
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
       // Then the cursor on `y` (line 3) alone: the statement under the cursor is sent.
       await eventually('the first run finished', async () => (await decorationTexts(page)).some((t) => t.includes('✓')));
       await page.locator('.monaco-editor .view-line', { hasText: /^y$/ }).click();
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
       const texts = await eventually('the value 42 shows after the line', async () => {
         const all = await decorationTexts(page);
         return all.some((t) => t.includes('⇒ 42')) ? all : undefined;
@@ -82,9 +82,9 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
 
       // An error: the diagnostic squiggle and the inline error.
       await page.locator('.monaco-editor .view-line', { hasText: 'def fail(n):' }).click();
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
       await page.locator('.monaco-editor .view-line', { hasText: 'fail(0)' }).last().click();
-      await runFromPalette(page, 'Remote Exec Selection');
+      await runFromPalette(page, 'Remote Exec: Run Selection');
       await eventually('the error shows inline', async () => (await decorationTexts(page)).some((t) => t.includes('ZeroDivisionError')));
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 15000 });
       await screenshot(page, 'remote-exec-error');

@@ -141,7 +141,7 @@ describe(
       try {
         await openFile(page, 'explore.py', 'import numpy as np');
         await page.keyboard.press('Control+A');
-        await runFromPalette(page, 'Remote Exec Selection');
+        await runFromPalette(page, 'Remote Exec: Run Selection');
 
         // The explorer: the agent's own reprs, Jupyter's type · size. Widened as a user reading values would.
         await page.locator('.activitybar .action-item a[aria-label^="Remote Exec"]').first().click();
@@ -253,7 +253,7 @@ describe(
         // A run that changes the frame: the viewer follows.
         await page.locator('.tabs-container .tab', { hasText: 'explore.py' }).first().click();
         await openFile(page, 'shrink.py', 'frame = frame.head(10)');
-        await runFromPalette(page, 'Remote Exec Selection');
+        await runFromPalette(page, 'Remote Exec: Run Selection');
         await page.locator('.tabs-container .tab', { hasText: 'Data: frame' }).first().click();
         const again = await webviewFrame(page, '.grid');
         await again.getByRole('button', { name: 'Clear filters' }).click();
@@ -270,7 +270,7 @@ describe(
       try {
         // A run whose value is a DataFrame: the explorer holds it, and says so; only that can be released.
         await openFile(page, 'show.py', 'frame');
-        await runFromPalette(page, 'Remote Exec Selection');
+        await runFromPalette(page, 'Remote Exec: Run Selection');
         await page.keyboard.press('Control+Home');
         const objects = treeRow(page, 'Objects');
         await setExpanded(objects, true);
@@ -290,7 +290,7 @@ describe(
 
         // A Node gateway beside the Python one: Switch Gateway in a Python editor offers the Python one only.
         await openFile(page, 'node.js', 'const answer');
-        await runFromPalette(page, 'Remote Exec Selection');
+        await runFromPalette(page, 'Remote Exec: Run Selection');
         await treeRow(page, 'gw1', 'open').waitFor({ timeout: 30000 });
         await page.locator('.tabs-container .tab', { hasText: 'explore.py' }).first().click();
         await page.keyboard.press('F1');

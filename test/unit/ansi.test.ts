@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ansiClasses, parseAnsi, stripAnsi } from '../../webview-ui/logs/ansi';
+import { ansiClasses, parseAnsi, stripAnsi } from '../../webview-ui/shared/ansi';
 
 const rendered = (text: string) => parseAnsi(text).segments.map((s) => [s.text, ansiClasses(s.style).join(' ')]);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { frameHeader, Gateway, GatewayClosedError, MessageType, PROTOCOL_VERSION, ProtocolError } from '../../protocol';
-import { fakeAgent, openGateway, tick } from '../helpers/fakeAgent';
+import { frameHeader, Gateway, GatewayClosedError, MessageType, PROTOCOL_VERSION, ProtocolError, RemoteError } from '../../protocol';
+import { delivered, fakeAgent, openGateway, tick } from '../helpers/fakeAgent';
 
 describe('host Gateway over in-memory streams', () => {
   test('handshake: the host answers HELLO and exposes the agent info', async () => {
@@ -105,5 +105,26 @@ describe('host Gateway over in-memory streams', () => {
     agent.exit({ code: 3, signal: null, stderrTail: 'boom\n' });
     await assert.rejects(pending, (e: Error) => e instanceof GatewayClosedError && e.exitCode === 3 && /boom/.test(e.stderrTail));
     assert.equal((await gw.closed).code, 3);
+  });
+
+  test("an exec channel closed by this side still learns how its code ended (the agent's CLOSE_ERROR)", async () => {
+    const { agent, gw } = await openGateway();
+    const ch = gw.remoteExec('work()');
+    ch.close();
+    const ended = ch.whenRemoteEnds();
+    agent.send(MessageType.CLOSE_ERROR, ch.id, new RemoteError('OSError', 'cannot send to a closed channel', 'tb'));
+    const error = await ended;
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteType, 'OSError');
+    assert.equal(ch.remoteEnded, true);
+  });
+
+  test('a plain channel closed by this side is not kept waiting for an end that never comes', async () => {
+    const { agent, gw } = await openGateway();
+    const ch = gw.newChannel();
+    ch.close();
+    agent.send(MessageType.CLOSE, ch.id, null);
+    await delivered(agent, gw);
+    assert.equal(ch.remoteEnded, false, 'its CLOSE after ours was dropped, as execnet does');
   });
 });

@@ -1,7 +1,8 @@
 import type { LogEntry } from '../../contract/logs';
 import type { FromLogView, LogViewState, ToLogView } from '../../contract/webviews';
 import { addStyle, vscodeApi } from '../shared/vscodeApi';
-import { ansiClasses, hasAnsi, parseAnsi } from './ansi';
+import { ansiClasses, hasAnsi, parseAnsi } from '../shared/ansi';
+import ansiCss from '../shared/ansi.css';
 import css from './logs.css';
 import { DEFAULT_MAX_LINES, type Filter, LogModel, type Row, rowText } from './model';
 
@@ -17,6 +18,7 @@ const LEVEL_CHOICES: [number, string][] = [
 ];
 
 const vscode = vscodeApi<FromLogView, LogViewState>();
+addStyle(ansiCss);
 addStyle(css);
 
 const saved = vscode.getState();

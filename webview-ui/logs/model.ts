@@ -1,5 +1,5 @@
 import type { LogEntry, LogStream } from '../../contract/logs';
-import { stripAnsi } from './ansi';
+import { stripAnsi } from '../shared/ansi';
 
 /** One display row: a line of an entry (a traceback is one entry, several rows). */
 export interface Row {

@@ -1,11 +1,12 @@
-// LOADER: node -e 'const f=require("fs"),r=(b,o,n)=>{for(;;)try{return f.readSync(0,b,o,n)}catch(e){if(e.code!=="EAGAIN")throw e;Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,2)}};let h="",c=Buffer.alloc(1);while(r(c,0,1)&&c[0]!==10)h+=String.fromCharCode(c[0]);const n=+h,s=Buffer.allocUnsafe(n);for(let o=0,k;o<n;o+=k)if(!(k=r(s,o,n-o)))process.exit(3);require("vm").runInThisContext(require("module").wrap(s.toString()),{filename:"remote-exec-agent"})(exports,require,module,__filename,__dirname)'
+// LOADER: node -e '{const f=require("fs"),r=(b,o,n)=>{for(;;)try{return f.readSync(0,b,o,n)}catch(e){if(e.code!=="EAGAIN")throw e;Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,2)}};let h="",c=Buffer.alloc(1);while(r(c,0,1)&&c[0]!==10)h+=String.fromCharCode(c[0]);const n=+h,s=Buffer.allocUnsafe(n);for(let o=0,k;o<n;o+=k)if(!(k=r(s,o,n-o)))process.exit(3);require("vm").runInThisContext(require("module").wrap(s.toString()),{filename:"remote-exec-agent"})(exports,require,module,__filename,__dirname)}'
 /*
  * Remote Exec agent for Node.js (>= 18): one CommonJS file, no dependencies. Speaks protocol/PROTOCOL.md,
  * versions 1 and 2. It ships as one file, assembled from the modules of server/agents/node/ in the order of
  * their names; this first one holds the protocol's table.
  *
  * Bootstrap: the host runs the LOADER above (one line, no single quotes, so it can be passed through a
- * shell between single quotes) and writes "<decimal length>\n<source>" on stdin. The loader reads exactly
+ * shell between single quotes; a block, so its names are not global bindings a session could not
+ * declare) and writes "<decimal length>\n<source>" on stdin. The loader reads exactly
  * that many bytes synchronously from fd 0 and runs this file as a CommonJS module body.
  */
 'use strict';

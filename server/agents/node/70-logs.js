@@ -44,8 +44,10 @@ function internalError(e) {
 
 function cleanStack(stack) {
   if (typeof stack !== 'string') return '';
-  return stack
-    .split('\n')
+  const lines = stack.split('\n');
+  // Session code evaluated through the inspector (87-repl-session): what lies below it is the agent's own.
+  const inspector = lines.findIndex((l) => l.includes('(node:inspector'));
+  return (inspector >= 0 ? lines.slice(0, inspector) : lines)
     .filter((l) => !l.includes('remote-exec-agent') && !l.includes('node:async_hooks') && !/\(node:internal\/process\/task_queues/.test(l))
     .join('\n');
 }

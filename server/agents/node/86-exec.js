@@ -1,8 +1,10 @@
 // EXEC: each source runs as the body of an async function with `channel` in scope, as a task of its own.
-// JS adaptation: sessions run in the agent's own realm (vm.Script.runInThisContext): var, function, let,
-// const and class declarations all persist between runs. A cell that uses top-level await runs as an async
-// function: its declarations stay local (plain assignments still persist) and its value is the one it
-// returns. An undefined completion value sends no DATA.
+// JS adaptation: sessions run in the agent's own realm, as a REPL's inputs (V8's REPL mode, 87-repl-session):
+// var, function, let, const and class declarations all persist between runs, a run may declare again what
+// an earlier one declared (re-running a cell works), and top-level await is allowed. Where the inspector
+// is missing, vm.Script.runInThisContext runs them instead: declarations persist, but cannot be repeated,
+// and a cell that uses top-level await runs as an async function whose declarations stay local. An
+// undefined completion value sends no DATA.
 
 const EXEC_PARAMS = ['channel', 'gateway', 'require', 'console', 'module', 'exports', '__filename', '__dirname', '__name__', 'Tuple'];
 const EXEC_PREFIX = `(async function (${EXEC_PARAMS.join(', ')}) {`;
@@ -17,7 +19,7 @@ function compileOptions(filename, extra) {
 let sessionGlobalsBaseline = null;
 const sessionLexicals = new Set();
 /** What the agent itself puts in the session's scope: not the user's variables. */
-const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'channel']);
+const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'channel', 'display', 'input']);
 /** Session runs so far: a sorted or filtered table's row order holds until the next one (sec. 7.7). */
 let sessionRuns = 0;
 
@@ -44,7 +46,10 @@ async function runTask(task, payload) {
     const filename = typeof payload.name === 'string' && payload.name ? payload.name : `remote-exec:${ch.id}`;
     if (payload.session) {
       const r = await runSession(payload.source, filename, ch);
-      if (r !== undefined && !ch._closed) ch.send({ value: autoRule(r) });
+      if (r !== undefined && !ch._closed) {
+        showResult(r);
+        ch.send({ value: autoRule(r) });
+      }
     } else {
       const script = new vm.Script(`${EXEC_PREFIX}${payload.source}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
       const fn = script.runInThisContext();
@@ -78,7 +83,11 @@ async function runSession(source, filename, ch) {
   globalThis.gateway = gateway;
   globalThis.Tuple = Tuple;
   globalThis.channel = ch;
+  globalThis.display = display;
+  globalThis.input = input;
   for (const m of source.matchAll(/(?:^|[;}])\s*(?:let|const|class)\s+([A-Za-z_$][\w$]*)/gm)) sessionLexicals.add(m[1]);
+  const repl = replSession();
+  if (repl) return repl.evaluate(source, filename);
   let script,
     wrapped = false;
   try {

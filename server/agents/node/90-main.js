@@ -8,6 +8,11 @@ const gateway = Object.freeze({
   /** Sends a LOG record (kind 'log') to the host. */
   log: (message, level = 20, logger = 'remote') => sendLog(level, message, { logger }),
   status: () => statusMap(),
+  /** Shows a value in the host's results view (sec. 5 DISPLAY): a MIME bundle, an image Buffer, `(text, mime)`. */
+  display,
+  /** Asks the host for a line of input (sec. 5 INPUT): a promise of the line, an EOFError when there is none. */
+  input,
+  EOFError,
   Tuple,
   RemoteError,
   TimeoutError,

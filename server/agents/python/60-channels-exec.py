@@ -218,6 +218,7 @@ class _ChannelsAndExec(object):
                     if not isinstance(filename, str) or not filename:
                         filename = '<session-%d>' % self._session_n
                     self._register_source(filename, source)
+                    self._begin_session_run(payload)
                     ns = self._session_ns
                     ns['channel'] = ch
                     import ast   # only sessions need it: not imported at start
@@ -231,6 +232,7 @@ class _ChannelsAndExec(object):
                         value = eval(compile(expr, filename, 'eval'), ns)
                         if value is not None:
                             ns['_'] = value
+                            self._show_result(value)
                         task.enter()
                         try:
                             self._send_msg(DATA, ch.id, {'value': self._apply_rule(value, 'auto')},
@@ -245,7 +247,11 @@ class _ChannelsAndExec(object):
                     ns = {'channel': ch, '__name__': '__channelexec__', '__builtins__': builtins}
                     exec(code, ns)
             finally:
-                task.finish()
+                try:
+                    if session:
+                        self._end_session_run(ch)
+                finally:
+                    task.finish()
         except BaseException as e:
             err = e
         # epilogue: task.done is set, no asynchronous interrupt can arrive any more

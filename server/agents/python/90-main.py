@@ -5,7 +5,7 @@
 # LAST_MESSAGEs; one more thread (started lazily) runs channel callbacks in order.
 
 
-class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _Tables, _ProcessServices):
+class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _Tables, _RichDisplay, _InputRequests, _ProcessServices):
     """The agent's end of one gateway."""
 
     def __init__(self, in_fd, out_fd, maxframe, debug_fd):
@@ -14,6 +14,7 @@ class Gateway(_FramedIO, _ChannelsAndExec, _ObjectRequests, _Tables, _ProcessSer
         self._init_channels()
         self._init_objects()
         self._init_tables()
+        self._init_display()
         self._init_services()
 
 
@@ -73,6 +74,7 @@ def main():
     except (_EOF, OSError):
         os._exit(0)
     _install_hooks(gw, level if level is not None else 30)
+    gw._install_input()
     aux = threading.Thread(target=gw._aux_loop, name='remote-exec-aux')
     aux.daemon = True
     aux.start()

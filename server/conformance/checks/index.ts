@@ -1,7 +1,9 @@
 import type { Check } from '../check';
 import { channelChecks } from './channels';
+import { displayChecks } from './display';
 import { framingChecks } from './framing';
 import { handshakeChecks } from './handshake';
+import { inputChecks } from './input';
 import { objectChecks } from './objects';
 import { processChecks } from './process';
 import { valueChecks } from './values';
@@ -13,6 +15,8 @@ export const CHECKS: Check[] = [
   ...framingChecks,
   ...channelChecks,
   ...processChecks,
+  ...displayChecks,
+  ...inputChecks,
   ...valueChecks,
   ...objectChecks,
   ...variableChecks,

@@ -53,7 +53,7 @@ test('the extension activates and opens demo.py', async () => {
   assert.equal(editor.document.languageId, 'python');
 });
 
-test('Remote Exec Selection runs the selection; the namespace persists and the last value shows inline', async () => {
+test('Run Selection runs the selection; the namespace persists and the last value shows inline', async () => {
   select(0, 1);
   const first = await execute();
   assert.equal(first.status, 'ok');
@@ -85,7 +85,7 @@ test('an indented selection is dedented before it runs', async () => {
 test('the Remote Objects tree lists the gateway and its variables, and updates live', async () => {
   const [gateway] = await rows();
   assert.match(gateway.label, /^gw\d+$/);
-  assert.match(gateway.description, /^open · pid \d+ · popen$/);
+  assert.match(gateway.description, /^open · pid \d+ · popen\/\/chdir=\//, 'a local gateway starts in the workspace folder');
   const groups = await rows(gateway.node);
   assert.deepEqual(
     groups.map((g) => g.label),
@@ -144,12 +144,96 @@ test('an exception shows its traceback and a diagnostic on the failing line', as
   assert.match(result.error!.traceback, /demo\.py", line 14/);
 });
 
-test('Close Gateway ends it and the tree empties', async () => {
+test('the first run opened a local gateway in the workspace folder; with no venv and no Python extension, python3', async () => {
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
   const [gateway] = api.ctx.gateways.list();
-  await vscode.commands.executeCommand('remoteExec.closeGateway', gateway.id);
+  assert.equal(gateway.spec, `popen//chdir=${folder}`);
+  assert.equal(gateway.info?.cwd, folder);
+});
+
+test('a diagnostic moves with the lines above it and goes when its own line is deleted', async () => {
+  const uri = editor.document.uri;
+  assert.equal(vscode.languages.getDiagnostics(uri)[0]?.range.start.line, 13);
+  await editor.edit((e) => e.insert(new vscode.Position(0, 0), '# a new first line\n'));
+  await eventually('the diagnostic one line down', () => vscode.languages.getDiagnostics(uri)[0]?.range.start.line === 14);
+  await editor.edit((e) => e.delete(new vscode.Range(14, 0, 15, 0)));
+  await eventually('the diagnostic gone with its line', () => vscode.languages.getDiagnostics(uri).length === 0);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  assert.equal(editor.document.lineAt(13).text, '    return 10 / n');
+});
+
+test("a gateway's restart takes its diagnostics with it", async () => {
+  cursorAt(15);
+  assert.equal((await execute()).status, 'error');
+  assert.equal(vscode.languages.getDiagnostics(editor.document.uri).length, 1);
+  const gateway = api.ctx.gateways.activeFor('python')!;
+  // Given the id (as an API call), Restart does not ask first.
+  await vscode.commands.executeCommand('remoteExec.restartGateway', gateway.id);
+  assert.equal(vscode.languages.getDiagnostics(editor.document.uri).length, 0);
+  assert.equal(api.inlineTextAt(editor.document.uri, 15), undefined);
+});
+
+test('with moveCursorAfterRun, running the last line of a file with no final newline leaves the cursor at its end', async () => {
+  const config = vscode.workspace.getConfiguration('remoteExec');
+  await config.update('moveCursorAfterRun', true, vscode.ConfigurationTarget.Global);
+  try {
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'a = 1\nb = 2 + 1' });
+    const last = await vscode.window.showTextDocument(doc);
+    last.selection = new vscode.Selection(1, 0, 1, 0);
+    const result = await vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.execSelection');
+    assert.equal(result?.status, 'ok');
+    assert.deepEqual([last.selection.active.line, last.selection.active.character], [1, 9]);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  } finally {
+    await config.update('moveCursorAfterRun', undefined, vscode.ConfigurationTarget.Global);
+  }
+  editor = await vscode.window.showTextDocument(editor.document);
+});
+
+test('a JavaScript cell that declares const runs again; the results view has each run, named after its cell', async () => {
+  const [file] = await vscode.workspace.findFiles('cells.js');
+  const js = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  const first = await vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.runCell', js.document.uri, 0);
+  assert.equal(first?.status, 'ok', JSON.stringify(first?.error));
+  const again = await vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.runCell', js.document.uri, 0);
+  assert.equal(again?.status, 'ok', `running it again: ${again?.error?.message}`);
+  assert.equal(again?.value?.repr, '"linux"');
+  const use = await vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.runCell', js.document.uri, 6);
+  assert.equal(use?.value?.repr, '"function"');
+  const runs = api.results.runs().filter((r) => r.file === 'cells.js');
+  assert.deepEqual(
+    runs.map((r) => [r.label, r.state, r.range]),
+    [
+      ['cell 1 · setup', 'done', [0, 3]],
+      ['cell 1 · setup', 'done', [0, 3]],
+      ['cell 2 · use', 'done', [5, 6]],
+    ],
+  );
+  editor = await vscode.window.showTextDocument(editor.document);
+});
+
+test('Close Gateway ends it and the tree empties', async () => {
+  for (const gateway of api.ctx.gateways.list()) await vscode.commands.executeCommand('remoteExec.closeGateway', gateway.id);
   await eventually('the tree is empty', async () => (await rows()).length === 0).catch((err) => {
     throw new Error(`${err.message}; gateways: ${JSON.stringify(api.ctx.gateways.list())}`);
   });
+});
+
+test('remoteExec.cwd = fileFolder starts a gateway in the folder of the file; ${workspaceFolder} is expanded in specs', async () => {
+  const config = vscode.workspace.getConfiguration('remoteExec');
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  await config.update('cwd', 'fileFolder', vscode.ConfigurationTarget.Global);
+  await config.update('languageGateways', { python: 'popen//env:WHERE=${workspaceFolder}' }, vscode.ConfigurationTarget.Global);
+  try {
+    const [file] = await vscode.workspace.findFiles('sub/where.py');
+    const where = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+    where.selection = new vscode.Selection(0, 0, 1, where.document.lineAt(1).text.length);
+    const result = await vscode.commands.executeCommand<ExecSelectionResult>('remoteExec.execSelection');
+    assert.equal(result?.value?.repr, `('${folder}/sub', '${folder}')`, JSON.stringify(result));
+  } finally {
+    await config.update('cwd', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('languageGateways', undefined, vscode.ConfigurationTarget.Global);
+  }
 });
 
 export function run(): Promise<void> {

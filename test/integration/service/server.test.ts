@@ -33,7 +33,14 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
       ok: true,
       transport: 'popen',
       interpreter: 'node',
+      local: true,
+      namesInterpreter: true,
+      setsChdir: false,
     });
+    const inContainer = await server.connection.sendRequest(rpc.validateSpec, { spec: 'popen//docker=box//chdir=/w' });
+    assert.equal(inContainer.local, false, "a container's files are not this machine's");
+    assert.equal(inContainer.setsChdir, true);
+    assert.equal(inContainer.namesInterpreter, false);
   });
 
   test('opens a local Python gateway and announces it', async () => {
@@ -176,8 +183,8 @@ describe('remote-exec server --stdio over JSON-RPC', () => {
     const started = server.notifications.filter((n) => n.method === 'remoteExec/runChanged' && n.params.phase === 'started').slice(-3);
     assert.equal(
       server.notifications.filter((n) => n.method === 'remoteExec/runChanged').length - before,
-      6,
-      'three runs, nothing for the blank line',
+      9,
+      'three runs (each queued, started, finished), nothing for the blank line',
     );
     assert.deepEqual(
       started.map((n) => n.params.startLine),
