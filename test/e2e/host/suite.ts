@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { ExecSelectionResult } from '../../../contract/service';
 import type { RemoteExecExtension } from '../../../extension/extension';
 import type { ObjectNode } from '../../../extension/objectsTree';
-import { eventually, runAll, test } from './runner';
+import { eventually } from '../../helpers/eventually';
+import { runAll, test } from './runner';
 
 let api: RemoteExecExtension;
 let editor: vscode.TextEditor;
