@@ -2,6 +2,7 @@ import { EventEmitter } from 'events';
 import { Channel, type ChannelHost } from './channel';
 import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
 import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { dedent } from './dedent';
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
   type AgentInfo,
@@ -41,6 +42,20 @@ export interface GatewayOptions {
 export interface GatewayExit extends TransportExit {
   /** Why the gateway closed, in words. */
   reason: string;
+}
+
+/** How `remoteExec` runs its source. */
+export interface RemoteExecOptions {
+  /** Run in the gateway's persistent session namespace (PROTOCOL.md §8). */
+  session?: boolean;
+  /** The file name tracebacks show (execnet shows a module's file). */
+  name?: string;
+  /** A function the source defines, run with the channel and `kwargs` once the source has run. */
+  call?: string;
+  /** Keyword arguments for `call` (plain values, §6). */
+  kwargs?: Record<string, unknown>;
+  /** Hints for rich output (§5). */
+  display?: { pixelRatio?: number };
 }
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
@@ -153,17 +168,35 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   /**
-   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. `session`
-   * runs it in the gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it
-   * displays (§5), e.g. `{ pixelRatio: 2 }` for images drawn for a dense screen.
+   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. The source
+   * is dedented first, as execnet does, so code written as an indented template string runs as written.
+   * `name` is the file name its tracebacks show; `call` names a function the source defines, which then
+   * runs as `name(channel, **kwargs)` (execnet's `remote_exec(func, **kwargs)`). `session` runs it in the
+   * gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it displays (§5), e.g.
+   * `{ pixelRatio: 2 }` for images drawn for a dense screen.
    */
-  remoteExec(source: string, options: { session?: boolean; name?: string; display?: { pixelRatio?: number } } = {}): Channel {
-    const channel = this.newChannel();
-    const payload: Record<string, unknown> = { source };
+  remoteExec(source: string, options: RemoteExecOptions = {}): Channel {
+    if (typeof source !== 'string') throw new TypeError(`remoteExec needs the source as a string, got ${describeType(source)}`);
+    if (options.call !== undefined && (typeof options.call !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(options.call)))
+      throw new TypeError(`remoteExec's call must be the name of a function the source defines, got ${JSON.stringify(options.call)}`);
+    if (options.kwargs !== undefined && options.call === undefined)
+      throw new TypeError("remoteExec's kwargs need call: the function to pass them to");
+    const payload: Record<string, unknown> = { source: dedent(source) };
     if (options.session) payload.session = true;
     if (options.name) payload.name = options.name;
+    if (options.call) {
+      payload.call = options.call;
+      payload.kwargs = options.kwargs ?? {};
+    }
     if (options.display) payload.display = options.display;
-    this.send(MessageType.EXEC, channel.id, payload);
+    const channel = this.newChannel();
+    try {
+      this.send(MessageType.EXEC, channel.id, payload);
+    } catch (err) {
+      // Nothing was sent (a value in kwargs without an encoding): no channel either.
+      this.channels.delete(channel.id);
+      throw err;
+    }
     this.execChannels.add(channel);
     return channel;
   }
@@ -582,6 +615,12 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.transport.exited.finally(() => clearTimeout(timer));
     }
   }
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Buffer.isBuffer(value)) return 'a Buffer (decode it to a string first)';
+  return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : `a ${typeof value}`;
 }
 
 function appendTail(tail: string, more: string): string {

@@ -51,10 +51,21 @@ async function runTask(task, payload) {
         ch.send({ value: autoRule(r) });
       }
     } else {
-      const script = new vm.Script(`${EXEC_PREFIX}${payload.source}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
+      const call = payload.call;
+      if (call !== undefined && call !== null && (typeof call !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(call)))
+        throw new TypeError(`EXEC call must be a function's name, got ${JSON.stringify(call)}`);
+      // execnet's remote_exec(func, **kwargs): the body hands back the function it declared, which then
+      // runs with the channel and the keyword arguments as one options object.
+      const tail = call ? `\n;return typeof ${call} === 'undefined' ? undefined : ${call};` : '';
+      const script = compileExec(payload.source, tail, filename);
       const fn = script.runInThisContext();
       const mod = { exports: {}, id: '__channelexec__', filename };
-      await fn(ch, gateway, getUserRequire(), console, mod, mod.exports, filename, process.cwd(), '__channelexec__', Tuple);
+      const defined = await fn(ch, gateway, getUserRequire(), console, mod, mod.exports, filename, process.cwd(), '__channelexec__', Tuple);
+      if (call) {
+        if (typeof defined !== 'function') throw new ReferenceError(`the source defines no function named ${call} to call`);
+        const kwargs = payload.kwargs;
+        await defined(ch, kwargs && typeof kwargs === 'object' ? kwargs : {});
+      }
     }
     if (!ch._closed) ch.close();
   } catch (e) {
@@ -73,6 +84,27 @@ async function runTask(task, payload) {
     }
   } finally {
     tasks.delete(ch.id);
+  }
+}
+
+/**
+ * The source as the body of the task's function. A syntax error names the user's file and line and shows
+ * the user's line, not the wrapper the agent put around it.
+ */
+function compileExec(source, tail, filename) {
+  try {
+    return new vm.Script(`${EXEC_PREFIX}${source}${tail}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    const lines = String(e.stack).split('\n');
+    const at = /^(.*):(\d+)$/.exec(lines[0]);
+    if (at && lines.length > 2) {
+      const first = at[2] === '1';
+      const code = first ? lines[1].slice(EXEC_PREFIX.length) : lines[1];
+      const caret = first ? lines[2].slice(EXEC_PREFIX.length) : lines[2];
+      e.stack = `${lines[0]}\n${code}\n${caret}\n\n${e.name}: ${e.message}`;
+    }
+    throw e;
   }
 }
 

@@ -246,6 +246,16 @@ class _ChannelsAndExec(object):
                     code = compile(source, filename, 'exec')
                     ns = {'channel': ch, '__name__': '__channelexec__', '__builtins__': builtins}
                     exec(code, ns)
+                    call = payload.get('call')
+                    if call is not None:
+                        # execnet's remote_exec(func, **kwargs): the source defines it, then it runs
+                        fn = ns.get(call) if isinstance(call, str) else None
+                        if not callable(fn):
+                            raise NameError('the source defines no function named %r to call' % (call,))
+                        kwargs = payload.get('kwargs') or {}
+                        if type(kwargs) is not dict:
+                            raise TypeError('EXEC kwargs must be a map, got %s' % _typename(kwargs))
+                        fn(ch, **kwargs)
             finally:
                 try:
                     if session:
