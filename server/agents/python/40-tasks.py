@@ -18,6 +18,22 @@ def _set_async_exc(tid, exc):
     return f(tid, ctypes.py_object(exc))
 
 
+class _Interrupt(KeyboardInterrupt):
+    """The KeyboardInterrupt an INTERRUPT raises asynchronously.  It is built where it is raised, in the
+    task's own thread, so building it marks the interrupt delivered: a task that catches it and then
+    calls into the agent is not interrupted a second time."""
+
+    def __init__(self, *args):
+        KeyboardInterrupt.__init__(self, *args)
+        task = getattr(_tls, 'task', None)
+        if task is not None:
+            task.pending = False    # no lock: this may run inside the task's own enter()
+
+
+_Interrupt.__name__ = _Interrupt.__qualname__ = 'KeyboardInterrupt'
+_Interrupt.__module__ = 'builtins'
+
+
 class _Task(object):
     """One running exec or object request.  enter()/leave() bracket the agent's own code, during
     which INTERRUPT sets a flag instead of raising asynchronously (so no frame is torn)."""
@@ -72,7 +88,7 @@ class _Task(object):
                         ch._cond.notify_all()
             else:
                 self.pending = True
-                _set_async_exc(self.tid, KeyboardInterrupt)
+                _set_async_exc(self.tid, _Interrupt)
 
 
 class _Pool(object):

@@ -108,3 +108,36 @@ describe('execnet compatibility: remote_exec', () => {
     assert.equal(await gw.remoteExec('channel.send(1)').receive(), 1);
   });
 });
+
+describe('execnet compatibility: interrupts', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await makeGateway('popen');
+  });
+  after(async () => {
+    await gw.exit();
+  });
+
+  test('one interrupt raises one KeyboardInterrupt, and code that catches it carries on using its channel', async () => {
+    const channel = gw.remoteExec(`
+        import time
+        caught = 0
+        while caught < 2:
+            try:
+                channel.send("sleeping")
+                while True:
+                    time.sleep(0.01)
+            except KeyboardInterrupt:
+                caught += 1
+                channel.send(caught)
+        channel.send("done")
+    `);
+    for (const n of [1, 2]) {
+      assert.equal(await channel.receive(), 'sleeping');
+      gw.interrupt(channel);
+      assert.equal(await channel.receive(), n);
+    }
+    assert.equal(await channel.receive(), 'done');
+    await channel.waitClose(5000);
+  });
+});
