@@ -280,6 +280,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- ChannelHost ----
 
+  deathError(): GatewayClosedError | undefined {
+    return this.closeError;
+  }
+
   sendChannelData(channel: Channel, item: unknown): Promise<void> {
     this.send(MessageType.DATA, channel.id, item);
     return this.writer.drained();

@@ -2,7 +2,7 @@
 // it, indented triple-quoted strings (here template literals) that the gateway dedents.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Group, makeGateway, RemoteError, type Gateway } from '../../../server/api';
+import { GatewayClosedError, Group, makeGateway, RemoteError, type Gateway } from '../../../server/api';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -139,5 +139,34 @@ describe('execnet compatibility: interrupts', () => {
     }
     assert.equal(await channel.receive(), 'done');
     await channel.waitClose(5000);
+  });
+});
+
+describe('execnet compatibility: a gateway that dies', () => {
+  test('waitClose and receive reject with GatewayClosedError whenever they are called after the death', async () => {
+    const gw = await makeGateway('popen');
+    const running = gw.remoteExec(`
+        import os
+        channel.receive()
+        os._exit(3)
+    `);
+    const closedHere = gw.remoteExec(`
+        import time
+        time.sleep(60)
+    `);
+    closedHere.close();
+    const done = gw.remoteExec('channel.send("bye")');
+    assert.equal(await done.receive(), 'bye');
+    await done.waitClose(5000);
+    await running.send('die');
+    const exit = await gw.closed;
+    assert.equal(exit.code, 3);
+    for (const channel of [running, closedHere]) {
+      await assert.rejects(channel.waitClose(), GatewayClosedError, `waitClose of ${channel}`);
+      await assert.rejects(channel.receive(), GatewayClosedError, `receive of ${channel}`);
+      await assert.rejects(channel.waitClose(100), GatewayClosedError, 'and again, later');
+    }
+    // A channel whose code had ended cleanly before the death keeps that outcome.
+    await done.waitClose();
   });
 });
