@@ -78,7 +78,8 @@ export type InputHandler = (request: InputRequest) => Promise<string | null> | s
  *
  * Events: `stdout` and `stderr` (chunk: Buffer, channel: Channel | undefined), `log` (LogRecord),
  * `display` (DisplayMessage, channel: Channel | undefined), `channel` (a Channel the agent opened),
- * `protocolError` (message: string), `exit` (GatewayExit).
+ * `protocolError` (message: string), `exit` (GatewayExit), and `error` (what a throwing listener of the
+ * others threw: the gateway carries on).
  */
 export class Gateway extends EventEmitter implements ChannelHost {
   readonly id: string;
@@ -365,7 +366,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.decoder.push(chunk, (body) => this.onFrame(body));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.emit('protocolError', message);
+      this.notify('protocolError', message);
       this.trySend(MessageType.ERROR, message);
       this.shutdown(`protocol error: ${message}`);
       this.transport.kill();
@@ -393,11 +394,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
       case MessageType.LAST_MESSAGE:
         return this.onLastMessage(id);
       case MessageType.STDOUT:
-        return this.onOutput('stdout', id, payload as Buffer);
+        return this.onOutput('stdout', id, payload);
       case MessageType.STDERR:
-        return this.onOutput('stderr', id, payload as Buffer);
+        return this.onOutput('stderr', id, payload);
       case MessageType.LOG:
-        return this.onLog(payload as LogRecord);
+        return this.onLog(payload);
       case MessageType.DISPLAY:
         return this.onDisplay(id, payload);
       case MessageType.INPUT:
@@ -471,13 +472,39 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.channels.get(id)?.remoteClosed(undefined, true);
   }
 
-  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: Buffer): void {
-    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, chunk.toString('utf8'));
-    this.emit(stream, chunk, id ? this.channels.get(id) : undefined);
+  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: unknown): void {
+    if (!(chunk instanceof Uint8Array)) {
+      this.trySend(MessageType.ERROR, `${stream.toUpperCase()} needs bytes, got ${JSON.stringify(chunk)?.slice(0, 100)}`);
+      return;
+    }
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, bytes.toString('utf8'));
+    this.notify(stream, bytes, id ? this.channels.get(id) : undefined);
   }
 
-  private onLog(record: LogRecord): void {
-    this.emit('log', record);
+  /**
+   * Emits an event to the user's listeners. A listener that throws does not stop the gateway reading
+   * (its failure is its own): the error goes to the 'error' listeners, or, without one, to the process's
+   * uncaught-exception path, as an EventEmitter's would.
+   */
+  private notify(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      if (event !== 'error' && this.listenerCount('error') > 0) this.notify('error', err);
+      else
+        setImmediate(() => {
+          throw err;
+        });
+    }
+  }
+
+  private onLog(record: unknown): void {
+    if (!record || typeof record !== 'object' || typeof (record as LogRecord).message !== 'string') {
+      this.trySend(MessageType.ERROR, `LOG needs a log record map, got ${JSON.stringify(record)?.slice(0, 100)}`);
+      return;
+    }
+    this.notify('log', record);
   }
 
   private onDisplay(id: number, payload: unknown): void {
@@ -486,12 +513,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.trySend(MessageType.ERROR, `DISPLAY needs a map with a "data" map, got ${JSON.stringify(payload)?.slice(0, 100)}`);
       return;
     }
-    try {
-      this.emit('display', display, id ? this.channels.get(id) : undefined);
-    } catch (err) {
-      // A listener's failure is its own: the gateway carries on.
-      this.emit('protocolError', `a display listener failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    this.notify('display', display, id ? this.channels.get(id) : undefined);
   }
 
   /** INPUT: the handler's line goes back as REPLY; no handler, no line (null) or a failure is EOFError. */
@@ -518,7 +540,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onError(message: unknown): void {
-    this.emit('protocolError', `the agent reports: ${String(message)}`);
+    this.notify('protocolError', `the agent reports: ${String(message)}`);
   }
 
   private onReply(id: number, value: unknown): void {
@@ -566,7 +588,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     if (!channel) {
       channel = new Channel(id, this);
       this.channels.set(id, channel);
-      if (id % 2 === 0) this.emit('channel', channel);
+      if (id % 2 === 0) this.notify('channel', channel);
     }
     return channel;
   }
@@ -612,7 +634,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       // The exit event waits for the process itself, so no caller sees 'exit' with the agent still alive.
       const final: GatewayExit = { ...exit, stderrTail: this.stderrTail.trim(), reason };
       this.resolveClosed(final);
-      this.emit('exit', final);
+      this.notify('exit', final);
     } else if (!exit) {
       // Reap the process or connection behind the stream even if it ignores the end of its input.
       const timer = setTimeout(() => this.transport.kill(), 2000);

@@ -170,3 +170,31 @@ describe('execnet compatibility: a gateway that dies', () => {
     await done.waitClose();
   });
 });
+
+describe('robustness: a throwing listener', () => {
+  test('a listener that throws does not close the gateway; its error is reported as an error event', async () => {
+    const gw = await makeGateway('popen');
+    try {
+      const errors: unknown[] = [];
+      gw.on('error', (err) => errors.push(err));
+      gw.on('stdout', () => {
+        throw new Error('listener bug');
+      });
+      const channel = gw.remoteExec(`
+          print("hello")
+          channel.send(channel.receive() + 1)
+      `);
+      await channel.send(41);
+      assert.equal(await channel.receive(), 42);
+      await channel.waitClose(5000);
+      assert.equal(gw.isClosed(), false);
+      assert.ok(
+        errors.some((e) => e instanceof Error && e.message === 'listener bug'),
+        String(errors),
+      );
+      assert.equal(await gw.remoteExec('channel.send(1)').receive(), 1);
+    } finally {
+      await gw.exit();
+    }
+  });
+});
