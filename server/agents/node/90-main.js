@@ -51,7 +51,8 @@ function statusMap() {
   };
 }
 
-function fatal(message) {
+/** A protocol error ends the agent (sec. 2): code 0 for a bad or oversized frame, 1 for a version it does not speak. */
+function fatal(message, code = 0) {
   try {
     sendMsg(ERROR, 0, message);
   } catch {
@@ -59,7 +60,7 @@ function fatal(message) {
   }
   flushAll();
   writeStderr(`remote-exec agent: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
 
 function onMessage(msg) {
@@ -74,7 +75,7 @@ function onMessage(msg) {
     if (type === HELLO) {
       const theirs = payload && payload.protocol;
       if (!Number.isInteger(theirs) || theirs < 1)
-        fatal(`protocol version mismatch: the agent speaks versions 1 to ${PROTOCOL}, the host speaks ${theirs}`);
+        fatal(`protocol version mismatch: the agent speaks versions 1 to ${PROTOCOL}, the host speaks ${theirs}`, 1);
       // Both sides use the lower of the two highest versions (sec. 4).
       protocolVersion = Math.min(theirs, PROTOCOL);
       helloReceived = true;

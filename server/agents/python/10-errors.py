@@ -31,6 +31,13 @@ class ProtocolError(Exception):
     pass
 
 
+class VersionError(ProtocolError):
+    """The host speaks no protocol version this agent speaks (exit code 1, section 2)."""
+
+
+_U64 = 1 << 64
+
+
 class _EOF(Exception):
     pass
 

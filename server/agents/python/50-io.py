@@ -427,8 +427,8 @@ class _FramedIO(object):
                     t, cid, payload = m
                 if p != len(mv):
                     raise ValueError('extra data after the message')
-            if type(t) is not int or type(cid) is not int or t < 0 or cid < 0:
-                raise ValueError('message type and id must be unsigned integers')
+            if type(t) is not int or type(cid) is not int or not 0 <= t < _U64 or not 0 <= cid < _U64:
+                raise ValueError('message type and id must be unsigned 64-bit integers')
         except ProtocolError:
             raise
         except Exception as e:
@@ -667,7 +667,7 @@ class _FramedIO(object):
                 raise ProtocolError('host HELLO payload must be a map')
             proto = payload.get('protocol')
             if type(proto) is not int or proto < 1:
-                raise ProtocolError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
+                raise VersionError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
                                     % (PROTOCOL_VERSION, proto))
             # both sides use the lower of the two highest versions (section 4)
             self.protocol = min(proto, PROTOCOL_VERSION)

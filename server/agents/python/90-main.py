@@ -70,7 +70,8 @@ def main():
     except ProtocolError as e:
         gw._send_msg_quiet(ERROR, 0, str(e))
         gw._wait_writes(1.0)
-        os._exit(1)
+        # section 2: 1 for a version this agent does not speak, 0 for a bad frame
+        os._exit(1 if isinstance(e, VersionError) else 0)
     except (_EOF, OSError):
         os._exit(0)
     _install_hooks(gw, level if level is not None else 30)
