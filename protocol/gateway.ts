@@ -131,6 +131,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
       objectFromRef: (ref: ObjectRef) => this.objectTable.proxyFor(ref),
       hostFunctionId: (fn) => this.objectTable.exportHostFunction(fn),
       hostFunctionFromId: (id) => this.objectTable.hostFunction(id),
+      peerVersion: () => this.protocolVersion || PROTOCOL_VERSION,
+      // A Python agent builds Map keys and Set items as dict keys and set members: refused here, with
+      // their place, rather than failing the message there.
+      hashedKeys: () => this.info?.language === 'python',
     };
     this.codec = new ValueCodec(context);
     this.decoder = new FrameDecoder(options.maxFrame ?? DEFAULT_MAX_FRAME);

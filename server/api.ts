@@ -16,7 +16,9 @@ export { startSocketServer, type SocketServer, type SocketServerOptions } from '
 export {
   Channel,
   ChannelClosedError,
+  Complex,
   EncodeError,
+  FrozenSet,
   Gateway,
   GatewayClosedError,
   ProtocolError,

@@ -6,7 +6,20 @@
 // and a cell that uses top-level await runs as an async function whose declarations stay local. An
 // undefined completion value sends no DATA.
 
-const EXEC_PARAMS = ['channel', 'gateway', 'require', 'console', 'module', 'exports', '__filename', '__dirname', '__name__', 'Tuple'];
+const EXEC_PARAMS = [
+  'channel',
+  'gateway',
+  'require',
+  'console',
+  'module',
+  'exports',
+  '__filename',
+  '__dirname',
+  '__name__',
+  'Tuple',
+  'FrozenSet',
+  'Complex',
+];
 const EXEC_PREFIX = `(async function (${EXEC_PARAMS.join(', ')}) {`;
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
@@ -19,7 +32,7 @@ function compileOptions(filename, extra) {
 let sessionGlobalsBaseline = null;
 const sessionLexicals = new Set();
 /** What the agent itself puts in the session's scope: not the user's variables. */
-const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'channel', 'display', 'input']);
+const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'FrozenSet', 'Complex', 'channel', 'display', 'input']);
 /** Session runs so far: a sorted or filtered table's row order holds until the next one (sec. 7.7). */
 let sessionRuns = 0;
 
@@ -60,7 +73,20 @@ async function runTask(task, payload) {
       const script = compileExec(payload.source, tail, filename);
       const fn = script.runInThisContext();
       const mod = { exports: {}, id: '__channelexec__', filename };
-      const defined = await fn(ch, gateway, getUserRequire(), console, mod, mod.exports, filename, process.cwd(), '__channelexec__', Tuple);
+      const defined = await fn(
+        ch,
+        gateway,
+        getUserRequire(),
+        console,
+        mod,
+        mod.exports,
+        filename,
+        process.cwd(),
+        '__channelexec__',
+        Tuple,
+        FrozenSet,
+        Complex,
+      );
       if (call) {
         if (typeof defined !== 'function') throw new ReferenceError(`the source defines no function named ${call} to call`);
         const kwargs = payload.kwargs;
@@ -114,6 +140,8 @@ async function runSession(source, filename, ch) {
   globalThis.require = getUserRequire();
   globalThis.gateway = gateway;
   globalThis.Tuple = Tuple;
+  globalThis.FrozenSet = FrozenSet;
+  globalThis.Complex = Complex;
   globalThis.channel = ch;
   globalThis.display = display;
   globalThis.input = input;

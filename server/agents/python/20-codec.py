@@ -196,11 +196,17 @@ def _pack(obj, buf, splices, default, depth=0):
         _pack(default(obj), buf, splices, default, depth + 1)
 
 
-def _pack_dict(obj, buf, splices, default, depth):
-    for k in obj:
+def _plain_keys(d):
+    """True when d travels as a msgpack map: str keys only, and none that a JavaScript host cannot
+    hold in a plain object (`__proto__`); otherwise it travels as ext 6 (a Map there)."""
+    for k in d:
         if type(k) is not str:
-            break
-    else:
+            return False
+    return '__proto__' not in d
+
+
+def _pack_dict(obj, buf, splices, default, depth):
+    if _plain_keys(obj):
         _pack_map_header(len(obj), buf)
         for k, v in obj.items():
             _pack_str(k, buf)
@@ -214,6 +220,28 @@ def _pack_dict(obj, buf, splices, default, depth):
         _pack(v, sub, None, default, depth)
     _pack_ext_header(EXT_MAP, len(sub), buf)
     buf += sub
+
+
+def _ext_v2(o, packb_hook, hook):
+    """The version-2 ext value of a set, frozenset or complex (section 6), or None."""
+    if isinstance(o, frozenset):
+        return Ext(EXT_FROZENSET, packb_hook(list(o), hook))
+    if isinstance(o, set):
+        return Ext(EXT_SET, packb_hook(list(o), hook))
+    if isinstance(o, complex):
+        return Ext(EXT_COMPLEX, b'\x92' + _p_f64(0xcb, o.real) + _p_f64(0xcb, o.imag))
+    return None
+
+
+def _build_v2(code, body):
+    """A set, frozenset or complex from its ext body."""
+    if code == EXT_COMPLEX:
+        if type(body) is not list or len(body) != 2:
+            raise ValueError('a COMPLEX is [real, imag]')
+        return complex(body[0], body[1])
+    if type(body) is not list:
+        raise ValueError('a SET or FROZENSET is an array of items')
+    return set(body) if code == EXT_SET else frozenset(body)
 
 
 def packb(obj, default=_no_default):
@@ -411,6 +439,8 @@ def _c_safe(o, depth=0):
                 return False
         return True
     if t is dict:
+        if '__proto__' in o:
+            return False
         d = depth + 1
         for k, v in o.items():
             if type(k) is not str:

@@ -86,6 +86,10 @@ class _FramedIO(object):
             return Ext(EXT_TUPLE, self._packb_hook(list(o), hook))
         if t is int:
             return Ext(EXT_BIGINT, bigint_bytes(o))
+        if self.protocol >= 2:
+            r = _ext_v2(o, self._packb_hook, hook)
+            if r is not None:
+                return r
         if isinstance(o, bool):
             return bool(o)
         if isinstance(o, int):
@@ -467,6 +471,8 @@ class _FramedIO(object):
             return d
         if code == EXT_BIGINT:
             return int.from_bytes(data, 'big', signed=True)
+        if EXT_SET <= code <= EXT_COMPLEX:
+            return _build_v2(code, self._unpack(data))
         raise ValueError('unknown extension type %d' % code)
 
     def _unpack(self, data):

@@ -1,4 +1,4 @@
-import { RemoteError, Tuple } from '../../../protocol';
+import { Complex, FrozenSet, RemoteError, Tuple } from '../../../protocol';
 import { expectTrue, fail, sameValue, show, type Check, type CheckContext } from '../check';
 import { receive, snippetsOf } from './helpers';
 
@@ -62,6 +62,20 @@ export const valueChecks: Check[] = [
       [Tuple.of(1, 2), 'pair'],
       ['s', 3],
       [true, null],
+    ]),
+  ]),
+  valueCheck('ext 8 SET (version 2)', () => [new Set(), new Set<unknown>([1, 'two', Tuple.of(3, 4)]), [new Set([new FrozenSet([1])])]]),
+  valueCheck('ext 9 FROZENSET (version 2)', () => [new FrozenSet(), new FrozenSet<unknown>(['a', 2.5, new FrozenSet([3])])]),
+  valueCheck('ext 10 COMPLEX (version 2)', () => [
+    new Complex(1, -2),
+    new Complex(0, 0),
+    new Complex(1.5e300, -0.25),
+    new Complex(NaN, Infinity),
+  ]),
+  valueCheck('a map key __proto__ (sent back as ext 6, never a plain map)', () => [
+    new Map<unknown, unknown>([
+      ['__proto__', 1],
+      ['b', 2],
     ]),
   ]),
   {

@@ -2,7 +2,17 @@
 // it, indented triple-quoted strings (here template literals) that the gateway dedents.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { GatewayClosedError, Group, makeGateway, RemoteError, type Gateway } from '../../../server/api';
+import {
+  Complex,
+  EncodeError,
+  FrozenSet,
+  GatewayClosedError,
+  Group,
+  makeGateway,
+  RemoteError,
+  Tuple,
+  type Gateway,
+} from '../../../server/api';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -196,5 +206,74 @@ describe('robustness: a throwing listener', () => {
     } finally {
       await gw.exit();
     }
+  });
+});
+
+describe('execnet compatibility: values', () => {
+  let gw: Gateway;
+  let nodeGw: Gateway;
+  before(async () => {
+    [gw, nodeGw] = await Promise.all([makeGateway('popen'), makeGateway('popen//node=node')]);
+  });
+  after(async () => {
+    await Promise.all([gw.exit(), nodeGw.exit()]);
+  });
+
+  test('set, frozenset and complex round-trip with their kinds, and remote code makes them', async () => {
+    const channel = gw.remoteExec(`
+        for x in channel:
+            channel.send([x, type(x).__name__])
+        channel.send([{1, 2}, frozenset(["a"]), 3 - 4j])
+    `);
+    const cases: [unknown, string][] = [
+      [new Set([1, 2]), 'set'],
+      [new FrozenSet([Tuple.of<unknown>(1, 'x')]), 'frozenset'],
+      [new Complex(1.5, -2), 'complex'],
+    ];
+    for (const [value, remoteType] of cases) {
+      await channel.send(value);
+      assert.deepEqual(await channel.receive(), [value, remoteType]);
+    }
+    channel.close();
+    const [s, f, c] = (await gw.remoteExec('channel.send([{1, 2}, frozenset(["a"]), 3 - 4j])').receive()) as [
+      Set<number>,
+      FrozenSet,
+      Complex,
+    ];
+    assert.ok(s instanceof Set && !(s instanceof FrozenSet) && s.has(1) && s.has(2));
+    assert.ok(f instanceof FrozenSet && f.has('a'));
+    assert.ok(c instanceof Complex && c.re === 3 && c.im === -4);
+    const js = nodeGw.remoteExec('for await (const x of channel) channel.send([x, x.constructor.name]);');
+    await js.send(new FrozenSet([1]));
+    assert.deepEqual(await js.receive(), [new FrozenSet([1]), 'FrozenSet']);
+    js.close();
+  });
+
+  test("a dict key '__proto__' arrives, as a Map, instead of killing the gateway", async () => {
+    const item = await gw.remoteExec('channel.send({"__proto__": 1, "x": 2})').receive();
+    assert.deepEqual(
+      item,
+      new Map<string, number>([
+        ['__proto__', 1],
+        ['x', 2],
+      ]),
+    );
+    const fromNode = await nodeGw.remoteExec('channel.send(JSON.parse(\'{"__proto__": 1}\'))').receive();
+    assert.deepEqual(fromNode, new Map([['__proto__', 1]]));
+    assert.equal(await gw.remoteExec('channel.send("still up")').receive(), 'still up');
+  });
+
+  test('a Map key Python cannot hash is refused at the sender with its place; the channel goes on', async () => {
+    const channel = gw.remoteExec(`
+        for x in channel:
+            channel.send(x)
+    `);
+    assert.throws(
+      () => channel.send({ lookup: new Map([[[1, 2], 'list key']]) }),
+      (e: Error) => e instanceof EncodeError && /value\.lookup\.keys\(\)\[0\].*Array/.test(e.message),
+    );
+    await channel.send(new Map([[Tuple.of(1, 2), 'tuple key']]));
+    assert.deepEqual(await channel.receive(), new Map([[Tuple.of(1, 2), 'tuple key']]));
+    channel.close();
   });
 });
