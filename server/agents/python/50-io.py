@@ -436,6 +436,9 @@ class _FramedIO(object):
         except ProtocolError:
             raise
         except Exception as e:
+            unbuilt = _unbuilt_message(mv, e)
+            if unbuilt is not None:
+                return unbuilt
             raise ProtocolError('malformed message body: %s: %s' % (type(e).__name__,
                                 _safe_str(e) or 'invalid msgpack data'))
         return t, cid, payload
@@ -645,6 +648,8 @@ class _FramedIO(object):
         t, cid, payload = msg
         if self._debug_fd is not None:
             self._trace('<', t, cid, payload)
+        if type(payload) is _Unbuilt:
+            return self._refuse_unbuilt(t, cid, payload)
         h = self._handlers[t] if t < N_CODES else None
         if h is None:
             self._send_msg_quiet(ERROR, 0, 'unknown message type %d' % t)

@@ -134,6 +134,29 @@ class _ChannelsAndExec(object):
     def _h_last_message(self, cid, payload):
         self._remote_close(cid, None, True)
 
+    def _refuse_unbuilt(self, t, cid, bad):
+        """A message whose payload this agent cannot build fails alone (section 6): its channel closes
+        with CLOSE_ERROR naming why, a request gets REPLY_ERROR, an answer to one of ours fails it."""
+        reason = 'the agent cannot build the value of this %s: %s' % (MSG_NAMES.get(t, t), bad.reason)
+        err = RemoteError('ValueError: %s\n' % reason, 'ValueError', reason)
+        if t == DATA or t == EXEC:
+            ch = self._get_channel(cid)
+            with self._lock:
+                was = ch._close_sent
+                ch._closed = ch._close_sent = True
+            if not was:
+                self._send_msg_quiet(CLOSE_ERROR, cid, err)
+            # a task receiving on it raises the reason
+            self._local_close(ch, err, False)
+        elif t == CLOSE_ERROR:
+            self._h_close_error(cid, err)
+        elif t == OBJECT or t == STATUS:
+            self._send_msg_quiet(REPLY_ERROR, cid, err)
+        elif t == REPLY or t == REPLY_ERROR:
+            self._h_reply_error(cid, err)
+        else:
+            self._send_msg_quiet(ERROR, 0, '%s (id %d)' % (reason, cid))
+
     def _defer_last_message(self, cid):
         self._deferred.append(cid)
         self._aux_wake()
