@@ -35,6 +35,8 @@ export class Channel implements AsyncIterable<unknown> {
   private remoteError?: RemoteError;
   /** Why waitClose fails once the channel is closed: the remote error, or the gateway's end. */
   private closeFailure?: Error;
+  /** Set by LAST_MESSAGE: the other end is done sending (execnet's "sendonly"); waitClose returns. */
+  private lastMessage = false;
   /** Set when this end may no longer send. */
   private sendClosed = false;
   private closed = false;
@@ -106,6 +108,7 @@ export class Channel implements AsyncIterable<unknown> {
     const dead = this.diedUnended();
     if (dead) return Promise.reject(dead);
     if (this.closed) return this.closeFailure ? Promise.reject(this.closeFailure) : Promise.resolve();
+    if (this.lastMessage) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve: () => resolve(), reject };
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
@@ -172,7 +175,12 @@ export class Channel implements AsyncIterable<unknown> {
     if (error) this.remoteError = error;
     const end = error ?? new ChannelClosedError(`channel ${this.id} was closed by the other side`);
     if (sendOnly) {
+      this.lastMessage = true;
       this.endReceiving(end);
+      for (const w of this.closeWaiters.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve(undefined);
+      }
       return;
     }
     this.sendClosed = true;
@@ -204,7 +212,7 @@ export class Channel implements AsyncIterable<unknown> {
    */
   private diedUnended(): GatewayClosedError | undefined {
     const dead = this.host.deathError();
-    if (!dead || (this.remoteEnd && !(this.remoteEnd.error instanceof GatewayClosedError))) return undefined;
+    if (!dead || this.lastMessage || (this.remoteEnd && !(this.remoteEnd.error instanceof GatewayClosedError))) return undefined;
     return dead;
   }
 

@@ -144,4 +144,20 @@ describe('host Gateway over in-memory streams', () => {
     assert.match(String(errors[0][2]), /STDOUT needs bytes/);
     assert.equal(gw.isClosed(), false);
   });
+
+  test('LAST_MESSAGE ends receiving and lets waitClose return, while this side may still send', async () => {
+    const { agent, gw } = await openGateway();
+    const ch = gw.newChannel();
+    const waiting = ch.waitClose(5000);
+    agent.send(MessageType.DATA, ch.id, 'last');
+    agent.send(MessageType.LAST_MESSAGE, ch.id, null);
+    await waiting;
+    await ch.waitClose(5000);
+    assert.equal(await ch.receive(), 'last');
+    await assert.rejects(ch.receive(), /closed/);
+    assert.equal(ch.isClosed(), false, 'execnet\'s "sendonly" state');
+    await ch.send('still possible');
+    const [, id, item] = await agent.take(MessageType.DATA);
+    assert.deepEqual([id, item], [ch.id, 'still possible']);
+  });
 });

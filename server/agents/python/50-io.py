@@ -566,6 +566,8 @@ class _FramedIO(object):
                 if msg is None:
                     return None
                 self._dispatch(msg)
+                # not held while the next read blocks: a channel in it must be collectable (section 6.2)
+                msg = None
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))

@@ -157,8 +157,8 @@ class _ChannelsAndExec(object):
         else:
             self._send_msg_quiet(ERROR, 0, '%s (id %d)' % (reason, cid))
 
-    def _defer_last_message(self, cid):
-        self._deferred.append(cid)
+    def _defer_drop(self, cid, code):
+        self._deferred.append((cid, code))
         self._aux_wake()
 
     def _end_channels(self):

@@ -298,8 +298,8 @@ class _ProcessServices(object):
 
     def _aux_drain(self):
         while self._deferred:
-            cid = self._deferred.popleft()
-            self._send_msg_quiet(LAST_MESSAGE, cid, None)
+            cid, code = self._deferred.popleft()
+            self._send_msg_quiet(code, cid, None)
         while self._logq:
             rec = self._logq.popleft()
             self._send_msg_quiet(LOG, 0, rec)

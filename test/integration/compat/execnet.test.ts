@@ -101,6 +101,20 @@ describe('execnet compatibility: remote_exec', () => {
     assert.match(missing.remoteMessage, /nothere/);
   });
 
+  test('a channel the remote code drops (garbage-collected) is closed on the host, as in execnet', async () => {
+    const mine = gw.newChannel();
+    const channel = gw.remoteExec(`
+        c = channel.receive()
+        c.send(1)
+        del c
+    `);
+    await channel.send(mine);
+    assert.equal(await mine.receive(), 1);
+    await mine.waitClose(5000);
+    assert.equal(mine.isClosed(), true);
+    await channel.waitClose(5000);
+  });
+
   test('name: tracebacks show the file the source came from', async () => {
     const err = (await gw
       .remoteExec('\n\ndef f():\n    return 1 / 0\nf()\n', { name: 'script.py' })
