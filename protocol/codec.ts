@@ -81,6 +81,8 @@ export interface ValueContext {
   hostFunctionFromId?(id: number): unknown;
   /** The negotiated protocol version (§4): value types of a later version are refused. Unknown: the latest. */
   peerVersion?(): number;
+  /** Why `value` (a proxy of another gateway, a chain not yet sent) cannot be sent, in words; else undefined. */
+  unsendable?(value: unknown): string | undefined;
   /** Whether the peer builds Map keys and Set items as hash keys (Python): then they must be hashable. */
   hashedKeys?(): boolean;
 }
@@ -308,7 +310,7 @@ export class ValueCodec {
   }
 
   private guard(value: unknown, ctx: ValueContext): null {
-    if (!isEncodable(value, ctx)) throw new EncodeError(`cannot send a value of type ${typeName(value)}`);
+    if (!isEncodable(value, ctx)) throw new EncodeError(`cannot send ${what(value, ctx)}`);
     return null;
   }
 }
@@ -354,6 +356,11 @@ function isEncodable(value: unknown, ctx: ValueContext): boolean {
   return isPlainObject(value);
 }
 
+/** What an unencodable value is, as an error names it. */
+function what(value: unknown, ctx: ValueContext): string {
+  return ctx.unsendable?.(value) ?? `a value of type ${typeName(value)}`;
+}
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${(value as { name?: string }).name || '(anonymous)'}`;
@@ -367,7 +374,7 @@ function typeName(value: unknown): string {
 function describeUnencodable(root: unknown, ctx: ValueContext): string | undefined {
   const seen = new Set<unknown>();
   const walk = (value: unknown, path: string): string | undefined => {
-    if (!isEncodable(value, ctx)) return `cannot send a value of type ${typeName(value)} at ${path}`;
+    if (!isEncodable(value, ctx)) return `cannot send ${what(value, ctx)} at ${path}`;
     if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return undefined;
     if (ctx.objectRef?.(value) !== undefined || ctx.channelId?.(value) !== undefined) return undefined;
     if (seen.has(value)) return `cannot send a cyclic structure (${path} refers back to a value that contains it)`;

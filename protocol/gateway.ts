@@ -131,6 +131,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       objectFromRef: (ref: ObjectRef) => this.objectTable.proxyFor(ref),
       hostFunctionId: (fn) => this.objectTable.exportHostFunction(fn),
       hostFunctionFromId: (id) => this.objectTable.hostFunction(id),
+      unsendable: (v) => this.objectTable.unsendable(v),
       peerVersion: () => this.protocolVersion || PROTOCOL_VERSION,
       // A Python agent builds Map keys and Set items as dict keys and set members: refused here, with
       // their place, rather than failing the message there.
@@ -326,7 +327,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     } catch (err) {
       // Name the bad part relative to what the caller passed, not to the envelope around it.
       const why = err instanceof EncodeError ? this.codec.explain(payload) : undefined;
-      throw why ? new EncodeError(why) : err;
+      throw why ? new EncodeError(type === MessageType.OBJECT ? placeInSteps(why, payload) : why) : err;
     }
     this.counters.msgsOut++;
     this.counters.bytesOut += bytes;
@@ -645,6 +646,17 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.transport.exited.finally(() => clearTimeout(timer));
     }
   }
+}
+
+/** An OBJECT request's bad value named by the step it is an argument of, not by the envelope around it. */
+function placeInSteps(why: string, payload: unknown): string {
+  const steps = (payload as [unknown, ObjectStep[]])[1];
+  return why.replace(/ at value\[1\]\[(\d+)\]\[(\d+)\](.*)$/, (_all, i: string, j: string, rest: string) => {
+    const step = steps?.[Number(i)];
+    const name = step?.[0] ?? 'step';
+    const where = name === 'call' ? (j === '1' ? `args${rest}` : `kwargs${rest}`) : `${name}'s argument${rest}`;
+    return ` at ${where} of a ${name} (step ${Number(i) + 1} of the request)`;
+  });
 }
 
 function describeType(value: unknown): string {

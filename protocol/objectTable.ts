@@ -1,7 +1,7 @@
 import type { ObjectRef } from './codec';
 import type { GatewayClosedError } from './errors';
 import type { ObjectStep, ReturnType } from './messages';
-import { createProxy, type Holder, holderOf, isProxy, Kw } from './proxy';
+import { createProxy, type Holder, holderOf, isProxy, Kw, unsendableProxy } from './proxy';
 
 /** What the object table needs from its gateway. */
 export interface ObjectHost {
@@ -29,6 +29,16 @@ export class ObjectTable {
   private closedError?: GatewayClosedError;
 
   constructor(private readonly host: ObjectHost) {}
+
+  /** The id of the gateway whose objects this table holds, for messages. */
+  get gatewayId(): string {
+    return this.host.id;
+  }
+
+  /** Why `value` cannot be sent to this table's gateway when it is a proxy that cannot (§6). */
+  unsendable(value: unknown): string | undefined {
+    return unsendableProxy(value, this);
+  }
 
   /** A proxy for a reference the agent sent; the same proxy while it lives, one more reference counted. */
   proxyFor(ref: ObjectRef): unknown {

@@ -2,7 +2,7 @@
 // flight at once, callbacks into the host, remote logging, remote iteration.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isProxy, kw, Kw, makeGateway, RemoteError, resolve, type Gateway } from '../../../server/api';
+import { EncodeError, isProxy, kw, Kw, makeGateway, RemoteError, resolve, type Gateway } from '../../../server/api';
 
 /** Runs `source` in the gateway's session namespace and returns a proxy to the name it defines. */
 async function defined(gw: Gateway, source: string, name: string): Promise<any> {
@@ -103,6 +103,29 @@ describe('pyacq compatibility: proxies (Python agent)', () => {
     assert.deepEqual(got.slice(-2), [298, 299]);
     assert.ok(err instanceof RemoteError && err.remoteType === 'ValueError', String(err));
     assert.match(err.remoteMessage, /broke after 300/);
+  });
+
+  test('an unsendable proxy is named readably; a proxy of another gateway is refused as such', async () => {
+    const math = await gw.wrap('math');
+    const channel = gw.remoteExec('channel.receive()');
+    assert.throws(
+      () => channel.send([1, [math.pi.name]]),
+      (e: Error) =>
+        e instanceof EncodeError &&
+        /proxy chain not yet sent \(<RemoteObject id=\d+ type=module>\.pi\.name\): await it first at value\[1\]\[0\]$/.test(e.message),
+    );
+    channel.close();
+    const other = await makeGateway('popen');
+    try {
+      const builtins = await other.wrap('builtins');
+      await assert.rejects(
+        resolve(builtins.len(math)),
+        (e: Error) => e instanceof EncodeError && /a proxy of another gateway .* on gw\d+\).*args\[0\] of a call/.test(e.message),
+      );
+      assert.equal(await builtins.len([1, 2]), 2, 'the other gateway goes on');
+    } finally {
+      await other.exit();
+    }
   });
 
   test('keyword arguments reach remote functions as keywords', async () => {
