@@ -1,6 +1,10 @@
 // execnet's documented behaviour, ported: the remote code is written as execnet's documentation writes
 // it, indented triple-quoted strings (here template literals) that the gateway dedents.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   Complex,
@@ -289,5 +293,85 @@ describe('execnet compatibility: values', () => {
     await channel.send(new Map([[Tuple.of(1, 2), 'tuple key']]));
     assert.deepEqual(await channel.receive(), new Map([[Tuple.of(1, 2), 'tuple key']]));
     channel.close();
+  });
+});
+
+describe('execnet compatibility: xspec', () => {
+  let scratch: string;
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-compat-'));
+  });
+  after(() => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test("makeGateway('') is the default gateway (a local python3)", async () => {
+    const gw = await makeGateway('');
+    try {
+      assert.equal(gw.info.language, 'python');
+      assert.equal(await gw.remoteExec('channel.send(1)').receive(), 1);
+    } finally {
+      await gw.exit();
+    }
+  });
+
+  test('dont_write_bytecode: the remote interpreter writes no .pyc, as execnet sets it', async () => {
+    fs.writeFileSync(path.join(scratch, 'compat_mod.py'), 'X = 1\n');
+    // Without the key (and whatever this environment says) Python would write __pycache__/compat_mod.*.pyc.
+    const gw = await makeGateway(`popen//dont_write_bytecode//chdir=${scratch}//env:PYTHONDONTWRITEBYTECODE=`);
+    try {
+      const channel = gw.remoteExec(`
+          import sys
+          sys.path.insert(0, ".")
+          import compat_mod
+          channel.send([sys.dont_write_bytecode, compat_mod.X])
+      `);
+      assert.deepEqual(await channel.receive(), [true, 1]);
+      assert.equal(fs.existsSync(path.join(scratch, '__pycache__')), false);
+    } finally {
+      await gw.exit();
+    }
+  });
+
+  test('chdir= creates a missing folder, and says which folder when it cannot', async () => {
+    const fresh = path.join(scratch, 'made-by-chdir');
+    for (const spec of [`popen//chdir=${fresh}`, `popen//node=node//chdir=${fresh}-node`]) {
+      const gw = await makeGateway(spec);
+      try {
+        assert.equal(gw.info.cwd, fs.realpathSync(spec.includes('node=') ? `${fresh}-node` : fresh));
+      } finally {
+        await gw.exit();
+      }
+    }
+    const impossible = path.join(scratch, 'no', 'such', 'parent');
+    await assert.rejects(
+      makeGateway(`popen//chdir=${impossible}`),
+      (e: Error) => e.message.includes(impossible) && /cannot create/.test(e.message),
+    );
+  });
+
+  test("REMOTE_EXEC_DEBUG=2 puts the agent's trace on the host's stderr, beside the host's own lines", () => {
+    const script = `
+      const { makeGateway } = require(${JSON.stringify(path.resolve(__dirname, '../../../server/api'))});
+      (async () => {
+        const gw = await makeGateway('popen');
+        await gw.remoteExec('channel.send(1)').receive();
+        await gw.exit();
+      })();
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, REMOTE_EXEC_DEBUG: '2' },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    const lines = run.stderr.split('\n');
+    assert.ok(
+      lines.some((l) => l.includes('[host ') && l.includes('EXEC')),
+      'the host traces',
+    );
+    assert.ok(
+      lines.some((l) => !l.includes('[host ') && / < \d+ EXEC /.test(l)),
+      `the agent traces too:\n${run.stderr.slice(0, 2000)}`,
+    );
   });
 });
