@@ -587,7 +587,7 @@ class _FramedIO(object):
             return True
 
     def _bg_loop(self):
-        """The main thread: reads when no task does."""
+        """The reader thread: reads when no task does."""
         lock = self._lock
         followers = self._followers
         while True:

@@ -18,6 +18,10 @@ class _ChannelsAndExec(object):
         self._chid_lock = threading.Lock()
         # tasks
         self._pool = _Pool(MAX_WORKERS, self._aux_wake)
+        self._main = _MainThread()
+        # execnet's execmodel: 'thread' runs every exec on a worker thread (session runs excepted),
+        # 'main_thread_only' runs them all on the main thread, one at a time
+        self._execmodel = os.environ.pop('REMOTE_EXEC_EXECMODEL', '') or 'thread'
         self._tasks = set()
         self._exec_tasks = {}
         self._tasks_lock = threading.Lock()
@@ -220,7 +224,11 @@ class _ChannelsAndExec(object):
             return
         ch = self._get_channel(cid)
         ch._executing = True
-        self._pool.submit(self._run_exec, (ch, payload), True)
+        if payload.get('session') or self._execmodel == 'main_thread_only':
+            # code that must own the main thread: signal handlers, GUI toolkits, a real SIGINT
+            self._main.submit(self._run_exec, (ch, payload))
+        else:
+            self._pool.submit(self._run_exec, (ch, payload), True)
 
     def _run_exec(self, ch, payload):
         task = _Task(ch.id, True)

@@ -205,7 +205,7 @@ class _ProcessServices(object):
         st = {
             'numexecuting': self.numexecuting,
             'numchannels': numchannels,
-            'execqsize': self._pool.execq,
+            'execqsize': self._pool.execq + len(self._main),
             'numobjects': numobjects,
             'nextid': nextid,
             'pid': os.getpid(),

@@ -375,3 +375,53 @@ describe('execnet compatibility: xspec', () => {
     );
   });
 });
+
+describe('execnet compatibility: execution models', () => {
+  test('execmodel=main_thread_only runs remote_exec code on the main thread: signal handlers work there', async () => {
+    const gw = await makeGateway('popen//execmodel=main_thread_only');
+    try {
+      const channel = gw.remoteExec(`
+          import signal, threading
+          signal.signal(signal.SIGUSR1, lambda *args: None)
+          channel.send(threading.current_thread() is threading.main_thread())
+      `);
+      assert.equal(await channel.receive(), true);
+      await channel.waitClose(5000);
+    } finally {
+      await gw.exit();
+    }
+    const threaded = await makeGateway('popen//execmodel=thread');
+    try {
+      assert.equal(
+        await threaded.remoteExec('import threading\nchannel.send(threading.current_thread() is threading.main_thread())').receive(),
+        false,
+      );
+    } finally {
+      await threaded.exit();
+    }
+  });
+
+  test('session code runs on the main thread, where an interrupt breaks a blocking sleep or socket read', async () => {
+    const gw = await makeGateway('popen');
+    try {
+      for (const blocking of ['time.sleep(3600)', 'a, b = socket.socketpair()\na.recv(1)']) {
+        const channel = gw.remoteExec(
+          `import socket, threading, time\nchannel.send(threading.current_thread() is threading.main_thread())\n${blocking}`,
+          {
+            session: true,
+          },
+        );
+        assert.equal(await channel.receive(), true);
+        gw.interrupt(channel);
+        // Without a real SIGINT the call never returns: the guard below would fire, not the interrupt.
+        const err = (await channel.waitClose(20000).catch((e: unknown) => e)) as RemoteError;
+        assert.ok(err instanceof RemoteError, `interrupted ${blocking}: ${String(err)}`);
+        assert.equal(err.remoteType, 'KeyboardInterrupt');
+      }
+      const after = gw.remoteExec('x = 41\nx + 1', { session: true });
+      assert.deepEqual(await after.receive(), { value: 42 }, 'the session goes on');
+    } finally {
+      await gw.exit();
+    }
+  });
+});
