@@ -286,6 +286,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- ChannelHost ----
 
+  handled(): Promise<void> {
+    if (this.isClosed()) return Promise.resolve();
+    return this.request(MessageType.STATUS, null).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   deathError(): GatewayClosedError | undefined {
     return this.closeError;
   }

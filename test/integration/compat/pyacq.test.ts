@@ -2,7 +2,7 @@
 // flight at once, callbacks into the host, remote logging, remote iteration.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { EncodeError, isProxy, kw, Kw, makeGateway, RemoteError, resolve, type Gateway } from '../../../server/api';
+import { del, EncodeError, inspect, isProxy, kw, Kw, makeGateway, RemoteError, resolve, type Gateway } from '../../../server/api';
 
 /** Runs `source` in the gateway's session namespace and returns a proxy to the name it defines. */
 async function defined(gw: Gateway, source: string, name: string): Promise<any> {
@@ -126,6 +126,17 @@ describe('pyacq compatibility: proxies (Python agent)', () => {
     } finally {
       await other.exit();
     }
+  });
+
+  test('await del(proxy) resolves once the agent has let go: the next objects() and remoteStatus() no longer count it', async () => {
+    const builtins = await gw.wrap('builtins');
+    const obj = await builtins.object();
+    const before = await gw.remoteStatus();
+    const { id } = await inspect(obj);
+    assert.ok((await gw.objects()).some(([i]) => i === id));
+    await del(obj);
+    assert.equal((await gw.remoteStatus()).numobjects, before.numobjects - 1);
+    assert.ok(!(await gw.objects()).some(([i]) => i === id), 'no longer exported');
   });
 
   test('keyword arguments reach remote functions as keywords', async () => {
