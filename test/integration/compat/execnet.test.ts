@@ -14,8 +14,10 @@ import {
   Group,
   makeGateway,
   RemoteError,
+  RSync,
   Tuple,
   type Gateway,
+  type RSyncFileEvent,
 } from '../../../server/api';
 
 describe('execnet compatibility: remote_exec', () => {
@@ -423,5 +425,71 @@ describe('execnet compatibility: execution models', () => {
     } finally {
       await gw.exit();
     }
+  });
+});
+
+describe('execnet compatibility: rsync', () => {
+  let scratch: string;
+  let gw: Gateway;
+  before(async () => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-compat-rsync-'));
+    gw = await makeGateway('popen');
+  });
+  after(async () => {
+    await gw.exit();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('each file is reported as execnet reports it (verbose by default, and a per-file callback)', async () => {
+    const src = path.join(scratch, 'verbose-src');
+    fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+    fs.writeFileSync(path.join(src, 'sub', 'b.txt'), 'b');
+    const lines: string[] = [];
+    const events: RSyncFileEvent[] = [];
+    const dest = path.join(scratch, 'verbose-dest');
+    await new RSync(src, { log: (line) => lines.push(line), onFile: (e) => events.push(e) }).addTarget(gw, dest).send();
+    assert.deepEqual(lines, [`${gw.id}:${dest} <= a.txt`, `${gw.id}:${dest} <= sub/b.txt`]);
+    assert.deepEqual(
+      events.map((e) => [e.action, e.path, e.gateway]),
+      [
+        ['send', 'a.txt', gw.id],
+        ['send', 'sub/b.txt', gw.id],
+      ],
+    );
+    const quiet: string[] = [];
+    fs.writeFileSync(path.join(src, 'a.txt'), 'changed');
+    await new RSync(src, { verbose: false, log: (line) => quiet.push(line) }).addTarget(gw, dest).send();
+    assert.deepEqual(quiet, []);
+  });
+
+  test('an absolute symlink into the source tree points into the target tree', async () => {
+    const src = path.join(scratch, 'links-src');
+    fs.mkdirSync(path.join(src, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'data', 'value.txt'), 'inside');
+    fs.symlinkSync(path.join(src, 'data', 'value.txt'), path.join(src, 'abs-link'));
+    fs.symlinkSync('/etc/hostname', path.join(src, 'outside-link'));
+    const dest = path.join(scratch, 'links-dest');
+    await new RSync(src, { verbose: false }).addTarget(gw, dest).send();
+    assert.equal(fs.readFileSync(path.join(dest, 'abs-link'), 'utf8'), 'inside');
+    assert.equal(fs.realpathSync(path.join(dest, 'abs-link')), fs.realpathSync(path.join(dest, 'data', 'value.txt')));
+    assert.equal(fs.readlinkSync(path.join(dest, 'outside-link')), '/etc/hostname', 'a link out of the tree is kept as is');
+  });
+
+  test('a file that vanishes while the tree is read is skipped, and the rest is sent', async () => {
+    const src = path.join(scratch, 'vanish-src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'gone.txt'), 'soon gone');
+    fs.writeFileSync(path.join(src, 'kept.txt'), 'kept');
+    const dest = path.join(scratch, 'vanish-dest');
+    // The filter runs as the scan meets each entry: removing the file there is a removal mid-scan.
+    const filter = (rel: string) => {
+      if (rel === 'gone.txt') fs.rmSync(path.join(src, rel), { force: true });
+      return true;
+    };
+    const result = await new RSync(src, { verbose: false, filter }).addTarget(gw, dest).send();
+    assert.equal(result.filesSent, 1);
+    assert.equal(fs.readFileSync(path.join(dest, 'kept.txt'), 'utf8'), 'kept');
+    assert.equal(fs.existsSync(path.join(dest, 'gone.txt')), false);
   });
 });
