@@ -344,6 +344,7 @@ function checkHashable(keys: Iterable<unknown>, ctx: ValueContext): void {
 }
 
 function isEncodable(value: unknown, ctx: ValueContext): boolean {
+  if (typeof value === 'symbol') return false;
   if (typeof value === 'function') {
     return ctx.objectRef?.(value) !== undefined || ctx.hostFunctionId?.(value as (...a: any[]) => unknown) !== undefined;
   }
@@ -364,6 +365,7 @@ function what(value: unknown, ctx: ValueContext): string {
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${(value as { name?: string }).name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return `symbol (${String(value)})`;
   if (typeof value !== 'object') return typeof value;
   if (value instanceof Set || value instanceof Complex) return `${value.constructor.name} (protocol version 2; this peer speaks 1)`;
   const ctor = Object.getPrototypeOf(value)?.constructor;

@@ -493,3 +493,84 @@ describe('execnet compatibility: rsync', () => {
     assert.equal(fs.existsSync(path.join(dest, 'gone.txt')), false);
   });
 });
+
+describe('robustness: the agents and the REPL gateway', () => {
+  test('the Node agent reads REMOTE_EXEC_MAXFRAME and removes its variables before user code runs', async () => {
+    const gw = await makeGateway('popen//node=node//env:REMOTE_EXEC_MAXFRAME=100000//env:REMOTE_EXEC_EXECMODEL=thread');
+    try {
+      assert.equal(gw.info.maxFrame, 100000);
+      const seen = await gw.remoteExec("channel.send(Object.keys(process.env).filter((k) => k.startsWith('REMOTE_EXEC_')))").receive();
+      assert.deepEqual(seen, []);
+    } finally {
+      await gw.exit();
+    }
+  });
+
+  test('a Symbol is an EncodeError naming its place; nothing is sent and the channel goes on', async () => {
+    const gw = await makeGateway('popen');
+    try {
+      const channel = gw.remoteExec(`
+          for x in channel:
+              channel.send(x)
+      `);
+      assert.throws(
+        () => channel.send({ tags: [Symbol('t')] }),
+        (e: Error) => e instanceof EncodeError && /symbol \(Symbol\(t\)\) at value\.tags\[0\]/.test(e.message),
+      );
+      await channel.send('after');
+      assert.equal(await channel.receive(), 'after');
+      channel.close();
+    } finally {
+      await gw.exit();
+    }
+  });
+
+  test("functions on a channel follow one rule in both agents: the host's are callable there, an agent's own are refused", async () => {
+    for (const [spec, source] of [
+      [
+        'popen',
+        `
+          fn = channel.receive()
+          channel.send(fn(20, 1))
+          try:
+              channel.send(len)
+          except TypeError as e:
+              channel.send("refused: " + str(e))
+      `,
+      ],
+      [
+        'popen//node=node',
+        `
+          const fn = await channel.receive();
+          channel.send(await fn(20, 1));
+          try {
+            channel.send(Math.max);
+          } catch (e) {
+            channel.send('refused: ' + e.message);
+          }
+      `,
+      ],
+    ]) {
+      const gw = await makeGateway(spec);
+      try {
+        const channel = gw.remoteExec(source);
+        await channel.send((a: number, b: number) => a + b + 21);
+        assert.equal(await channel.receive(), 42, spec);
+        assert.match(String(await channel.receive()), /^refused: .*(function|encode)/i, spec);
+      } finally {
+        await gw.exit();
+      }
+    }
+  });
+
+  test('a repl= gateway whose REPL dies rejects what waits on it with GatewayClosedError', async () => {
+    const gw = await makeGateway('popen//repl=bash');
+    try {
+      const channel = gw.remoteExec('kill -9 $$');
+      await assert.rejects(channel.waitClose(), GatewayClosedError);
+      await assert.rejects(gw.remoteStatus(), GatewayClosedError);
+    } finally {
+      await gw.exit();
+    }
+  });
+});
