@@ -54,7 +54,7 @@ class Channel {
     this._window = receiveWindow;
     this._ungranted = [0, 0];
     this._credit = sendWindow ? [sendWindow[0], sendWindow[1]] : null;
-    this._held = []; // [item, resolve, reject], or [CLOSE/CLOSE_ERROR, payload] behind them
+    this._held = []; // {item, resolve, reject}, or {close: CLOSE/CLOSE_ERROR, payload} behind them
   }
   get gateway() {
     return gateway;
@@ -83,7 +83,7 @@ class Channel {
       return SENT;
     }
     return new Promise((resolve, reject) => {
-      this._held.push([item, resolve, reject]);
+      this._held.push({ item, resolve, reject });
       holding.set(this.id, this);
     });
   }
@@ -115,28 +115,25 @@ class Channel {
   /** Credit came: sends what it allows of the items held back, and the close behind them. */
   _release() {
     const credit = this._credit;
-    while (this._held.length && credit[0] > 0 && credit[1] > 0) {
-      const [first, second, reject] = this._held.shift();
-      if (first === CLOSE || first === CLOSE_ERROR) {
-        sendMsg(first, this.id, second);
+    const held = this._held;
+    while (held.length && (held[0].close !== undefined || (credit[0] > 0 && credit[1] > 0))) {
+      const h = held.shift();
+      if (h.close !== undefined) {
+        sendMsg(h.close, this.id, h.payload);
         continue;
       }
       let n;
       try {
-        n = sendMsg(DATA, this.id, first);
+        n = sendMsg(DATA, this.id, h.item);
       } catch (e) {
-        reject(e);
+        h.reject(e);
         continue;
       }
       credit[0] -= 1;
       credit[1] -= n;
-      second();
+      h.resolve();
     }
-    if (this._held.length && (this._held[0][0] === CLOSE || this._held[0][0] === CLOSE_ERROR)) {
-      const [type, payload] = this._held.shift();
-      sendMsg(type, this.id, payload);
-    }
-    if (!this._held.length) holding.delete(this.id);
+    if (!held.length) holding.delete(this.id);
   }
 
   /** The host closed the channel: what was held back for it can no longer go. */
@@ -145,8 +142,7 @@ class Channel {
     this._held = [];
     holding.delete(this.id);
     for (const h of held)
-      if (h[0] !== CLOSE && h[0] !== CLOSE_ERROR)
-        h[2](new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`));
+      if (h.close === undefined) h.reject(new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`));
   }
 
   /** The next item; rejects with TimeoutError, the remote error, or ChannelClosedError at the end. */
@@ -195,7 +191,7 @@ class Channel {
     const [type, payload] =
       error === undefined || error === null ? [CLOSE, null] : [CLOSE_ERROR, typeof error === 'string' ? error : toException(error)];
     // The close goes after the items still waiting for credit, as the code sent them.
-    if (this._held.length) this._held.push([type, payload]);
+    if (this._held.length) this._held.push({ close: type, payload });
     else sendMsg(type, this.id, payload);
     this._localClosed();
   }
