@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { GatewayClosedError, makeGateway, type Gateway } from '../../server/api';
+import { isAlive, waitGone } from '../helpers/processes';
+
+// Nothing waits forever: whatever is pending when the agent or the host dies settles. Every pending kind
+// is set up at once — a receive, a STATUS, an object call, a waitClose, a host send held back by a spent
+// window, and remote code blocked sending into one — then the other side dies.
+
+const root = path.resolve(__dirname, '../..');
+
+const AGENTS = [
+  {
+    name: 'Python',
+    spec: 'popen',
+    flood: 'while True:\n    channel.send(b"x" * 100)',
+    sink: 'channel.receive()\nchannel.receive()',
+    module: 'os',
+  },
+  {
+    name: 'Node',
+    spec: 'popen//node=node',
+    flood: 'for (;;) await channel.send(Buffer.alloc(100));',
+    sink: 'await channel.receive();\nawait channel.receive();',
+    module: 'os',
+  },
+];
+
+/** Starts one of every pending thing; resolves with their promises. */
+async function pendingEverything(gw: Gateway, agent: (typeof AGENTS)[number]): Promise<Promise<unknown>[]> {
+  gw.remoteExec(agent.flood); // blocks in the agent once the host's window (4 items) is spent
+  const sink = gw.remoteExec(agent.sink);
+  const data = gw.newChannel();
+  await sink.send(data);
+  for (let i = 0; i < 4; i++) await data.send(i);
+  const module = await gw.wrap(agent.module);
+  return [gw.remoteExec(agent.sink).receive(), data.send('held back by the window'), gw.remoteStatus(), module.getpid(), sink.waitClose()];
+}
+
+async function expectAllClosed(pending: Promise<unknown>[], what: string): Promise<void> {
+  const settled = await Promise.allSettled(pending);
+  settled.forEach((s, i) => {
+    assert.equal(s.status, 'rejected', `${what}: pending #${i} settles`);
+    assert.ok((s as PromiseRejectedResult).reason instanceof GatewayClosedError, `${what}: #${i} with GatewayClosedError`);
+  });
+}
+
+for (const agent of AGENTS) {
+  describe(`nothing waits forever, ${agent.name} agent`, () => {
+    test('SIGKILL of the agent: every pending receive, send, status, call and waitClose rejects', async () => {
+      const gw = await makeGateway(`${agent.spec}//window=4:1M`);
+      const pending = await pendingEverything(gw, agent);
+      process.kill(gw.info.pid, 'SIGKILL');
+      await expectAllClosed(pending, 'after SIGKILL');
+      await waitGone(gw.info.pid);
+    });
+
+    test('a stopped agent (SIGSTOP), then exit(): the pending things reject and the agent is reaped', async () => {
+      const gw = await makeGateway(`${agent.spec}//window=4:1M`);
+      const pending = await pendingEverything(gw, agent);
+      process.kill(gw.info.pid, 'SIGSTOP');
+      pending.push(gw.remoteStatus(), gw.remoteExec(agent.sink).receive());
+      const exit = await gw.exit(500);
+      assert.equal(exit.signal, 'SIGKILL', 'a stopped agent is killed once exit() has waited');
+      await expectAllClosed(pending, 'after exit() of a stopped agent');
+      await waitGone(gw.info.pid);
+    });
+
+    test('the agent ends its input: remote code blocked in a spent window ends, no process is left', async () => {
+      const gw = await makeGateway(`${agent.spec}//window=4:1M`);
+      const pending = await pendingEverything(gw, agent);
+      gw.transport.output.end();
+      // The agent may still answer or close channels on its way out: every pending thing settles, somehow.
+      const settled = await Promise.allSettled(pending);
+      assert.equal(settled.length, pending.length);
+      await waitGone(gw.info.pid);
+    });
+
+    test('host death (SIGKILL of the host process) while remote code is blocked sending: the agent exits', async () => {
+      const script = `
+        const { makeGateway } = require(${JSON.stringify(path.join(root, 'server/api'))});
+        (async () => {
+          const gw = await makeGateway(${JSON.stringify(`${agent.spec}//window=4:1M`)});
+          gw.remoteExec(${JSON.stringify(agent.flood)});
+          await gw.remoteStatus();
+          process.stdout.write(String(gw.info.pid) + '\\n');
+        })();`;
+      const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const pid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        host.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        host.on('exit', () => reject(new Error(`the host ended before starting its agent: ${out}`)));
+      });
+      assert.ok(isAlive(pid));
+      host.kill('SIGKILL');
+      await waitGone(pid, 10000);
+    });
+  });
+}
