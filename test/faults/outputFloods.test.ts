@@ -48,10 +48,27 @@ describe('output floods in the backend', () => {
     line[MiB - 1] = 0x0a;
     for (let i = 0; i < 1024; i++) gw.emit('stdout', line, undefined);
     detach();
-    const lines = store.snapshot().entries.filter((e) => e.stream === 'stdout');
-    assert.equal(lines.length, 1024);
+    const entries = store.snapshot().entries;
+    const lines = entries.filter((e) => e.stream === 'stdout');
+    const dropped = entries.find((e) => e.stream === 'dropped')?.count ?? 0;
+    // 1024 printed lines and the gateway's "opened" line, each kept or counted as dropped.
+    assert.equal(lines.length + dropped, 1025, 'every line is kept or counted as dropped');
+    assert.ok(lines.length > 0 && dropped > 0);
     assert.ok(lines.every((e) => e.text.endsWith(`… [${MiB - 1 - 16384} bytes dropped]`)));
     assert.ok(peakRss() - before < BOUND, `peak RSS grew by ${peakRss() - before} bytes`);
+  });
+
+  test("the store keeps at most its character bound of a gateway's lines, and says how many it dropped", () => {
+    const store = new LogStore({ perGatewayChars: 1024 * 1024 });
+    for (let i = 0; i < 2000; i++)
+      store.add({ gateway: 'gw-long', stream: 'stdout', level: 20, levelname: 'INFO', text: `${i} ${'z'.repeat(16000)}` });
+    const entries = store.snapshot().entries;
+    const kept = entries.filter((e) => e.stream === 'stdout');
+    const chars = kept.reduce((n, e) => n + e.text.length, 0);
+    assert.ok(chars <= 1024 * 1024, `${chars} characters kept`);
+    assert.ok(kept.at(-1)!.text.startsWith('1999 '), 'the newest lines are the ones kept');
+    assert.equal(entries[0].stream, 'dropped');
+    assert.equal(entries[0].text, `${2000 - kept.length} lines dropped`);
   });
 
   test('a multi-byte character cut at the limit never corrupts the next line', () => {
