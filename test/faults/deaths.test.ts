@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { GatewayClosedError, makeGateway, type Gateway } from '../../server/api';
+import { makeGateway } from '../../server/api';
+import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
 import { isAlive, waitGone } from '../helpers/processes';
 
 // Nothing waits forever: whatever is pending when the agent or the host dies settles. Every pending kind
@@ -10,46 +11,6 @@ import { isAlive, waitGone } from '../helpers/processes';
 // window, and remote code blocked sending into one — then the other side dies.
 
 const root = path.resolve(__dirname, '../..');
-
-const AGENTS = [
-  {
-    name: 'Python',
-    spec: 'popen',
-    flood: 'while True:\n    channel.send(b"x" * 100)',
-    sink: 'channel.receive()\nchannel.receive()',
-    module: 'os',
-  },
-  {
-    name: 'Node',
-    spec: 'popen//node=node',
-    flood: 'for (;;) await channel.send(Buffer.alloc(100));',
-    sink: 'await channel.receive();\nawait channel.receive();',
-    module: 'os',
-  },
-];
-
-/**
- * Starts one of every pending thing; resolves with the promises that cannot settle while the gateway
- * lives (a receive nobody answers, a send held by the window, a waitClose of code that never ends), and
- * the module proxy for calls made later.
- */
-async function pendingEverything(gw: Gateway, agent: (typeof AGENTS)[number]): Promise<{ pending: Promise<unknown>[]; module: any }> {
-  gw.remoteExec(agent.flood); // blocks in the agent once the host's window (4 items) is spent
-  const sink = gw.remoteExec(agent.sink);
-  const data = gw.newChannel();
-  await sink.send(data);
-  for (let i = 0; i < 4; i++) await data.send(i);
-  const module = await gw.wrap(agent.module);
-  return { pending: [gw.remoteExec(agent.sink).receive(), data.send('held back by the window'), sink.waitClose()], module };
-}
-
-async function expectAllClosed(pending: Promise<unknown>[], what: string): Promise<void> {
-  const settled = await Promise.allSettled(pending);
-  settled.forEach((s, i) => {
-    assert.equal(s.status, 'rejected', `${what}: pending #${i} settles`);
-    assert.ok((s as PromiseRejectedResult).reason instanceof GatewayClosedError, `${what}: #${i} with GatewayClosedError`);
-  });
-}
 
 for (const agent of AGENTS) {
   describe(`nothing waits forever, ${agent.name} agent`, () => {
