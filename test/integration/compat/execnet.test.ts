@@ -1,7 +1,7 @@
 // execnet's documented behaviour, ported: the remote code is written as execnet's documentation writes
 // it, indented triple-quoted strings (here template literals) that the gateway dedents.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,7 @@ import {
   type Gateway,
   type RSyncFileEvent,
 } from '../../../server/api';
+import { waitGone } from '../../helpers/processes';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -571,6 +572,39 @@ describe('robustness: the agents and the REPL gateway', () => {
       await assert.rejects(gw.remoteStatus(), GatewayClosedError);
     } finally {
       await gw.exit();
+    }
+  });
+});
+
+describe('robustness: an agent outlives no host', () => {
+  test('a Node agent whose code spins in a loop exits when its host dies', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-spin-')), 'spinning');
+    // The agent writes the marker itself just before it spins: then it is surely in the loop.
+    const spin = `require('fs').writeFileSync(${JSON.stringify(marker)}, String(process.pid)); while (true) {}`;
+    const script = `
+      const { makeGateway } = require(${JSON.stringify(path.resolve(__dirname, '../../../server/api'))});
+      makeGateway('popen//node=node').then((gw) => gw.remoteExec(${JSON.stringify(spin)}));
+    `;
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
+    let agentPid: number | undefined;
+    try {
+      for (let i = 0; i < 600 && agentPid === undefined; i++) {
+        if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') !== '') agentPid = Number(fs.readFileSync(marker, 'utf8'));
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(agentPid, 'the agent started spinning');
+      host.kill('SIGKILL');
+      await waitGone(agentPid, 10000);
+    } finally {
+      host.kill('SIGKILL');
+      if (agentPid) {
+        try {
+          process.kill(agentPid, 'SIGKILL');
+        } catch {
+          // Gone, as it should be.
+        }
+      }
+      fs.rmSync(path.dirname(marker), { recursive: true, force: true });
     }
   });
 });
