@@ -19,7 +19,7 @@ import {
   type Gateway,
   type RSyncFileEvent,
 } from '../../../server/api';
-import { waitGone } from '../../helpers/processes';
+import { isAlive, waitGone } from '../../helpers/processes';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -605,6 +605,25 @@ describe('robustness: an agent outlives no host', () => {
         }
       }
       fs.rmSync(path.dirname(marker), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('execnet compatibility: via', () => {
+  test('exit() of a via= gateway resolves after the nested agent has exited, with its real exit code', async () => {
+    for (const base of ['popen', 'popen//node=node']) {
+      const via = await makeGateway(base);
+      try {
+        for (const inner of [`popen//via=${via.id}`, `popen//node=node//via=${via.id}`]) {
+          const gw = await makeGateway(inner);
+          const pid = gw.info.pid;
+          const exit = await gw.exit();
+          assert.equal(exit.code, 0, `${inner} through ${base}: ${JSON.stringify(exit)}`);
+          assert.equal(isAlive(pid), false, 'the nested agent is gone when exit() resolves');
+        }
+      } finally {
+        await via.exit();
+      }
     }
   });
 });
