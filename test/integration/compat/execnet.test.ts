@@ -20,6 +20,7 @@ import {
   type RSyncFileEvent,
 } from '../../../server/api';
 import { isAlive, waitGone } from '../../helpers/processes';
+import { startSshd } from '../../helpers/sshd';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -624,6 +625,30 @@ describe('execnet compatibility: via', () => {
       } finally {
         await via.exit();
       }
+    }
+  });
+});
+
+describe('robustness: ssh', () => {
+  test('exit() of a stopped (SIGSTOP) agent over ssh ends the remote agent too, not only the local ssh', async (t) => {
+    const sshd = await startSshd();
+    if (typeof sshd === 'string') {
+      // Without OpenSSH here there is nothing to test; the ssh suite says why.
+      t.diagnostic(`no sshd: ${sshd}`);
+      return;
+    }
+    try {
+      const gw = await makeGateway(`ssh=${sshd.address}`);
+      const pid = gw.info.pid;
+      process.kill(pid, 'SIGSTOP'); // the sshd runs on this machine: the remote agent is a local process
+      try {
+        await gw.exit(500);
+        await waitGone(pid, 10000);
+      } finally {
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    } finally {
+      await sshd.stop();
     }
   });
 });
