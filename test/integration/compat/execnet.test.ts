@@ -15,6 +15,7 @@ import {
   makeGateway,
   RemoteError,
   RSync,
+  TimeoutError,
   Tuple,
   type Gateway,
   type RSyncFileEvent,
@@ -650,5 +651,97 @@ describe('robustness: ssh', () => {
     } finally {
       await sshd.stop();
     }
+  });
+});
+
+describe('execnet compatibility: channels, as its documentation shows them', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await makeGateway('popen');
+  });
+  after(async () => {
+    await gw.exit();
+  });
+
+  test('remote_exec with a receive loop, then close: the remote iteration ends', async () => {
+    const channel = gw.remoteExec(`
+        total = 0
+        for item in channel:
+            total += item
+        # the host closed its end: iteration stopped, the channel can still not be used to send
+        import sys
+        sys.stdout.write("total=%d\\n" % total)
+    `);
+    const out: string[] = [];
+    gw.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+    for (const n of [1, 2, 3]) await channel.send(n);
+    channel.close();
+    await channel.waitClose(5000);
+    await gw.remoteStatus();
+    assert.ok(out.join('').includes('total=6'), out.join(''));
+  });
+
+  test('channel.close(error) on the remote side raises RemoteError here, with the text given', async () => {
+    const channel = gw.remoteExec(`
+        channel.close("no such file")
+    `);
+    await assert.rejects(channel.receive(), (e: Error) => e instanceof RemoteError && /no such file/.test(e.message));
+  });
+
+  test('receive(timeout) raises channel.TimeoutError remotely and TimeoutError here', async () => {
+    const channel = gw.remoteExec(`
+        try:
+            channel.receive(timeout=0.05)
+        except channel.TimeoutError:
+            channel.send("timed out")
+    `);
+    assert.equal(await channel.receive(), 'timed out');
+    const idle = gw.remoteExec('channel.receive()');
+    await assert.rejects(idle.receive(50), TimeoutError);
+    idle.close();
+  });
+
+  test('setcallback with an endmarker, and channels sent inside messages, both ways', async () => {
+    const channel = gw.remoteExec(`
+        import threading
+        seen = []
+        done = threading.Event()
+        def callback(item):
+            if item is None:
+                done.set()
+            else:
+                seen.append(item)
+        other = channel.receive()
+        other.setcallback(callback, endmarker=None)
+        done.wait(10)
+        back = channel.gateway.newchannel()
+        channel.send(back)
+        back.send(sum(seen))
+    `);
+    const other = gw.newChannel();
+    await channel.send(other);
+    for (const n of [10, 20, 12]) await other.send(n);
+    other.close();
+    const back = (await channel.receive()) as typeof other;
+    assert.equal(await back.receive(), 42);
+    await channel.waitClose(5000);
+  });
+
+  test('makefile: remote code writes to a channel as to a file', async () => {
+    const channel = gw.remoteExec(`
+        f = channel.makefile("w")
+        f.write("hello ")
+        f.write("world")
+        f.close()
+    `);
+    const parts: string[] = [];
+    for await (const item of channel) parts.push(Buffer.isBuffer(item) ? item.toString() : String(item));
+    assert.equal(parts.join(''), 'hello world');
+  });
+
+  test("remote_status reports execnet's counts", async () => {
+    const status = await gw.remoteStatus();
+    for (const key of ['numexecuting', 'numchannels', 'execqsize'])
+      assert.equal(typeof (status as unknown as Record<string, unknown>)[key], 'number', key);
   });
 });
