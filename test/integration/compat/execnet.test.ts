@@ -745,3 +745,34 @@ describe('execnet compatibility: channels, as its documentation shows them', () 
       assert.equal(typeof (status as unknown as Record<string, unknown>)[key], 'number', key);
   });
 });
+
+describe('execnet compatibility: groups, as its documentation shows them', () => {
+  test('a group of two: remote_exec on each, receive each, a receive queue with an endmarker, terminate', async () => {
+    const group = await Group.create(['popen', 'popen']);
+    try {
+      assert.equal(group.length, 2);
+      const mch = await group.remoteExec(`
+          import os
+          channel.send(os.getpid())
+      `);
+      const pids = (await mch.receiveEach()) as number[];
+      assert.deepEqual(new Set(pids), new Set(Array.from(group).map((g) => g.info.pid)));
+      const mch2 = await group.remoteExec(`
+          channel.send(channel.receive() * 2)
+      `);
+      const queue = mch2.makeReceiveQueue('END');
+      await mch2.sendEach(21);
+      const items: unknown[] = [];
+      while (items.filter((x) => x === 'END').length < 2) items.push((await queue.get(10000))[1]);
+      assert.deepEqual(
+        items.filter((x) => x !== 'END'),
+        [42, 42],
+      );
+      const failing = await group.remoteExec('raise ValueError("in every member")');
+      await assert.rejects(failing.waitClose(10000), (e: Error) => e instanceof RemoteError && e.remoteType === 'ValueError');
+    } finally {
+      await group.terminate();
+    }
+    assert.ok(Array.from(group).every((g) => g.isClosed()));
+  });
+});
