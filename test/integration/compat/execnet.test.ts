@@ -676,8 +676,9 @@ describe('execnet compatibility: channels, as its documentation shows them', () 
     gw.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
     for (const n of [1, 2, 3]) await channel.send(n);
     channel.close();
+    // Closed here, waitClose returns at once (as execnet's); the remote code's own end comes after.
     await channel.waitClose(5000);
-    await gw.remoteStatus();
+    assert.equal(await channel.whenRemoteEnds(), undefined, 'the remote code ended cleanly');
     assert.ok(out.join('').includes('total=6'), out.join(''));
   });
 
