@@ -91,7 +91,7 @@ class _Task(object):
             else:
                 self.pending = True
                 if self.main:
-                    _sigint_until_delivered(self)
+                    _sigint_until_delivered(self, gw)
                 else:
                     _set_async_exc(self.tid, _Interrupt)
 
@@ -99,14 +99,24 @@ class _Task(object):
 _MAIN_TID = threading.main_thread().ident
 
 
-def _sigint_until_delivered(task):
+def _sigint_until_delivered(task, gw):
     """SIGINT to the main thread, again every 50 ms while the task has not raised it: a signal that
     lands just before a blocking call enters the kernel does not break that call (the handler ignores
-    the repeats once the KeyboardInterrupt is raised)."""
+    the repeats once the KeyboardInterrupt is raised).  A task that has meanwhile entered one of the
+    agent's own waits gets the interrupt there instead, as interrupt() gives it."""
     import signal
 
     def repeat():
         while task.pending and not task.done:
+            with task.lock:
+                if task.in_op and task.pending:
+                    task.pending = False
+                    task.interrupted = True
+                    ch = task.waiting_on
+                    if ch is not None:
+                        with gw._lock:
+                            ch._cond.notify_all()
+                    return
             try:
                 signal.pthread_kill(task.tid, signal.SIGINT)
             except (OSError, ValueError):
