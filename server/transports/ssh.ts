@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -85,8 +86,21 @@ export function sshArgv(spec: XSpec, env: NodeJS.ProcessEnv = process.env): stri
 export async function openSsh(spec: XSpec): Promise<Transport> {
   if (spec.interpreter === 'repl') return openRepl(spec);
   const argv = sshArgv(spec);
-  const transport = spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') });
+  const transport = Object.assign(spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') }), {
+    killAgent: (pid: number) => killRemote(spec, pid),
+  });
   return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
+}
+
+/** SIGKILL to the remote agent itself, over the shared connection when there is one; bounded in time. */
+function killRemote(spec: XSpec, pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const address = parseSshAddress(spec.address ?? '');
+  const child = spawn('ssh', [...sshOptions(spec, address), '-T', '--', sshDestination(address), `kill -KILL ${pid}`], { stdio: 'ignore' });
+  child.on('error', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+  child.on('exit', () => clearTimeout(timer));
+  child.unref();
 }
 
 function expandHome(p: string): string {
