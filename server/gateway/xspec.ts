@@ -108,6 +108,11 @@ export function parseXSpec(raw: string): XSpec {
         spec.nice = Number(value);
         return;
       }
+      case 'execmodel':
+        // execnet's execution models; the agent reads it from its environment (PROTOCOL.md §1).
+        if (value !== 'thread' && value !== 'main_thread_only') throw new XSpecError(`execmodel= is thread or main_thread_only: ${where}`);
+        spec.env.REMOTE_EXEC_EXECMODEL = value;
+        return;
       case 'window': {
         const m = /^(\d+):(\d+)([KMG]?)$/i.exec(value);
         const items = m ? Number(m[1]) : 0;
@@ -128,7 +133,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, window=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, execmodel=, window=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')
