@@ -1,4 +1,5 @@
 import { makeGateway } from '../gateway/makeGateway';
+import { bold } from './colour';
 import { parseCommand } from './options';
 import { streamGatewayOutput } from './output';
 
@@ -12,10 +13,15 @@ for x in channel:
     channel.send(x * 2)
 `;
 
+export const HELP = `usage: remote-exec demo [--spec XSPEC]
+
+Shows the main job, narrated: opens a gateway (default: a local Python), streams remote output, talks
+over a channel, reads the remote status and exits it.`;
+
 /** `npm start`: the main job on the default gateway, narrated. */
 export async function commandDemo(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {}, false);
-  const say = (line: string) => process.stdout.write(`\x1b[1m> ${line}\x1b[0m\n`);
+  const say = (line: string) => process.stdout.write(`${bold(`> ${line}`)}\n`);
   say(`makeGateway(${JSON.stringify(values.spec)})`);
   const started = process.hrtime.bigint();
   const gateway = await makeGateway(values.spec);

@@ -2,7 +2,7 @@ import { makeGateway } from '../gateway/makeGateway';
 import { RSync, type RSyncTargetStats } from '../rsync/rsync';
 import { parseCommand } from './options';
 
-const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]
+export const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]
 
 Copies the directory SRC to DEST on the gateway (default: a local Python; DEST is relative to the remote
 working directory, "~" is expanded there). Only what changed crosses the wire: files of the same size and
@@ -15,10 +15,6 @@ export async function commandRsync(argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v' },
     json: { type: 'boolean' },
   });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (positionals.length !== 2) {
     process.stderr.write(`${HELP}\n`);
     return 2;

@@ -7,7 +7,7 @@ import { expandHome, readTokenFile, TOKEN_ENV } from '../socket/auth';
 import { splitCommandLine } from '../gateway/xspec';
 import { parseCommand } from './options';
 
-const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]
+export const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]
 
 Runs a socket agent server (execnet's socketserver, authenticated). Every connection must pass a
 challenge-response proving it holds the token (the token never crosses the wire); only then is a fresh
@@ -34,10 +34,6 @@ export async function commandServe(argv: string[]): Promise<number> {
     },
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   const m = /^(.+):(\d+)$/.exec(values.listen);
   if (!m) {
     process.stderr.write(`remote-exec serve: --listen needs HOST:PORT, not ${JSON.stringify(values.listen)}\n`);

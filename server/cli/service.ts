@@ -4,7 +4,7 @@ import { serviceLog } from '../service/events';
 import { GatewayManager } from '../service/gatewayManager';
 import { notifier, registerHandlers } from '../service/handlers';
 
-const HELP = `usage: remote-exec server --stdio
+export const HELP = `usage: remote-exec server --stdio
 
 The backend the VS Code extension starts: JSON-RPC (LSP framing) on stdin/stdout, answering the LSP
 lifecycle (initialize, shutdown, exit) and the remoteExec/* requests. It owns every gateway it opens
@@ -15,10 +15,6 @@ and closes them all on shutdown or when its input ends. Its own logging goes to 
  * console output is moved to stderr before anything runs.
  */
 export async function commandServer(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!argv.includes('--stdio')) {
     process.stderr.write(`${HELP}\n`);
     return 2;
