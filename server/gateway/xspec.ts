@@ -35,6 +35,7 @@ export const TRANSPORT_OPTION_KEYS = new Set([
   'via',
   'sudo',
   'docker',
+  'podman',
   'kubectl',
   'namespace',
   'context',

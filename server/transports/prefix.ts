@@ -2,14 +2,17 @@ import type { Transport } from '../../protocol';
 import { bootstrapPayload, loaderArgs } from '../agents';
 import { splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
-import { classifyStartFailure, withStartDiagnosis } from './startErrors';
+import { srunArgv } from './srun';
+import { prefixFailure } from './prefixErrors';
+import { AgentStartError, classifyStartFailure, withStartDiagnosis } from './startErrors';
+import { findOnPath } from './findOnPath';
 
 /**
  * Prefix transports, as mitogen has them: a command line put in front of the interpreter's, the agent
  * bootstrapped through it exactly as with popen. They nest in the order written, outermost first, and
  * run wherever the spec's transport runs commands (locally, or remotely over ssh).
  */
-export const PREFIX_KEYS = ['sudo', 'docker', 'kubectl', 'srun', 'cmd'] as const;
+export const PREFIX_KEYS = ['sudo', 'docker', 'podman', 'kubectl', 'srun', 'cmd'] as const;
 
 export function prefixArgv(spec: XSpec): string[] {
   const out: string[] = [];
@@ -21,8 +24,9 @@ export function prefixArgv(spec: XSpec): string[] {
         out.push('sudo', '-n', ...(value ? ['-u', value] : []), '--');
         break;
       case 'docker':
+      case 'podman':
         if (!value) throw new XSpecError(`${where} needs a container name or id`);
-        out.push('docker', 'exec', '-i', value);
+        out.push(key, 'exec', '-i', value);
         break;
       case 'kubectl':
         if (!value) throw new XSpecError(`${where} needs a pod name`);
@@ -32,7 +36,7 @@ export function prefixArgv(spec: XSpec): string[] {
         out.push(value, '--');
         break;
       case 'srun':
-        out.push('srun', ...(value ? splitCommandLine(value, where) : []));
+        out.push(...srunArgv(value, where));
         break;
       case 'cmd':
         out.push(...splitCommandLine(value, where));
@@ -74,9 +78,14 @@ export function agentCommand(spec: XSpec): string[] {
 /** A local (popen) gateway through prefixes: `popen//sudo=nobody`, `popen//docker=box//node=node`. */
 export async function openPrefixed(spec: XSpec): Promise<Transport> {
   const argv = agentCommand(spec);
+  if (!findOnPath(argv[0], process.env))
+    throw new AgentStartError(`${spec.raw}: ${argv[0]} is not installed on this machine (not found on PATH); install it or fix PATH`);
   const payload = bootstrapPayload(spec.interpreter as 'python' | 'node');
   const transport = spawnTransport(argv, { env: process.env, preamble: payload });
-  return withStartDiagnosis(transport, (exit, cause) =>
-    classifyStartFailure(exit, `${spec.raw} (${argv.slice(0, 4).join(' ')} ...)`, { ssh: false, cause }),
+  return withStartDiagnosis(
+    transport,
+    (exit, cause) =>
+      prefixFailure(spec, argv, exit) ??
+      classifyStartFailure(exit, `${spec.raw} (${argv.slice(0, 4).join(' ')} ...)`, { ssh: false, cause }),
   );
 }

@@ -6,6 +6,7 @@ import { bootstrapPayload } from '../agents';
 import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
 import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
+import { prefixFailure } from './prefixErrors';
 import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { openRepl } from './repl';
 
@@ -86,7 +87,12 @@ export async function openSsh(spec: XSpec): Promise<Transport> {
   if (spec.interpreter === 'repl') return openRepl(spec);
   const argv = sshArgv(spec);
   const transport = spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') });
-  return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
+  return withStartDiagnosis(
+    transport,
+    (exit, cause) =>
+      (exit.code !== 255 && hasPrefix(spec) ? prefixFailure(spec, agentCommand(spec), exit, spec.address) : undefined) ??
+      classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }),
+  );
 }
 
 function expandHome(p: string): string {

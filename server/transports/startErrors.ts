@@ -76,6 +76,8 @@ export function classifyStartFailure(
 ): GatewayStartError {
   const text = exit.stderrTail;
   const code = exit.code;
+  // The gateway's own message repeats the stderr tail, which this error shows once below.
+  cause = cause?.split('\n--- agent stderr')[0];
   const tail = text.trim();
   const matches = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
   if (ssh && code === 255) {
