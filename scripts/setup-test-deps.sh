@@ -13,6 +13,11 @@ command -v sudo >/dev/null || need+=(sudo)
 /usr/bin/python3 -c 'import execnet' 2>/dev/null || need+=(python3-execnet)
 # pandas and numpy: the variables explorer and the data viewer are tested on DataFrames and arrays.
 /usr/bin/python3 -c 'import pandas, numpy' 2>/dev/null || need+=(python3-pandas python3-numpy)
+# Real engines for the prefix transports: a single-node Slurm (srun=), podman serving the Docker API
+# (docker=, podman=); the tests start and stop their daemons themselves, in a temp folder.
+command -v srun >/dev/null && command -v slurmctld >/dev/null && command -v slurmd >/dev/null || need+=(slurm-wlm)
+command -v munged >/dev/null || need+=(munge)
+command -v podman >/dev/null || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
