@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Transport } from '../../protocol';
 import { bootstrapPayload } from '../agents';
-import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
+import { shellQuote, splitCommandLine, SSH_ADDRESS, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
 import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
 import { prefixFailure } from './prefixErrors';
@@ -19,10 +19,11 @@ export interface SshAddress {
   port?: number;
 }
 
+/** `host` is bare (`::1`, as ssh takes it), without the brackets the spec needs around an IPv6 address. */
 export function parseSshAddress(address: string): SshAddress {
-  const m = /^(?:([^@\s/]+)@)?([^@\s:/]+)(?::(\d+))?$/.exec(address);
+  const m = SSH_ADDRESS.exec(address);
   if (!m) throw new XSpecError(`ssh= needs [user@]host[:port], not ${JSON.stringify(address)}`);
-  return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
+  return { user: m[1], host: m[2].replace(/^\[(.*)\]$/, '$1'), port: m[3] ? Number(m[3]) : undefined };
 }
 
 /**

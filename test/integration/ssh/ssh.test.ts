@@ -178,6 +178,30 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
     }
   });
 
+  test('ssh=user@[::1]:PORT reaches the sshd over IPv6', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!sshd!.ipv6) return t.skip('no IPv6 loopback on this machine');
+    const g = await makeGateway(`ssh=${sshd!.user}@[::1]:${sshd!.port}`);
+    try {
+      const ch = g.remoteExec('import os\nchannel.send(os.environ["SSH_CONNECTION"].split()[2])');
+      assert.equal(await ch.receive(), '::1');
+    } finally {
+      await g.exit();
+    }
+  });
+
+  test('ssh=[::1] with user and port from the ssh options', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!sshd!.ipv6) return t.skip('no IPv6 loopback on this machine');
+    const g = await withSshOptions(`${sshd!.options} -p ${sshd!.port} -l ${sshd!.user}`, () => makeGateway('ssh=[::1]'));
+    try {
+      const ch = g.remoteExec('import os, getpass\nchannel.send([os.environ["SSH_CONNECTION"].split()[2], getpass.getuser()])');
+      assert.deepEqual(await ch.receive(), ['::1', sshd!.user]);
+    } finally {
+      await g.exit();
+    }
+  });
+
   test('the CLI runs code over ssh', async (t) => {
     if (skip) return t.skip(skip);
     const { stdout } = await execFileAsync(
