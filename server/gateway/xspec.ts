@@ -101,8 +101,8 @@ export function parseXSpec(raw: string): XSpec {
         return setTransport('ssh', value);
       }
       case 'socket': {
-        const m = /^[^\s:]+:(\d+)$/.exec(value);
-        if (!m) throw new XSpecError(`socket= needs host:port: ${where}`);
+        const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d+)$/.exec(value);
+        if (!m) throw new XSpecError(`socket= needs host:port (an IPv6 host in brackets: [::1]:8888): ${where}`);
         checkPort(m[1], where);
         return setTransport('socket', value);
       }

@@ -91,6 +91,12 @@ export function classifyStartFailure(
     if (matches(HOST_KEY))
       return new HostKeyError(`${what}: the host key is not known; connect once with ssh to check and record it`, code, tail);
     if (matches(AUTH)) return new AuthenticationError(`${what}: authentication failed`, code, tail);
+    if (/Connection refused/i.test(text))
+      return new HostUnreachableError(
+        `${what}: nothing listens on its ssh port (connection refused); is sshd running there, on that port?`,
+        code,
+        tail,
+      );
     if (matches(UNREACHABLE)) return new HostUnreachableError(`${what}: the host is unreachable`, code, tail);
     return new AgentStartError(`${what}: ssh failed (exit 255)`, code, tail);
   }
