@@ -4,6 +4,7 @@ import { RemoteError, type Channel, type Gateway } from '../../protocol';
 import { remoteSource } from '../agents';
 import { makeGateway } from '../gateway/makeGateway';
 import { parseXSpec } from '../gateway/xspec';
+import { setPasswordPrompt } from '../transports/sudoPassword';
 import { onCtrlC } from './ctrlC';
 import { parseCommand } from './options';
 import { formatItem, streamGatewayOutput } from './output';
@@ -78,6 +79,9 @@ export async function commandExec(argv: string[]): Promise<number> {
     else process.exit(130);
   });
   const stdin = file === '-' ? undefined : new StdinLines(ctrlC.press);
+  // sudo= asks for its password here when there is a terminal to type it on.
+  if (stdin && process.stdin.isTTY)
+    setPasswordPrompt(async (question) => stdin.handler({ prompt: question, password: true, channel: undefined }));
   try {
     const gateway = await makeGateway(values.spec);
     streamGatewayOutput(gateway);

@@ -3,6 +3,7 @@ import { bootstrapPayload, loaderArgs } from '../agents';
 import { splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
 import { srunArgv } from './srun';
+import { sudoPassword } from './sudoPassword';
 import { prefixFailure } from './prefixErrors';
 import { AgentStartError, classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { findOnPath } from './findOnPath';
@@ -54,8 +55,7 @@ export function hasPrefix(spec: XSpec): boolean {
 
 /** The interpreter with its loader, after `env NAME=value` and `nice -n N` when the spec asks for them. */
 export function interpreterArgv(spec: XSpec): string[] {
-  if (spec.interpreter === 'repl')
-    throw new Error(`repl= gateways do not start through sudo=, docker=, kubectl=, srun= or cmd= prefixes (${spec.raw})`);
+  if (spec.interpreter === 'repl') throw new Error(`repl= gateways start in a terminal, not from a loader (${spec.raw})`);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   return [
     ...(env.length ? ['env', ...env] : []),
@@ -66,13 +66,17 @@ export function interpreterArgv(spec: XSpec): string[] {
 }
 
 /**
- * The whole command that starts the agent behind the prefixes. `chdir=` is done by a tiny `sh` after the
- * prefixes, so it happens where the interpreter runs (inside the container, as the sudo user).
+ * `command` behind the spec's prefixes. `chdir=` is done by a tiny `sh` after the prefixes, so it
+ * happens where the command runs (inside the container, as the sudo user).
  */
-export function agentCommand(spec: XSpec): string[] {
-  const inner = interpreterArgv(spec);
+export function behindPrefixes(spec: XSpec, command: string[]): string[] {
   const chdir = spec.chdir ? ['sh', '-c', 'cd "$1" && shift && exec "$@"', 'remote-exec', spec.chdir] : [];
-  return [...prefixArgv(spec), ...chdir, ...inner];
+  return [...prefixArgv(spec), ...chdir, ...command];
+}
+
+/** The whole command that starts the agent behind the prefixes. */
+export function agentCommand(spec: XSpec): string[] {
+  return behindPrefixes(spec, interpreterArgv(spec));
 }
 
 /** A local (popen) gateway through prefixes: `popen//sudo=nobody`, `popen//docker=box//node=node`. */
@@ -80,7 +84,16 @@ export async function openPrefixed(spec: XSpec): Promise<Transport> {
   const argv = agentCommand(spec);
   if (!findOnPath(argv[0], process.env))
     throw new AgentStartError(`${spec.raw}: ${argv[0]} is not installed on this machine (not found on PATH); install it or fix PATH`);
-  const payload = bootstrapPayload(spec.interpreter as 'python' | 'node');
+  let payload = bootstrapPayload(spec.interpreter as 'python' | 'node');
+  if (argv[0] === 'sudo') {
+    const password = await sudoPassword(spec.options.sudo);
+    if (password !== undefined) {
+      // -S: sudo reads the password as the first line of its stdin, byte by byte, and leaves the rest
+      // (the bootstrap) to the interpreter. -p '': its prompt was ours, on the user's terminal.
+      argv.splice(argv.indexOf('-n'), 1, '-S', '-p', '');
+      payload = Buffer.concat([Buffer.from(password + '\n'), payload]);
+    }
+  }
   const transport = spawnTransport(argv, { env: process.env, preamble: payload });
   return withStartDiagnosis(
     transport,

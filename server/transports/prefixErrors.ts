@@ -46,7 +46,13 @@ export function prefixFailure(
       );
   }
   if ('sudo' in spec.options) {
-    if (/a (terminal|password) is required|no password was provided|incorrect password/i.test(tail))
+    if (/incorrect password attempt/i.test(tail))
+      return new AuthenticationError(
+        `${spec.raw}: sudo did not accept the password (to run as ${spec.options.sudo || 'root'})`,
+        code,
+        tail,
+      );
+    if (/a (terminal|password) is required|no password was provided/i.test(tail))
       return new AuthenticationError(
         `${spec.raw}: sudo wants a password to run as ${spec.options.sudo || 'root'} and none was given`,
         code,

@@ -1,0 +1,32 @@
+import { spawnSync } from 'child_process';
+
+/**
+ * Who can ask the user for sudo's password: the CLI on its terminal, the extension with a password
+ * input box. Without one (no terminal, a test, a service) sudo= keeps `sudo -n`, which fails at once
+ * with "a password is required" instead of waiting for a prompt nobody sees.
+ */
+export type PasswordPrompt = (question: string) => Promise<string | null>;
+
+let prompt: PasswordPrompt | undefined;
+
+/** Installs (or with undefined removes) the process's password prompt. */
+export function setPasswordPrompt(ask: PasswordPrompt | undefined): void {
+  prompt = ask;
+}
+
+/**
+ * The password for `sudo -u USER`, asked of the user only when sudo wants one (no NOPASSWD rule, no
+ * fresh timestamp) and someone can ask; undefined otherwise. It is kept in memory only and handed to
+ * sudo on its standard input (`sudo -S`), never to a file, an argument or the environment.
+ */
+export async function sudoPassword(user: string | undefined): Promise<string | undefined> {
+  if (!prompt) return undefined;
+  const probe = spawnSync('sudo', ['-n', ...(user ? ['-u', user] : []), '--', 'true'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (probe.status === 0 || !/password is required/i.test(probe.stderr ?? '')) return undefined;
+  const me = process.env.USER || process.env.LOGNAME || 'you';
+  const answer = await prompt(`[sudo] password for ${me} (to run as ${user || 'root'}): `);
+  return answer ?? undefined;
+}
