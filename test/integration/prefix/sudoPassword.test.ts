@@ -21,7 +21,6 @@ function skipReason(): string | undefined {
 
 /** The CLI run by CALLER, in a real terminal (node-pty), as that user would type it. */
 function callerInTerminal(): TerminalRun {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodePty = require('node-pty') as typeof import('node-pty');
   const pty = nodePty.spawn('runuser', ['-u', CALLER, '--', process.execPath, CLI, 'exec', '--spec', SPEC, '-c', CODE], {
     cwd: '/tmp',
