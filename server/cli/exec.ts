@@ -87,7 +87,10 @@ export async function commandExec(argv: string[]): Promise<number> {
     streamGatewayOutput(gateway);
     if (stdin) gateway.setInputHandler(stdin.handler);
     try {
-      return await run(gateway, program, (channel) => (running = { gateway, channel }));
+      return await run(gateway, program, (channel) => {
+        running = { gateway, channel };
+        if (parseXSpec(gateway.spec).interpreter === 'repl') stdin?.forwardTyped((line) => void channel.send(line).catch(() => undefined));
+      });
     } finally {
       await gateway.exit();
     }

@@ -36,6 +36,19 @@ export class StdinLines {
     });
   };
 
+  /**
+   * Hands every line the user types to `send` as it is typed (a REPL reads its input from its own
+   * terminal, unasked). Only lines typed at a terminal: lines of a pipe that the code never reads would
+   * reach the REPL itself after the run, as commands.
+   */
+  forwardTyped(send: (line: string) => void): void {
+    if (!process.stdin.isTTY) return;
+    this.open().on('line', () => {
+      const line = this.lines.pop();
+      if (line !== undefined) send(line);
+    });
+  }
+
   /** Stops reading, so that standard input no longer keeps this process alive. */
   close(): void {
     this.rl?.close();

@@ -80,6 +80,16 @@ describe('remote-exec exec and standard input', () => {
   });
 });
 
+describe('remote-exec exec on a REPL gateway and the terminal', () => {
+  test('under repl=bash, `read x` reads the line the user types', async () => {
+    const t = cliInTerminal(['exec', '--spec', 'popen//repl=bash', '-c', 'echo ready; read x; echo "got $x"']);
+    await t.waitFor(/ready/);
+    t.pty.write('hello there\r');
+    assert.equal(await t.exited, 0);
+    assert.match(t.screen(), /got hello there/);
+  });
+});
+
 describe('remote-exec exec and Ctrl-C', () => {
   test('Ctrl-C interrupts the remote code: KeyboardInterrupt, finally blocks run, the traceback shown, exit 130', async () => {
     const t = cliInTerminal([
