@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { serviceLog } from '../service/events';
 import { GatewayManager } from '../service/gatewayManager';
 import { notifier, registerHandlers } from '../service/handlers';
+import { setPasswordPrompt } from '../transports/sudoPassword';
 
 export const HELP = `usage: remote-exec server --stdio
 
@@ -24,7 +25,10 @@ export async function commandServer(argv: string[]): Promise<number> {
   console.debug = console.error;
 
   const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-  const manager = new GatewayManager(notifier(connection));
+  const events = notifier(connection);
+  const manager = new GatewayManager(events);
+  // sudo= asks for its password with the extension's password box (remoteExec/input, no run).
+  setPasswordPrompt((question, spec) => events.input!({ gatewayId: spec, prompt: question, password: true }, new AbortController().signal));
   const handlers = registerHandlers(connection, manager);
 
   let shutdownRequested = false;

@@ -86,7 +86,7 @@ export async function openPrefixed(spec: XSpec): Promise<Transport> {
     throw new AgentStartError(`${spec.raw}: ${argv[0]} is not installed on this machine (not found on PATH); install it or fix PATH`);
   let payload = bootstrapPayload(spec.interpreter as 'python' | 'node');
   if (argv[0] === 'sudo') {
-    const password = await sudoPassword(spec.options.sudo);
+    const password = await sudoPassword(spec.options.sudo, spec.raw);
     if (password !== undefined) {
       // -S: sudo reads the password as the first line of its stdin, byte by byte, and leaves the rest
       // (the bootstrap) to the interpreter. -p '': its prompt was ours, on the user's terminal.

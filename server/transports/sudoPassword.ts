@@ -5,7 +5,8 @@ import { spawnSync } from 'child_process';
  * input box. Without one (no terminal, a test, a service) sudo= keeps `sudo -n`, which fails at once
  * with "a password is required" instead of waiting for a prompt nobody sees.
  */
-export type PasswordPrompt = (question: string) => Promise<string | null>;
+/** Asks `question` for the gateway of `spec`; resolves with the password, or null when the user cancels. */
+export type PasswordPrompt = (question: string, spec: string) => Promise<string | null>;
 
 let prompt: PasswordPrompt | undefined;
 
@@ -19,7 +20,7 @@ export function setPasswordPrompt(ask: PasswordPrompt | undefined): void {
  * fresh timestamp) and someone can ask; undefined otherwise. It is kept in memory only and handed to
  * sudo on its standard input (`sudo -S`), never to a file, an argument or the environment.
  */
-export async function sudoPassword(user: string | undefined): Promise<string | undefined> {
+export async function sudoPassword(user: string | undefined, spec: string): Promise<string | undefined> {
   if (!prompt) return undefined;
   const probe = spawnSync('sudo', ['-n', ...(user ? ['-u', user] : []), '--', 'true'], {
     encoding: 'utf8',
@@ -27,6 +28,6 @@ export async function sudoPassword(user: string | undefined): Promise<string | u
   });
   if (probe.status === 0 || !/password is required/i.test(probe.stderr ?? '')) return undefined;
   const me = process.env.USER || process.env.LOGNAME || 'you';
-  const answer = await prompt(`[sudo] password for ${me} (to run as ${user || 'root'}): `);
+  const answer = await prompt(`[sudo] password for ${me} (to run as ${user || 'root'}): `, spec);
   return answer ?? undefined;
 }

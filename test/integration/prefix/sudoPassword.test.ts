@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import * as rpc from '../../../contract/service';
+import type { InputParams } from '../../../contract/service';
 import { installed } from '../engines/daemons';
 import { CLI, type TerminalRun } from '../cli/cliRun';
 
@@ -76,6 +79,40 @@ describe('sudo= where sudo asks for a password (a real sudoers rule)', () => {
     });
     assert.equal(r.status, 2);
     assert.match(r.stderr, new RegExp(`sudo wants a password to run as ${TARGET} and none was given`));
+  });
+
+  test("the extension's backend asks for the password with its password box (remoteExec/input)", async (t) => {
+    if (skip) return t.skip(skip);
+    const server = spawn('runuser', ['-u', CALLER, '--', process.execPath, CLI, 'server', '--stdio'], {
+      cwd: '/tmp',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+    const asked: InputParams[] = [];
+    connection.onRequest(rpc.input, (params: InputParams) => {
+      asked.push(params);
+      return { line: password };
+    });
+    connection.listen();
+    try {
+      const summary = await connection.sendRequest(rpc.openGateway, { spec: SPEC });
+      assert.equal(summary.state, 'open', summary.exitReason);
+      assert.deepEqual(
+        asked.map((p) => [
+          p.gatewayId,
+          p.password,
+          /^\[sudo\] password for remote-exec-pw-caller \(to run as remote-exec-pw-target\)/.test(p.prompt),
+        ]),
+        [[SPEC, true, true]],
+      );
+      const owner = execFileSync('ps', ['-o', 'user=', '-p', String(summary.info!.pid)], { encoding: 'utf8' }).trim();
+      assert.equal(owner, TARGET);
+      await connection.sendRequest(rpc.closeGateway, { gatewayId: summary.id });
+    } finally {
+      connection.dispose();
+      server.stdin!.end();
+      await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    }
   });
 
   test('a wrong password typed on the terminal is refused in those words', async (t) => {
