@@ -8,6 +8,7 @@ import { Daemons, freePort, installed } from './daemons';
 export function slurmMissing(): string | undefined {
   if (!installed('munged', 'mungekey', 'slurmctld', 'slurmd', 'srun', 'sinfo'))
     return "Slurm is not installed (Debian's slurm-wlm and munge; scripts/setup-test-deps.sh installs them)";
+  if (process.getuid?.() !== 0) return 'the single-node Slurm of these tests runs as root (slurmd starts job steps as their users)';
   return undefined;
 }
 
