@@ -1,6 +1,6 @@
 import type { TransportExit } from '../../protocol';
 import type { XSpec } from '../gateway/xspec';
-import { slurmRefusal } from './srun';
+import { slurmPending, slurmRefusal } from './srun';
 import { AgentStartError, AuthenticationError, InterpreterNotFoundError, type GatewayStartError } from './startErrors';
 
 const CONTAINER_KEYS = ['docker', 'podman', 'kubectl'] as const;
@@ -25,6 +25,13 @@ export function prefixFailure(
   if ('srun' in spec.options) {
     const refusal = slurmRefusal(tail);
     if (refusal) return new AgentStartError(`${spec.raw}: Slurm did not start the job: ${refusal}`, code, tail);
+    const pending = slurmPending(tail);
+    if (pending !== undefined)
+      return new AgentStartError(
+        `${spec.raw}: Slurm queued the job but had not started it when the gateway stopped waiting${pending ? ` (${pending})` : ''}; ask for what the partition has free, or try again later`,
+        code,
+        tail,
+      );
   }
   const interpreter = spec.argv[0];
   const container = CONTAINER_KEYS.find((k) => k in spec.options);

@@ -56,3 +56,13 @@ export function slurmRefusal(stderrTail: string): string | undefined {
     .map((l) => l.replace(/^srun: (error|fatal): /, ''));
   return errors.length ? errors.join('; ') : undefined;
 }
+
+/** Why srun is still waiting for its job to start (`srun: job 12 queued and waiting for resources`), or undefined when it is not. */
+export function slurmPending(stderrTail: string): string | undefined {
+  const lines = stderrTail.split('\n').map((l) => l.trim());
+  if (!lines.some((l) => /^srun: job \d+ queued and waiting for resources/.test(l))) return undefined;
+  return lines
+    .filter((l) => l.startsWith('srun: ') && !/^srun: job \d+ /.test(l))
+    .map((l) => l.slice('srun: '.length))
+    .join('; ');
+}

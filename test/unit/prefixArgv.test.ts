@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loaderArgs } from '../../server/agents';
 import { agentCommand, prefixArgv } from '../../server/transports/prefix';
+import { prefixFailure } from '../../server/transports/prefixErrors';
+import { AgentStartError } from '../../server/transports/startErrors';
 import { remoteAgentCommand, sshArgv } from '../../server/transports/ssh';
 import { parseXSpec, XSpecError } from '../../server/gateway/xspec';
 
@@ -116,5 +118,17 @@ describe('ssh command lines', () => {
       remoteAgentCommand(parseXSpec('ssh=h//sudo=www-data//python=/usr/bin/python3')).split(' -c ')[0],
       'sudo -n -u www-data -- /usr/bin/python3',
     );
+  });
+});
+
+describe("srun's own words", () => {
+  test('a job Slurm queued but never started is told with its reason', () => {
+    const spec = parseXSpec('popen//srun=--cpus-per-task=64');
+    const err = prefixFailure(spec, agentCommand(spec), {
+      code: null,
+      stderrTail: 'srun: Requested partition configuration not available now\nsrun: job 2 queued and waiting for resources\n',
+    });
+    assert.ok(err instanceof AgentStartError);
+    assert.match(err.message, /Slurm queued the job but had not started it .*\(Requested partition configuration not available now\)/);
   });
 });

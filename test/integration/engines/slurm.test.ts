@@ -59,6 +59,11 @@ describe('srun= against a real single-node Slurm', () => {
         /Slurm did not start the job: .*invalid partition/i.test(err.message) &&
         !/HELLO/.test(err.message),
     );
+    await assert.rejects(
+      makeGateway('popen//srun=--mem=100000000'),
+      (err: unknown) =>
+        err instanceof AgentStartError && /Slurm did not start the job: Memory specification can not be satisfied/.test(err.message),
+    );
   });
 });
 
