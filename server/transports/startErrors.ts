@@ -97,6 +97,12 @@ export function classifyStartFailure(
         code,
         tail,
       );
+    if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(text))
+      return new HostUnreachableError(
+        `${what}: the host name does not resolve; check its spelling, or its Host entry in ~/.ssh/config`,
+        code,
+        tail,
+      );
     if (matches(UNREACHABLE)) return new HostUnreachableError(`${what}: the host is unreachable`, code, tail);
     return new AgentStartError(`${what}: ssh failed (exit 255)`, code, tail);
   }
