@@ -2,10 +2,9 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { RemoteError, type Channel, type Gateway } from '../../protocol';
 import { remoteSource } from '../agents';
-import { makeGateway } from '../gateway/makeGateway';
 import { parseXSpec } from '../gateway/xspec';
-import { setPasswordPrompt } from '../transports/sudoPassword';
 import { onCtrlC } from './ctrlC';
+import { openGateway } from './openGateway';
 import { parseCommand } from './options';
 import { formatItem, streamGatewayOutput } from './output';
 import { StdinLines } from './terminalInput';
@@ -79,11 +78,8 @@ export async function commandExec(argv: string[]): Promise<number> {
     else process.exit(130);
   });
   const stdin = file === '-' ? undefined : new StdinLines(ctrlC.press);
-  // sudo= asks for its password here when there is a terminal to type it on.
-  if (stdin && process.stdin.isTTY)
-    setPasswordPrompt(async (question) => stdin.handler({ prompt: question, password: true, channel: undefined }));
   try {
-    const gateway = await makeGateway(values.spec);
+    const gateway = await openGateway(values.spec, stdin);
     streamGatewayOutput(gateway);
     if (stdin) gateway.setInputHandler(stdin.handler);
     try {

@@ -1,5 +1,5 @@
-import { makeGateway } from '../gateway/makeGateway';
 import { RSync, type RSyncTargetStats } from '../rsync/rsync';
+import { openGateway } from './openGateway';
 import { parseCommand } from './options';
 
 export const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]
@@ -20,7 +20,7 @@ export async function commandRsync(argv: string[]): Promise<number> {
     return 2;
   }
   const [source, dest] = positionals;
-  const gateway = await makeGateway(values.spec);
+  const gateway = await openGateway(values.spec);
   try {
     const rsync = new RSync(source, { verbose: values.verbose });
     rsync.addTarget(gateway, dest, { delete: values.delete });

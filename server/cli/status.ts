@@ -1,4 +1,4 @@
-import { makeGateway } from '../gateway/makeGateway';
+import { openGateway } from './openGateway';
 import { parseCommand } from './options';
 
 export const HELP = `usage: remote-exec status [--spec XSPEC] [--json]
@@ -8,7 +8,7 @@ status: execnet's numexecuting, numchannels, execqsize, the exported objects, up
 
 export async function commandStatus(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, { json: { type: 'boolean' } }, false);
-  const gateway = await makeGateway(values.spec);
+  const gateway = await openGateway(values.spec);
   try {
     const status = await gateway.remoteStatus();
     const report = { id: gateway.id, spec: gateway.spec, ...gateway.info, status };

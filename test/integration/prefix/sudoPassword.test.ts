@@ -23,9 +23,9 @@ function skipReason(): string | undefined {
 }
 
 /** The CLI run by CALLER, in a real terminal (node-pty), as that user would type it. */
-function callerInTerminal(): TerminalRun {
+function callerInTerminal(args = ['exec', '--spec', SPEC, '-c', CODE]): TerminalRun {
   const nodePty = require('node-pty') as typeof import('node-pty');
-  const pty = nodePty.spawn('runuser', ['-u', CALLER, '--', process.execPath, CLI, 'exec', '--spec', SPEC, '-c', CODE], {
+  const pty = nodePty.spawn('runuser', ['-u', CALLER, '--', process.execPath, CLI, ...args], {
     cwd: '/tmp',
     env: { ...process.env, NO_COLOR: '1' } as Record<string, string>,
   });
@@ -132,6 +132,16 @@ describe('sudo= where sudo asks for a password (a real sudoers rule)', () => {
     run.pty.write(`${password}\r`);
     assert.equal(await run.exited, 0, run.screen());
     assert.match(run.screen(), new RegExp(`running as ${TARGET}`));
+    assert.equal(run.screen().includes(password), false, 'the password was echoed');
+  });
+
+  test('status asks the same way', async (t) => {
+    if (skip) return t.skip(skip);
+    const run = callerInTerminal(['status', '--spec', SPEC, '--json']);
+    await run.waitFor(/\[sudo\] password for remote-exec-pw-caller/);
+    run.pty.write(`${password}\r`);
+    assert.equal(await run.exited, 0, run.screen());
+    assert.match(run.screen(), /"pid": \d+/);
     assert.equal(run.screen().includes(password), false, 'the password was echoed');
   });
 });
