@@ -38,6 +38,12 @@ describe('remote-exec exec FILE ARGS runs the file as python3 FILE ARGS would', 
     assert.doesNotMatch(r.stderr, /remote-exec-agent|<remote-exec>|run_as_main/);
   });
 
+  test('"-" reads the program from standard input; its arguments follow, as with python3 -', () => {
+    const r = cli(['exec', '-', 'a', 'b'], { input: 'import sys\nprint(sys.argv, __name__)\n' });
+    assert.equal(r.stdout, "['-', 'a', 'b'] __main__\n");
+    assert.equal(r.status, 0);
+  });
+
   test('-c CODE together with a FILE is refused, saying why', () => {
     const r = cli(['exec', '-c', 'print(1)', script], { cwd: files.dir });
     assert.equal(r.status, 2);
