@@ -44,6 +44,8 @@ export async function startContainerEngine(): Promise<ContainerEngine> {
         'runtime = "runc"',
         // conmon of an exec session otherwise waits 5 minutes after it ended.
         'exit_command_delay = 0',
+        // Podman's own state (locks, events, exit files) in the temp folder too, not in /run/libpod.
+        `tmp_dir = "${path.join(dir, 'tmp')}"`,
         '[containers]',
         'netns = "host"',
         // Podman's defaults are above what an unprivileged container host lets it set.

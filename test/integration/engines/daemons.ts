@@ -21,6 +21,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The pids of processes whose command line names `text` (a test's temp folder), from /proc. */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
 /** Daemons a test suite started in its own temp folder, stopped and removed together. */
 export class Daemons {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-engine-'));
@@ -79,6 +93,9 @@ export class Daemons {
       await gone;
       clearTimeout(timer);
     }
+    // What the daemons started on their own (conmon of a container, slurmstepd) ends with them, shortly.
+    const end = Date.now() + 15000;
+    while (processesMentioning(this.dir).length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
