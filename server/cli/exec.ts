@@ -14,7 +14,8 @@ export const HELP = `usage: remote-exec exec [--spec XSPEC] (-c CODE | FILE [ARG
 
 Runs code on a fresh gateway (default: a local Python) as "python3 FILE ARGS" would run it there:
 sys.argv is [FILE, ARGS...], __name__ is "__main__", tracebacks name the file, and sys.exit(N) ends
-remote-exec with status N (an uncaught exception: 1, with the traceback). Remote output streams live;
+remote-exec with status N (an uncaught exception: 1, with the traceback). On a Node gateway
+(--spec popen//node=node) as "node FILE ARGS": process.argv, __filename, require, process.exit(N). Remote output streams live;
 input() reads this process's standard input (a pipe, or the terminal); execnet's \`channel\` is in scope
 and every value the code sends on it is printed. Ctrl-C interrupts the remote code (KeyboardInterrupt,
 exit 130); a second Ctrl-C ends at once.
@@ -98,10 +99,11 @@ export async function commandExec(argv: string[]): Promise<number> {
 
 /** Runs `program` and prints what it sends; resolves with its exit status. */
 async function run(gateway: Gateway, program: Program, started: (channel: Channel) => void): Promise<number> {
-  // A python= agent runs it as __main__; a Node agent or a REPL (repl=python3 too) gets the source as it is.
-  const asMain = parseXSpec(gateway.spec).interpreter === 'python';
+  // An agent runs it as its interpreter would run the file; a REPL (repl=python3 too) gets the source as it is.
+  const kind = parseXSpec(gateway.spec).interpreter;
+  const asMain = kind === 'python' || kind === 'node';
   const channel = asMain
-    ? gateway.remoteExec(remoteSource('run_as_main', 'python'))
+    ? gateway.remoteExec(remoteSource('run_as_main', kind))
     : gateway.remoteExec(program.source, { name: program.name });
   started(channel);
   const statusChannel = asMain ? gateway.newChannel() : undefined;

@@ -63,6 +63,29 @@ describe('remote-exec exec FILE ARGS runs the file as python3 FILE ARGS would', 
   });
 });
 
+describe('remote-exec exec FILE ARGS on a Node gateway runs the file as node FILE ARGS would', () => {
+  files.write('helper.js', 'module.exports = "from the helper";\n');
+  const script = files.write(
+    'argv.js',
+    'const helper = require("./helper");\nconsole.log(JSON.stringify(process.argv.slice(2)), require("path").basename(__filename), helper);\nif (process.argv[2] === "fail") null.f();\nprocess.exit(Number(process.argv[2]));\n',
+  );
+  const node = (...args: string[]) => cli(['exec', '--spec', 'popen//node=node', script, ...args], { cwd: files.dir });
+
+  test('process.argv, __filename and require relative to the file; process.exit(N) is the status', () => {
+    const r = node('5', '--x');
+    assert.equal(r.stdout, '["5","--x"] argv.js from the helper\n');
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 5);
+  });
+
+  test("an uncaught error prints its stack at the file's line, without the agent's frames, and exits 1", () => {
+    const r = node('fail');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^TypeError: Cannot read properties of null \(reading 'f'\)\n {4}at argv\.js:3:/);
+    assert.doesNotMatch(r.stderr, /remote-exec|node:internal/);
+  });
+});
+
 describe('remote-exec exec and standard input', () => {
   test('a line piped in is what input() returns', () => {
     const r = cli(['exec', '-c', 'print(input())'], { input: 'hi\n' });
