@@ -2,6 +2,7 @@
 // as run_as_main.py, which describes it. The file runs in a CommonJS module wrapper (exports, require
 // relative to the file, module, __filename, __dirname) with process.argv [node, FILE, ARGS...];
 // process.exit(N) ends it with status N, an uncaught error prints its stack and gives 1.
+/* global Tuple -- in scope of every remoteExec on a Node agent, as channel and gateway are */
 const path = require('path');
 const vm = require('vm');
 const { createRequire } = require('module');
@@ -28,9 +29,10 @@ async function main(channel) {
   let status;
   try {
     // The wrapper's own line comes first, so line numbers are the file's (lineOffset -1).
-    const wrapped = `(async function (exports, require, module, __filename, __dirname, channel) {\n${req.source}\n})`;
+    const wrapped = `(async function (exports, require, module, __filename, __dirname, channel, gateway, Tuple) {\n${req.source}\n})`;
     const fn = new vm.Script(wrapped, { filename: req.file, lineOffset: -1 }).runInThisContext();
-    await fn(mod.exports, createRequire(full), mod, full, path.dirname(full), channel);
+    // channel, gateway and Tuple: what every remoteExec on this agent has in scope.
+    await fn(mod.exports, createRequire(full), mod, full, path.dirname(full), channel, gateway, Tuple);
     status = process.exitCode;
   } catch (e) {
     if (e instanceof Exit) status = e.code;

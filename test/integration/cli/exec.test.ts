@@ -78,6 +78,11 @@ describe('remote-exec exec FILE ARGS on a Node gateway runs the file as node FIL
     assert.equal(r.status, 5);
   });
 
+  test('channel and gateway stay in scope, as in any remoteExec on a Node agent', () => {
+    const r = cli(['exec', '--spec', 'popen//node=node', '-c', 'console.log(typeof channel.send, typeof gateway.input)']);
+    assert.equal(r.stdout, 'function function\n');
+  });
+
   test("an uncaught error prints its stack at the file's line, without the agent's frames, and exits 1", () => {
     const r = node('fail');
     assert.equal(r.status, 1);
