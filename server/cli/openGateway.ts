@@ -8,7 +8,8 @@ import { StdinLines } from './terminalInput';
  * there is one). `lines` is the command's reader of standard input, when it keeps one for the run.
  */
 export async function openGateway(spec: string, lines?: StdinLines): Promise<Gateway> {
-  const reader = lines ?? new StdinLines();
+  // Ctrl-C at the prompt (a key in the terminal's raw mode, not a signal) gives up, as the shell would.
+  const reader = lines ?? new StdinLines(() => process.exit(130));
   if (process.stdin.isTTY) setPasswordPrompt(async (question) => reader.handler({ prompt: question, password: true, channel: undefined }));
   try {
     return await makeGateway(spec);
