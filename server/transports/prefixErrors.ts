@@ -20,7 +20,7 @@ export function prefixFailure(
   const tail = exit.stderrTail.trim();
   const code = exit.code;
   const first = argv[0];
-  if (new RegExp(`(^|\\n)(\\S*: )?${escape(first)}: (command )?not found`).test(tail))
+  if (new RegExp(`(^|[\\s:])${escape(first)}: (command )?not found`).test(tail))
     return new AgentStartError(`${spec.raw}: ${first} is not installed on ${where} (${first}: command not found)`, code, tail);
   if ('srun' in spec.options) {
     const refusal = slurmRefusal(tail);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { loaderArgs } from '../../server/agents';
 import { agentCommand, prefixArgv } from '../../server/transports/prefix';
 import { prefixFailure } from '../../server/transports/prefixErrors';
-import { AgentStartError } from '../../server/transports/startErrors';
+import { AgentStartError, InterpreterNotFoundError } from '../../server/transports/startErrors';
 import { remoteAgentCommand, sshArgv } from '../../server/transports/ssh';
 import { parseXSpec, XSpecError } from '../../server/gateway/xspec';
 
@@ -131,4 +131,17 @@ describe("srun's own words", () => {
     assert.ok(err instanceof AgentStartError);
     assert.match(err.message, /Slurm queued the job but had not started it .*\(Requested partition configuration not available now\)/);
   });
+});
+
+describe('prefixes over ssh name what the remote host lacks', () => {
+  for (const [shell, stderr] of [
+    ['bash', 'bash: line 1: srun: command not found'],
+    ['dash', 'sh: 1: srun: not found'],
+  ])
+    test(`a remote host without srun (${shell}) is told as such, not as a missing interpreter`, () => {
+      const spec = parseXSpec('ssh=login-node//srun=-p debug');
+      const err = prefixFailure(spec, agentCommand(spec), { code: 127, stderrTail: stderr }, 'login-node');
+      assert.ok(err instanceof AgentStartError && !(err instanceof InterpreterNotFoundError));
+      assert.match(err.message, /srun is not installed on login-node/);
+    });
 });
