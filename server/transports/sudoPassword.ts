@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { execFile } from 'child_process';
 
 /**
  * Who can ask the user for sudo's password: the CLI on its terminal, the extension with a password
@@ -22,11 +22,13 @@ export function setPasswordPrompt(ask: PasswordPrompt | undefined): void {
  */
 export async function sudoPassword(user: string | undefined, spec: string): Promise<string | undefined> {
   if (!prompt) return undefined;
-  const probe = spawnSync('sudo', ['-n', ...(user ? ['-u', user] : []), '--', 'true'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (probe.status === 0 || !/password is required/i.test(probe.stderr ?? '')) return undefined;
+  // Asked without blocking: the extension's backend serves other requests meanwhile.
+  const refusal = await new Promise<string | undefined>((resolve) =>
+    execFile('sudo', ['-n', ...(user ? ['-u', user] : []), '--', 'true'], { timeout: 10000 }, (err, _stdout, stderr) =>
+      resolve(err ? String(stderr) : undefined),
+    ),
+  );
+  if (refusal === undefined || !/password is required/i.test(refusal)) return undefined;
   const me = process.env.USER || process.env.LOGNAME || 'you';
   const answer = await prompt(`[sudo] password for ${me} (to run as ${user || 'root'}): `, spec);
   return answer ?? undefined;
