@@ -10,6 +10,7 @@ import builtins
 import linecache
 import sys
 import traceback
+import types
 
 
 HIDDEN = set()
@@ -53,17 +54,25 @@ def main(channel):
     name, source = req['file'], req['source']
     sys.argv = list(req['argv'])
     linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    namespace = {'__name__': '__main__', '__file__': name, '__builtins__': __builtins__,
-                 'channel': channel}
+    # A module of its own as sys.modules['__main__'], as runpy makes one: pickle, dataclasses and
+    # `import __main__` find the file's names, not the agent's.
+    module = types.ModuleType('__main__')
+    module.__file__ = name
+    module.__builtins__ = builtins
+    module.channel = channel
+    agent_main = sys.modules.get('__main__')
+    sys.modules['__main__'] = module
     if hasattr(sys.stdin, '_gw'):
         import getpass
         builtins.input = terminal_input
         getpass.getpass = terminal_getpass
     try:
-        exec(compile(source, name, 'exec'), namespace)
+        exec(compile(source, name, 'exec'), module.__dict__)
         status = 0
     except BaseException as e:
         status = exit_status(e)
+    finally:
+        sys.modules['__main__'] = agent_main
     sys.stdout.flush()
     req['status'].send(status)
 

@@ -24,6 +24,16 @@ describe('remote-exec exec FILE ARGS runs the file as python3 FILE ARGS would', 
     assert.equal(r.status, 0);
   });
 
+  test("the file is sys.modules['__main__'], so pickle finds the classes it defines", () => {
+    const r = cli([
+      'exec',
+      '-c',
+      'import pickle\nclass Point:\n    pass\np = pickle.loads(pickle.dumps(Point()))\nprint(type(p).__name__, type(p) is Point)',
+    ]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'Point True\n');
+  });
+
   test('sys.exit(N) ends the CLI with status N and no SystemExit traceback', () => {
     const r = cli(['exec', script, '7'], { cwd: files.dir });
     assert.equal(r.status, 7);
