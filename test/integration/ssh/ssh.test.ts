@@ -162,6 +162,19 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
     }
   });
 
+  test('a REPL behind a prefix over ssh: the prefix and chdir= apply on the remote side', async (t) => {
+    if (skip) return t.skip(skip);
+    const g = await makeGateway(`ssh=${sshd!.address}//cmd=env FROM_PREFIX=yes//repl=bash//chdir=/tmp`);
+    try {
+      const out: string[] = [];
+      g.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+      await g.remoteExec('echo "$FROM_PREFIX"; pwd; id -un').waitClose(20000);
+      assert.equal(out.join(''), `yes\n/tmp\n${sshd!.user}\n`);
+    } finally {
+      await g.exit();
+    }
+  });
+
   test('via= an ssh gateway starts the new agent on the remote host', async (t) => {
     if (skip) return t.skip(skip);
     const master = await makeGateway(`ssh=${sshd!.address}//id=ssh-master`);
