@@ -9,6 +9,8 @@ export interface ChannelHost {
   /** Called when items leave the channel's queue, so the gateway can resume reading (flow control). */
   consumed(bytes: number): void;
   channelEnded(channel: Channel): void;
+  /** Why the gateway died, once it has. */
+  deathError(): GatewayClosedError | undefined;
 }
 
 type Waiter = { resolve(value: unknown): void; reject(err: Error): void; timer?: NodeJS.Timeout };
@@ -33,6 +35,8 @@ export class Channel implements AsyncIterable<unknown> {
   private remoteError?: RemoteError;
   /** Why waitClose fails once the channel is closed: the remote error, or the gateway's end. */
   private closeFailure?: Error;
+  /** Set by LAST_MESSAGE: the other end is done sending (execnet's "sendonly"); waitClose returns. */
+  private lastMessage = false;
   /** Set when this end may no longer send. */
   private sendClosed = false;
   private closed = false;
@@ -60,6 +64,8 @@ export class Channel implements AsyncIterable<unknown> {
   receive(timeoutMs?: number): Promise<unknown> {
     if (this.callback) return Promise.reject(new Error(`channel ${this.id} has a callback; it cannot also receive`));
     if (this.head < this.items.length) return Promise.resolve(this.shift());
+    const dead = this.diedUnended();
+    if (dead) return Promise.reject(dead);
     if (this.receiveEnd) return Promise.reject(this.receiveEnd);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
@@ -99,7 +105,10 @@ export class Channel implements AsyncIterable<unknown> {
    * with GatewayClosedError if the gateway ended first (whether the wait began before or after).
    */
   waitClose(timeoutMs?: number): Promise<void> {
+    const dead = this.diedUnended();
+    if (dead) return Promise.reject(dead);
     if (this.closed) return this.closeFailure ? Promise.reject(this.closeFailure) : Promise.resolve();
+    if (this.lastMessage) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve: () => resolve(), reject };
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
@@ -166,7 +175,12 @@ export class Channel implements AsyncIterable<unknown> {
     if (error) this.remoteError = error;
     const end = error ?? new ChannelClosedError(`channel ${this.id} was closed by the other side`);
     if (sendOnly) {
+      this.lastMessage = true;
       this.endReceiving(end);
+      for (const w of this.closeWaiters.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve(undefined);
+      }
       return;
     }
     this.sendClosed = true;
@@ -189,6 +203,17 @@ export class Channel implements AsyncIterable<unknown> {
   /** Whether the other end has closed. */
   get remoteEnded(): boolean {
     return this.remoteEnd !== undefined;
+  }
+
+  /**
+   * The gateway's death, when it died before the other end said how this channel ended: then nothing
+   * is known of the remote code, and waitClose and receive say so whenever they are called, also on a
+   * channel this side had closed.
+   */
+  private diedUnended(): GatewayClosedError | undefined {
+    const dead = this.host.deathError();
+    if (!dead || this.lastMessage || (this.remoteEnd && !(this.remoteEnd.error instanceof GatewayClosedError))) return undefined;
+    return dead;
   }
 
   private settleRemoteEnd(error: Error | undefined): void {

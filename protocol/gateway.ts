@@ -2,6 +2,7 @@ import { EventEmitter } from 'events';
 import { Channel, type ChannelHost } from './channel';
 import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
 import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { dedent } from './dedent';
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
   type AgentInfo,
@@ -43,6 +44,20 @@ export interface GatewayExit extends TransportExit {
   reason: string;
 }
 
+/** How `remoteExec` runs its source. */
+export interface RemoteExecOptions {
+  /** Run in the gateway's persistent session namespace (PROTOCOL.md §8). */
+  session?: boolean;
+  /** The file name tracebacks show (execnet shows a module's file). */
+  name?: string;
+  /** A function the source defines, run with the channel and `kwargs` once the source has run. */
+  call?: string;
+  /** Keyword arguments for `call` (plain values, §6). */
+  kwargs?: Record<string, unknown>;
+  /** Hints for rich output (§5). */
+  display?: { pixelRatio?: number };
+}
+
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
 
 /** An INPUT request (PROTOCOL.md §5): remote code reads a line (`input()`, `getpass`, a read of stdin). */
@@ -63,7 +78,8 @@ export type InputHandler = (request: InputRequest) => Promise<string | null> | s
  *
  * Events: `stdout` and `stderr` (chunk: Buffer, channel: Channel | undefined), `log` (LogRecord),
  * `display` (DisplayMessage, channel: Channel | undefined), `channel` (a Channel the agent opened),
- * `protocolError` (message: string), `exit` (GatewayExit).
+ * `protocolError` (message: string), `exit` (GatewayExit), and `error` (what a throwing listener of the
+ * others threw: the gateway carries on).
  */
 export class Gateway extends EventEmitter implements ChannelHost {
   readonly id: string;
@@ -115,6 +131,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
       objectFromRef: (ref: ObjectRef) => this.objectTable.proxyFor(ref),
       hostFunctionId: (fn) => this.objectTable.exportHostFunction(fn),
       hostFunctionFromId: (id) => this.objectTable.hostFunction(id),
+      unsendable: (v) => this.objectTable.unsendable(v),
+      peerVersion: () => this.protocolVersion || PROTOCOL_VERSION,
+      // A Python agent builds Map keys and Set items as dict keys and set members: refused here, with
+      // their place, rather than failing the message there.
+      hashedKeys: () => this.info?.language === 'python',
     };
     this.codec = new ValueCodec(context);
     this.decoder = new FrameDecoder(options.maxFrame ?? DEFAULT_MAX_FRAME);
@@ -153,17 +174,35 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   /**
-   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. `session`
-   * runs it in the gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it
-   * displays (§5), e.g. `{ pixelRatio: 2 }` for images drawn for a dense screen.
+   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. The source
+   * is dedented first, as execnet does, so code written as an indented template string runs as written.
+   * `name` is the file name its tracebacks show; `call` names a function the source defines, which then
+   * runs as `name(channel, **kwargs)` (execnet's `remote_exec(func, **kwargs)`). `session` runs it in the
+   * gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it displays (§5), e.g.
+   * `{ pixelRatio: 2 }` for images drawn for a dense screen.
    */
-  remoteExec(source: string, options: { session?: boolean; name?: string; display?: { pixelRatio?: number } } = {}): Channel {
-    const channel = this.newChannel();
-    const payload: Record<string, unknown> = { source };
+  remoteExec(source: string, options: RemoteExecOptions = {}): Channel {
+    if (typeof source !== 'string') throw new TypeError(`remoteExec needs the source as a string, got ${describeType(source)}`);
+    if (options.call !== undefined && (typeof options.call !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(options.call)))
+      throw new TypeError(`remoteExec's call must be the name of a function the source defines, got ${JSON.stringify(options.call)}`);
+    if (options.kwargs !== undefined && options.call === undefined)
+      throw new TypeError("remoteExec's kwargs need call: the function to pass them to");
+    const payload: Record<string, unknown> = { source: dedent(source) };
     if (options.session) payload.session = true;
     if (options.name) payload.name = options.name;
+    if (options.call) {
+      payload.call = options.call;
+      payload.kwargs = options.kwargs ?? {};
+    }
     if (options.display) payload.display = options.display;
-    this.send(MessageType.EXEC, channel.id, payload);
+    const channel = this.newChannel();
+    try {
+      this.send(MessageType.EXEC, channel.id, payload);
+    } catch (err) {
+      // Nothing was sent (a value in kwargs without an encoding): no channel either.
+      this.channels.delete(channel.id);
+      throw err;
+    }
     this.execChannels.add(channel);
     return channel;
   }
@@ -247,6 +286,18 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- ChannelHost ----
 
+  handled(): Promise<void> {
+    if (this.isClosed()) return Promise.resolve();
+    return this.request(MessageType.STATUS, null).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  deathError(): GatewayClosedError | undefined {
+    return this.closeError;
+  }
+
   sendChannelData(channel: Channel, item: unknown): Promise<void> {
     this.send(MessageType.DATA, channel.id, item);
     return this.writer.drained();
@@ -284,7 +335,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     } catch (err) {
       // Name the bad part relative to what the caller passed, not to the envelope around it.
       const why = err instanceof EncodeError ? this.codec.explain(payload) : undefined;
-      throw why ? new EncodeError(why) : err;
+      throw why ? new EncodeError(type === MessageType.OBJECT ? placeInSteps(why, payload) : why) : err;
     }
     this.counters.msgsOut++;
     this.counters.bytesOut += bytes;
@@ -328,7 +379,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.decoder.push(chunk, (body) => this.onFrame(body));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.emit('protocolError', message);
+      this.notify('protocolError', message);
       this.trySend(MessageType.ERROR, message);
       this.shutdown(`protocol error: ${message}`);
       this.transport.kill();
@@ -356,11 +407,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
       case MessageType.LAST_MESSAGE:
         return this.onLastMessage(id);
       case MessageType.STDOUT:
-        return this.onOutput('stdout', id, payload as Buffer);
+        return this.onOutput('stdout', id, payload);
       case MessageType.STDERR:
-        return this.onOutput('stderr', id, payload as Buffer);
+        return this.onOutput('stderr', id, payload);
       case MessageType.LOG:
-        return this.onLog(payload as LogRecord);
+        return this.onLog(payload);
       case MessageType.DISPLAY:
         return this.onDisplay(id, payload);
       case MessageType.INPUT:
@@ -434,13 +485,39 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.channels.get(id)?.remoteClosed(undefined, true);
   }
 
-  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: Buffer): void {
-    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, chunk.toString('utf8'));
-    this.emit(stream, chunk, id ? this.channels.get(id) : undefined);
+  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: unknown): void {
+    if (!(chunk instanceof Uint8Array)) {
+      this.trySend(MessageType.ERROR, `${stream.toUpperCase()} needs bytes, got ${JSON.stringify(chunk)?.slice(0, 100)}`);
+      return;
+    }
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, bytes.toString('utf8'));
+    this.notify(stream, bytes, id ? this.channels.get(id) : undefined);
   }
 
-  private onLog(record: LogRecord): void {
-    this.emit('log', record);
+  /**
+   * Emits an event to the user's listeners. A listener that throws does not stop the gateway reading
+   * (its failure is its own): the error goes to the 'error' listeners, or, without one, to the process's
+   * uncaught-exception path, as an EventEmitter's would.
+   */
+  private notify(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      if (event !== 'error' && this.listenerCount('error') > 0) this.notify('error', err);
+      else
+        setImmediate(() => {
+          throw err;
+        });
+    }
+  }
+
+  private onLog(record: unknown): void {
+    if (!record || typeof record !== 'object' || typeof (record as LogRecord).message !== 'string') {
+      this.trySend(MessageType.ERROR, `LOG needs a log record map, got ${JSON.stringify(record)?.slice(0, 100)}`);
+      return;
+    }
+    this.notify('log', record);
   }
 
   private onDisplay(id: number, payload: unknown): void {
@@ -449,12 +526,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.trySend(MessageType.ERROR, `DISPLAY needs a map with a "data" map, got ${JSON.stringify(payload)?.slice(0, 100)}`);
       return;
     }
-    try {
-      this.emit('display', display, id ? this.channels.get(id) : undefined);
-    } catch (err) {
-      // A listener's failure is its own: the gateway carries on.
-      this.emit('protocolError', `a display listener failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    this.notify('display', display, id ? this.channels.get(id) : undefined);
   }
 
   /** INPUT: the handler's line goes back as REPLY; no handler, no line (null) or a failure is EOFError. */
@@ -481,7 +553,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onError(message: unknown): void {
-    this.emit('protocolError', `the agent reports: ${String(message)}`);
+    this.notify('protocolError', `the agent reports: ${String(message)}`);
   }
 
   private onReply(id: number, value: unknown): void {
@@ -529,7 +601,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     if (!channel) {
       channel = new Channel(id, this);
       this.channels.set(id, channel);
-      if (id % 2 === 0) this.emit('channel', channel);
+      if (id % 2 === 0) this.notify('channel', channel);
     }
     return channel;
   }
@@ -575,13 +647,30 @@ export class Gateway extends EventEmitter implements ChannelHost {
       // The exit event waits for the process itself, so no caller sees 'exit' with the agent still alive.
       const final: GatewayExit = { ...exit, stderrTail: this.stderrTail.trim(), reason };
       this.resolveClosed(final);
-      this.emit('exit', final);
+      this.notify('exit', final);
     } else if (!exit) {
       // Reap the process or connection behind the stream even if it ignores the end of its input.
       const timer = setTimeout(() => this.transport.kill(), 2000);
       this.transport.exited.finally(() => clearTimeout(timer));
     }
   }
+}
+
+/** An OBJECT request's bad value named by the step it is an argument of, not by the envelope around it. */
+function placeInSteps(why: string, payload: unknown): string {
+  const steps = (payload as [unknown, ObjectStep[]])[1];
+  return why.replace(/ at value\[1\]\[(\d+)\]\[(\d+)\](.*)$/, (_all, i: string, j: string, rest: string) => {
+    const step = steps?.[Number(i)];
+    const name = step?.[0] ?? 'step';
+    const where = name === 'call' ? (j === '1' ? `args${rest}` : `kwargs${rest}`) : `${name}'s argument${rest}`;
+    return ` at ${where} of a ${name} (step ${Number(i) + 1} of the request)`;
+  });
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Buffer.isBuffer(value)) return 'a Buffer (decode it to a string first)';
+  return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : `a ${typeof value}`;
 }
 
 function appendTail(tail: string, more: string): string {

@@ -121,6 +121,11 @@ export function parseXSpec(raw: string): XSpec {
         spec.nice = Number(value);
         return;
       }
+      case 'execmodel':
+        // execnet's execution models; the agent reads it from its environment (PROTOCOL.md §1).
+        if (value !== 'thread' && value !== 'main_thread_only') throw new XSpecError(`execmodel= is thread or main_thread_only: ${where}`);
+        spec.env.REMOTE_EXEC_EXECMODEL = value;
+        return;
       case 'id':
         if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new XSpecError(`id= needs letters, digits, '_', '.' or '-': ${where}`);
         spec.id = value;
@@ -131,7 +136,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, execmodel=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')

@@ -9,20 +9,11 @@ import { openRepl } from './repl';
 import { findOnPath } from './findOnPath';
 import { AgentStartError, InterpreterNotFoundError } from './startErrors';
 
-function isFolder(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** `popen`: the interpreter as a local child process, bootstrapped over its stdin. */
 export async function openPopen(spec: XSpec): Promise<Transport> {
   if (spec.interpreter === 'repl') return openRepl(spec);
   const env = { ...process.env, ...spec.env };
-  if (spec.chdir && !isFolder(spec.chdir))
-    throw new AgentStartError(`${spec.raw}: there is no folder ${spec.chdir} on this machine (chdir=); create it or fix the path`);
+  if (spec.chdir) makeFolder(spec.chdir);
   const command =
     spec.chdir && !path.isAbsolute(spec.argv[0]) && spec.argv[0].includes('/') ? path.resolve(spec.chdir, spec.argv[0]) : spec.argv[0];
   if (!findOnPath(command, env))
@@ -30,6 +21,21 @@ export async function openPopen(spec: XSpec): Promise<Transport> {
       `${spec.raw}: ${spec.argv[0]} is not installed on this machine (not found ${command.includes('/') ? 'there' : 'on PATH'}); install it or give its path with ${spec.interpreter}=`,
     );
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
-  const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...loaderArgs(spec.interpreter)];
+  const loader = loaderArgs(spec.interpreter, { dontWriteBytecode: 'dont_write_bytecode' in spec.options });
+  const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...loader];
   return spawnTransport(argv, { cwd: spec.chdir, env, preamble: bootstrapPayload(spec.interpreter) });
+}
+
+/** `chdir=` to a missing folder creates it (one level, as execnet does); failing that, says which folder. */
+function makeFolder(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its parent folder does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new AgentStartError(
+      `chdir=${dir}: there is no folder ${dir} on this machine and remote-exec cannot create it (${why}); create it or fix the path`,
+    );
+  }
 }

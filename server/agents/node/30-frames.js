@@ -14,6 +14,7 @@ const deferred = []; // output produced while a frame was being encoded (getters
  * the body is larger than the host accepts.
  */
 function sendMsg(type, id, payload, mode) {
+  if (DEBUG) trace('>', type, id, payload);
   if (encoding) {
     if (type === STDOUT || type === STDERR || type === LOG) {
       deferred.push([type, id, payload, mode]);

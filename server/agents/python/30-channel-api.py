@@ -34,7 +34,9 @@ class Channel(object):
         if gw is None or self._closed or self._receiveclosed:
             return
         try:
-            gw._defer_last_message(self.id)
+            # execnet's rule (section 6.2): a dropped channel is closed, one with a callback is only
+            # done sending
+            gw._defer_drop(self.id, CLOSE if self._callback is None else LAST_MESSAGE)
         except Exception:
             pass
 

@@ -86,6 +86,10 @@ class _FramedIO(object):
             return Ext(EXT_TUPLE, self._packb_hook(list(o), hook))
         if t is int:
             return Ext(EXT_BIGINT, bigint_bytes(o))
+        if self.protocol >= 2:
+            r = _ext_v2(o, self._packb_hook, hook)
+            if r is not None:
+                return r
         if isinstance(o, bool):
             return bool(o)
         if isinstance(o, int):
@@ -427,11 +431,14 @@ class _FramedIO(object):
                     t, cid, payload = m
                 if p != len(mv):
                     raise ValueError('extra data after the message')
-            if type(t) is not int or type(cid) is not int or t < 0 or cid < 0:
-                raise ValueError('message type and id must be unsigned integers')
+            if type(t) is not int or type(cid) is not int or not 0 <= t < _U64 or not 0 <= cid < _U64:
+                raise ValueError('message type and id must be unsigned 64-bit integers')
         except ProtocolError:
             raise
         except Exception as e:
+            unbuilt = _unbuilt_message(mv, e)
+            if unbuilt is not None:
+                return unbuilt
             raise ProtocolError('malformed message body: %s: %s' % (type(e).__name__,
                                 _safe_str(e) or 'invalid msgpack data'))
         return t, cid, payload
@@ -467,6 +474,8 @@ class _FramedIO(object):
             return d
         if code == EXT_BIGINT:
             return int.from_bytes(data, 'big', signed=True)
+        if EXT_SET <= code <= EXT_COMPLEX:
+            return _build_v2(code, self._unpack(data))
         raise ValueError('unknown extension type %d' % code)
 
     def _unpack(self, data):
@@ -557,6 +566,8 @@ class _FramedIO(object):
                 if msg is None:
                     return None
                 self._dispatch(msg)
+                # not held while the next read blocks: a channel in it must be collectable (section 6.2)
+                msg = None
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))
@@ -576,7 +587,7 @@ class _FramedIO(object):
             return True
 
     def _bg_loop(self):
-        """The main thread: reads when no task does."""
+        """The reader thread: reads when no task does."""
         lock = self._lock
         followers = self._followers
         while True:
@@ -639,6 +650,8 @@ class _FramedIO(object):
         t, cid, payload = msg
         if self._debug_fd is not None:
             self._trace('<', t, cid, payload)
+        if type(payload) is _Unbuilt:
+            return self._refuse_unbuilt(t, cid, payload)
         h = self._handlers[t] if t < N_CODES else None
         if h is None:
             self._send_msg_quiet(ERROR, 0, 'unknown message type %d' % t)
@@ -667,7 +680,7 @@ class _FramedIO(object):
                 raise ProtocolError('host HELLO payload must be a map')
             proto = payload.get('protocol')
             if type(proto) is not int or proto < 1:
-                raise ProtocolError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
+                raise VersionError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
                                     % (PROTOCOL_VERSION, proto))
             # both sides use the lower of the two highest versions (section 4)
             self.protocol = min(proto, PROTOCOL_VERSION)

@@ -18,6 +18,10 @@ class _ChannelsAndExec(object):
         self._chid_lock = threading.Lock()
         # tasks
         self._pool = _Pool(MAX_WORKERS, self._aux_wake)
+        self._main = _MainThread()
+        # execnet's execmodel: 'thread' runs every exec on a worker thread (session runs excepted),
+        # 'main_thread_only' runs them all on the main thread, one at a time
+        self._execmodel = os.environ.pop('REMOTE_EXEC_EXECMODEL', '') or 'thread'
         self._tasks = set()
         self._exec_tasks = {}
         self._tasks_lock = threading.Lock()
@@ -134,8 +138,31 @@ class _ChannelsAndExec(object):
     def _h_last_message(self, cid, payload):
         self._remote_close(cid, None, True)
 
-    def _defer_last_message(self, cid):
-        self._deferred.append(cid)
+    def _refuse_unbuilt(self, t, cid, bad):
+        """A message whose payload this agent cannot build fails alone (section 6): its channel closes
+        with CLOSE_ERROR naming why, a request gets REPLY_ERROR, an answer to one of ours fails it."""
+        reason = 'the agent cannot build the value of this %s: %s' % (MSG_NAMES.get(t, t), bad.reason)
+        err = RemoteError('ValueError: %s\n' % reason, 'ValueError', reason)
+        if t == DATA or t == EXEC:
+            ch = self._get_channel(cid)
+            with self._lock:
+                was = ch._close_sent
+                ch._closed = ch._close_sent = True
+            if not was:
+                self._send_msg_quiet(CLOSE_ERROR, cid, err)
+            # a task receiving on it raises the reason
+            self._local_close(ch, err, False)
+        elif t == CLOSE_ERROR:
+            self._h_close_error(cid, err)
+        elif t == OBJECT or t == STATUS:
+            self._send_msg_quiet(REPLY_ERROR, cid, err)
+        elif t == REPLY or t == REPLY_ERROR:
+            self._h_reply_error(cid, err)
+        else:
+            self._send_msg_quiet(ERROR, 0, '%s (id %d)' % (reason, cid))
+
+    def _defer_drop(self, cid, code):
+        self._deferred.append((cid, code))
         self._aux_wake()
 
     def _end_channels(self):
@@ -197,7 +224,11 @@ class _ChannelsAndExec(object):
             return
         ch = self._get_channel(cid)
         ch._executing = True
-        self._pool.submit(self._run_exec, (ch, payload), True)
+        if payload.get('session') or self._execmodel == 'main_thread_only':
+            # code that must own the main thread: signal handlers, GUI toolkits, a real SIGINT
+            self._main.submit(self._run_exec, (ch, payload))
+        else:
+            self._pool.submit(self._run_exec, (ch, payload), True)
 
     def _run_exec(self, ch, payload):
         task = _Task(ch.id, True)
@@ -246,6 +277,16 @@ class _ChannelsAndExec(object):
                     code = compile(source, filename, 'exec')
                     ns = {'channel': ch, '__name__': '__channelexec__', '__builtins__': builtins}
                     exec(code, ns)
+                    call = payload.get('call')
+                    if call is not None:
+                        # execnet's remote_exec(func, **kwargs): the source defines it, then it runs
+                        fn = ns.get(call) if isinstance(call, str) else None
+                        if not callable(fn):
+                            raise NameError('the source defines no function named %r to call' % (call,))
+                        kwargs = payload.get('kwargs') or {}
+                        if type(kwargs) is not dict:
+                            raise TypeError('EXEC kwargs must be a map, got %s' % _typename(kwargs))
+                        fn(ch, **kwargs)
             finally:
                 try:
                     if session:

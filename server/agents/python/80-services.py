@@ -205,7 +205,7 @@ class _ProcessServices(object):
         st = {
             'numexecuting': self.numexecuting,
             'numchannels': numchannels,
-            'execqsize': self._pool.execq,
+            'execqsize': self._pool.execq + len(self._main),
             'numobjects': numobjects,
             'nextid': nextid,
             'pid': os.getpid(),
@@ -298,8 +298,8 @@ class _ProcessServices(object):
 
     def _aux_drain(self):
         while self._deferred:
-            cid = self._deferred.popleft()
-            self._send_msg_quiet(LAST_MESSAGE, cid, None)
+            cid, code = self._deferred.popleft()
+            self._send_msg_quiet(code, cid, None)
         while self._logq:
             rec = self._logq.popleft()
             self._send_msg_quiet(LOG, 0, rec)

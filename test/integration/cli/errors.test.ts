@@ -35,10 +35,13 @@ describe('every error a user can cause is a sentence naming the cause and a fix'
     );
   });
 
-  test('a missing chdir folder is named as such', () => {
-    const r = cli(['exec', '--spec', 'popen//chdir=/nonexistent-folder', '-c', 'pass']);
+  test('a chdir folder that is missing and cannot be created is named as such', () => {
+    const r = cli(['exec', '--spec', 'popen//chdir=/nonexistent-parent/folder', '-c', 'pass']);
     assert.equal(r.status, 2);
-    assertSentence(r.stderr, /there is no folder \/nonexistent-folder on this machine \(chdir=\)/);
+    assertSentence(
+      r.stderr,
+      /there is no folder \/nonexistent-parent\/folder on this machine and remote-exec cannot create it \(its parent folder does not exist\)/,
+    );
   });
 
   test('"nothing listens on PORT" is not "the host is unreachable"', async () => {
