@@ -1,5 +1,6 @@
 import { ChannelClosedError, GatewayClosedError, RemoteError, TimeoutError } from './errors';
 import type { Gateway } from './gateway';
+import { checkWindow, ReceiveWindow, type WindowSize } from './window';
 
 /** What a Channel needs from its gateway: sending its own messages and forgetting it when done. */
 export interface ChannelHost {
@@ -8,6 +9,8 @@ export interface ChannelHost {
   sendChannelClose(channel: Channel, error?: unknown): void;
   /** Called when items leave the channel's queue, so the gateway can resume reading (flow control). */
   consumed(bytes: number): void;
+  /** Grants the other end more window on this channel (CREDIT, PROTOCOL.md §6.4). */
+  sendCredit(channel: Channel, grant: WindowSize): void;
   channelEnded(channel: Channel): void;
   /** Why the gateway died, once it has. */
   deathError(): GatewayClosedError | undefined;
@@ -47,6 +50,8 @@ export class Channel implements AsyncIterable<unknown> {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
+    /** This end's receive window, when the other end is held to one (PROTOCOL.md §6.4). */
+    private readonly receiveWindow?: ReceiveWindow,
   ) {}
 
   /** The gateway this channel belongs to (execnet's `channel.gateway`). */
@@ -54,7 +59,12 @@ export class Channel implements AsyncIterable<unknown> {
     return this.host as Gateway;
   }
 
-  /** Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise resolves when the gateway's send buffer has room again (await it when flooding). */
+  /**
+   * Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise
+   * resolves once the item is on its way: at once while the channel's window (PROTOCOL.md §6.4) has credit
+   * and the gateway's send buffer has room, else when the other end's user has consumed enough (await it
+   * when flooding). It rejects with ChannelClosedError or GatewayClosedError if the item can no longer go.
+   */
   send(item: unknown): Promise<void> {
     if (this.sendClosed) throw new ChannelClosedError(`channel ${this.id} is closed; cannot send`);
     return this.host.sendChannelData(this, item);
@@ -127,6 +137,20 @@ export class Channel implements AsyncIterable<unknown> {
   }
 
   /**
+   * Sets how many items and bytes the other end may send on this channel before this end's user consumes
+   * them (the gateway's `window` by default). Without windows (a version-1 agent) it does nothing.
+   */
+  setWindow(items: number, bytes: number): void {
+    const grant = this.receiveWindow?.resize(checkWindow({ items, bytes }, `channel ${this.id}`));
+    if (grant && !this.closed) this.host.sendCredit(this, grant);
+  }
+
+  /** This end's receive window, or undefined without windows. */
+  get window(): WindowSize | undefined {
+    return this.receiveWindow?.window;
+  }
+
+  /**
    * Settles when the other end has closed: with its error (a RemoteError for CLOSE_ERROR, or the
    * GatewayClosedError), or undefined for a plain CLOSE. For a channel running remote code this is the
    * end of that code, also when this side closed the channel first (PROTOCOL.md §6.2).
@@ -156,13 +180,13 @@ export class Channel implements AsyncIterable<unknown> {
   /** An item arrived (DATA). */
   deliver(item: unknown, bytes: number): void {
     if (this.callback) {
-      this.host.consumed(bytes);
+      this.consume(bytes);
       this.invokeCallback(item);
       return;
     }
     const waiter = this.waiters.shift();
     if (waiter) {
-      this.host.consumed(bytes);
+      this.consume(bytes);
       if (waiter.timer) clearTimeout(waiter.timer);
       waiter.resolve(item);
       return;
@@ -276,7 +300,14 @@ export class Channel implements AsyncIterable<unknown> {
       this.items.splice(0, this.head);
       this.head = 0;
     }
-    this.host.consumed(entry.bytes);
+    this.consume(entry.bytes);
     return entry.item;
+  }
+
+  /** The user took one item: the gateway's reading may resume, and the other end may be granted more. */
+  private consume(bytes: number): void {
+    this.host.consumed(bytes);
+    const grant = this.receiveWindow?.consumed(1, bytes);
+    if (grant && !this.closed) this.host.sendCredit(this, grant);
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events';
 import { Channel, type ChannelHost } from './channel';
 import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
-import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 import { dedent } from './dedent';
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
@@ -22,7 +22,8 @@ import {
 } from './messages';
 import { ObjectTable } from './objectTable';
 import type { Transport, TransportExit } from './transport';
-import { FrameWriter } from './writer';
+import { DEFAULT_WINDOW, parseWindow, ReceiveWindow, SendCredit, type WindowSize } from './window';
+import { type EncodedFrame, FrameWriter } from './writer';
 
 export interface GatewayOptions {
   id: string;
@@ -33,8 +34,15 @@ export interface GatewayOptions {
   logLevel?: number;
   /** How long to wait for the agent's HELLO. */
   helloTimeoutMs?: number;
-  /** Bytes of received but unconsumed channel items above which reading pauses (flow control). */
+  /**
+   * Bytes of received but unconsumed channel items above which reading pauses: the flow control of an
+   * agent without windows (a version-1 one); with windows each channel is held to its own.
+   */
   highWaterBytes?: number;
+  /** This side's receive window of each channel (PROTOCOL.md §6.4): what the agent may send unconsumed. */
+  window?: WindowSize;
+  /** The agent's receive window of each channel; default the one its HELLO announces. */
+  agentWindow?: WindowSize;
   /** Called for every frame in and out when protocol tracing is on. */
   trace?: (direction: 'in' | 'out', message: Message) => void;
 }
@@ -59,6 +67,12 @@ export interface RemoteExecOptions {
 }
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
+
+/** A frame held back by its channel's window: a DATA item (with its sender's promise) or the CLOSE behind it. */
+type Held = { frame: EncodedFrame; message: Message; sent?: Pending };
+
+/** The sending side of one channel under windows: its credit and the frames waiting for more. */
+type SendState = { credit: SendCredit; held: Held[]; closed: boolean };
 
 /** An INPUT request (PROTOCOL.md §5): remote code reads a line (`input()`, `getpass`, a read of stdin). */
 export interface InputRequest {
@@ -112,6 +126,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private exitReported = false;
   private streamEnding = false;
   private inputHandler?: InputHandler;
+  /** Whether both sides hold DATA to per-channel windows: the agent announced one in its HELLO. */
+  private windows = false;
+  private agentWindow: WindowSize = DEFAULT_WINDOW;
+  private readonly sendStates = new Map<number, SendState>();
   readonly objectTable: ObjectTable;
 
   constructor(
@@ -299,14 +317,43 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   sendChannelData(channel: Channel, item: unknown): Promise<void> {
-    this.send(MessageType.DATA, channel.id, item);
-    return this.writer.drained();
+    if (!this.windows) {
+      this.send(MessageType.DATA, channel.id, item);
+      return this.writer.drained();
+    }
+    const state = this.sendState(channel.id);
+    if (state.held.length === 0 && state.credit.open) {
+      state.credit.spend(this.send(MessageType.DATA, channel.id, item));
+      return this.writer.drained();
+    }
+    // The window is spent: encoded now, so a bad value still fails at once, and written when credit comes.
+    const held = this.encodeToHold(MessageType.DATA, channel.id, item);
+    return new Promise<void>((resolve, reject) => {
+      held.sent = { resolve: () => resolve(), reject };
+      state.held.push(held);
+    });
   }
 
   sendChannelClose(channel: Channel, error?: unknown): void {
     if (this.isClosed()) return;
-    if (error === undefined || error === null) this.send(MessageType.CLOSE, channel.id, null);
-    else this.send(MessageType.CLOSE_ERROR, channel.id, error instanceof Error ? error : String(error));
+    const type = error === undefined || error === null ? MessageType.CLOSE : MessageType.CLOSE_ERROR;
+    const payload = type === MessageType.CLOSE ? null : error instanceof Error ? error : String(error);
+    const state = this.sendStates.get(channel.id);
+    if (!state) {
+      this.send(type, channel.id, payload);
+      return;
+    }
+    state.closed = true;
+    // The close goes after the items still waiting for credit, as the user sent them.
+    if (state.held.length > 0) state.held.push(this.encodeToHold(type, channel.id, payload));
+    else {
+      this.sendStates.delete(channel.id);
+      this.send(type, channel.id, payload);
+    }
+  }
+
+  sendCredit(channel: Channel, grant: WindowSize): void {
+    this.trySend(MessageType.CREDIT, [grant.items, grant.bytes], channel.id);
   }
 
   consumed(bytes: number): void {
@@ -325,21 +372,63 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- sending ----
 
-  /** Encodes and queues one message; throws EncodeError (nothing sent) for a value without encoding. */
-  send(type: MessageType, id: number, payload: unknown): void {
+  /** Encodes and queues one message; returns its body's size. Throws EncodeError (nothing sent) for a value without encoding. */
+  send(type: MessageType, id: number, payload: unknown): number {
+    const held = this.encodeToHold(type, id, payload);
+    this.writeHeld(held);
+    return held.frame.length;
+  }
+
+  private encodeToHold(type: MessageType, id: number, payload: unknown): Held {
     this.assertOpen(type);
     const message: Message = [type, id, payload];
-    let bytes: number;
     try {
-      bytes = this.writer.write(message);
+      return { frame: this.writer.encode(message), message };
     } catch (err) {
       // Name the bad part relative to what the caller passed, not to the envelope around it.
       const why = err instanceof EncodeError ? this.codec.explain(payload) : undefined;
       throw why ? new EncodeError(type === MessageType.OBJECT ? placeInSteps(why, payload) : why) : err;
     }
+  }
+
+  private writeHeld(held: Held): void {
+    this.writer.writeEncoded(held.frame);
     this.counters.msgsOut++;
-    this.counters.bytesOut += bytes;
-    this.options.trace?.('out', message);
+    this.counters.bytesOut += held.frame.length;
+    this.options.trace?.('out', held.message);
+  }
+
+  /** The sending side of a channel's window, made with the agent's full window on first use. */
+  private sendState(id: number): SendState {
+    let state = this.sendStates.get(id);
+    if (!state) this.sendStates.set(id, (state = { credit: new SendCredit(this.agentWindow), held: [], closed: false }));
+    return state;
+  }
+
+  /** Writes what a channel's credit allows of the frames it held back. */
+  private releaseHeld(id: number, state: SendState): void {
+    while (state.held.length > 0 && state.credit.open) {
+      const held = state.held.shift()!;
+      try {
+        this.writeHeld(held);
+      } catch (err) {
+        held.sent?.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (held.message[0] === MessageType.DATA) {
+        state.credit.spend(held.frame.length);
+        held.sent?.resolve(undefined);
+      }
+    }
+    if (state.closed && state.held.length === 0) this.sendStates.delete(id);
+  }
+
+  /** The other end closed the channel or the gateway ended: what was held back for it can no longer go. */
+  private dropHeld(id: number, err: Error): void {
+    const state = this.sendStates.get(id);
+    if (!state) return;
+    this.sendStates.delete(id);
+    for (const held of state.held) held.sent?.reject(err);
   }
 
   /**
@@ -406,6 +495,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
         return this.onCloseError(id, payload);
       case MessageType.LAST_MESSAGE:
         return this.onLastMessage(id);
+      case MessageType.CREDIT:
+        return this.onCredit(id, payload);
       case MessageType.STDOUT:
         return this.onOutput('stdout', id, payload);
       case MessageType.STDERR:
@@ -444,6 +535,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
     // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
     const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
     if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
+    // An agent that announces its window holds its own sending to ours (§6.4); one that does not gets none.
+    const agentWindow = version >= 2 ? parseWindow(info.window) : undefined;
+    if (agentWindow) {
+      this.windows = true;
+      this.agentWindow = this.options.agentWindow ?? agentWindow;
+      hello.window = windowPayload(this.receiveWindowSize);
+      if (this.options.agentWindow) hello.agentWindow = windowPayload(this.options.agentWindow);
+    }
     this.send(MessageType.HELLO, 0, hello);
     this.state = 'open';
     this.helloWaiter?.resolve(info);
@@ -455,7 +554,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     // as execnet does, rather than queued in a new channel of the same id that nobody reads.
     if (id % 2 === 1 && id < this.nextChannelId && !this.channels.has(id)) return;
     this.unconsumedBytes += bytes;
-    if (!this.paused && this.unconsumedBytes > this.highWater) {
+    if (!this.windows && !this.paused && this.unconsumedBytes > this.highWater) {
       this.paused = true;
       this.transport.input.pause();
     }
@@ -463,6 +562,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onClose(id: number): void {
+    this.dropHeld(id, new ChannelClosedError(`channel ${id} was closed by the other side before the item could be sent`));
     const late = this.takeClosedRunning(id);
     if (late) late.remoteClosedAfterLocalClose();
     else this.channels.get(id)?.remoteClosed();
@@ -470,6 +570,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   private onCloseError(id: number, error: unknown): void {
     const remote = error instanceof RemoteError ? error : new RemoteError('Error', String(error), '');
+    this.dropHeld(id, new ChannelClosedError(`channel ${id} was closed by the other side before the item could be sent`));
     const late = this.takeClosedRunning(id);
     if (late) late.remoteClosedAfterLocalClose(remote);
     else this.channels.get(id)?.remoteClosed(remote);
@@ -483,6 +584,20 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   private onLastMessage(id: number): void {
     this.channels.get(id)?.remoteClosed(undefined, true);
+  }
+
+  /** CREDIT (§6.4): more window for this side's DATA on a channel; ignored for a channel it no longer knows. */
+  private onCredit(id: number, payload: unknown): void {
+    const grant = parseWindow(payload);
+    if (!grant) {
+      this.trySend(MessageType.ERROR, `CREDIT needs [items, bytes], got ${JSON.stringify(payload)?.slice(0, 100)}`);
+      return;
+    }
+    if (!this.windows) return;
+    const state = this.sendStates.get(id) ?? (this.channels.has(id) ? this.sendState(id) : undefined);
+    if (!state) return;
+    state.credit.grant(grant.items, grant.bytes);
+    this.releaseHeld(id, state);
   }
 
   private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: unknown): void {
@@ -596,10 +711,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
     }
   }
 
+  private get receiveWindowSize(): WindowSize {
+    return this.options.window ?? DEFAULT_WINDOW;
+  }
+
   private channelFor(id: number): Channel {
     let channel = this.channels.get(id);
     if (!channel) {
-      channel = new Channel(id, this);
+      channel = new Channel(id, this, this.windows ? new ReceiveWindow(this.receiveWindowSize) : undefined);
       this.channels.set(id, channel);
       if (id % 2 === 0) this.notify('channel', channel);
     }
@@ -635,6 +754,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.helloWaiter = undefined;
       for (const p of this.pending.values()) p.reject(this.closeError);
       this.pending.clear();
+      for (const id of Array.from(this.sendStates.keys())) this.dropHeld(id, this.closeError);
       for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
       this.channels.clear();
       for (const channel of this.closedRunning.values()) channel.gatewayClosed(this.closeError);
@@ -671,6 +791,10 @@ function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Buffer.isBuffer(value)) return 'a Buffer (decode it to a string first)';
   return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : `a ${typeof value}`;
+}
+
+function windowPayload(size: WindowSize): [number, number] {
+  return [size.items, size.bytes];
 }
 
 function appendTail(tail: string, more: string): string {

@@ -46,3 +46,4 @@ export {
   type ObjectInspection,
 } from './proxy';
 export type { Transport, TransportExit } from './transport';
+export { DEFAULT_WINDOW, type WindowSize } from './window';

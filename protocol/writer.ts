@@ -9,6 +9,12 @@ const ZERO_COPY_MIN = 64 * 1024;
 /** Queued bytes above which `drained()` makes senders wait for the stream (flow control). */
 const SEND_HIGH_WATER = 8 * 1024 * 1024;
 
+/** One frame ready to write: its parts in order, and the body's length. */
+export interface EncodedFrame {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+}
+
 /**
  * Writes frames to one stream. Frames written in one turn of the event loop are coalesced into one
  * write (cork until the next tick), and a message whose payload is a large byte array is written
@@ -29,6 +35,16 @@ export class FrameWriter {
 
   /** Encodes and queues one message; returns the body's size. Throws (nothing queued) if it cannot be sent. */
   write(message: Message): number {
+    const frame = this.encode(message);
+    this.writeEncoded(frame);
+    return frame.length;
+  }
+
+  /**
+   * Encodes one message into the frame to write later (a DATA item held back by its channel's window);
+   * throws, as `write` does, if it cannot be sent.
+   */
+  encode(message: Message): EncodedFrame {
     const codec = this.codec;
     if (this.ended) throw new EncodeError('the stream to the agent has ended');
     const payload = message[2];
@@ -42,17 +58,18 @@ export class FrameWriter {
       prefix.writeUInt32BE(payload.byteLength, prefix.length - 4);
       const length = prefix.length + payload.byteLength;
       this.checkSize(length);
-      this.schedule();
-      this.output.write(Buffer.concat([frameHeader(length), prefix]));
-      this.output.write(payload);
-      return length;
+      return { parts: [Buffer.concat([frameHeader(length), prefix]), payload], length };
     }
     const body = codec.encode(message);
     this.checkSize(body.length);
+    return { parts: [frameHeader(body.length), body], length: body.length };
+  }
+
+  /** Queues a frame made by `encode`. */
+  writeEncoded(frame: EncodedFrame): void {
+    if (this.ended) throw new EncodeError('the stream to the agent has ended');
     this.schedule();
-    this.output.write(frameHeader(body.length));
-    this.output.write(body);
-    return body.length;
+    for (const part of frame.parts) this.output.write(part);
   }
 
   /** Resolves at once while the stream keeps up, else when it has drained. */

@@ -26,6 +26,8 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
     spec: xspec.raw,
     logLevel: options.logLevel ?? (xspec.options.loglevel ? Number(xspec.options.loglevel) : undefined),
     maxFrame: options.maxFrame,
+    window: xspec.window,
+    agentWindow: xspec.window,
     trace: protocolTracer(id),
   });
   try {

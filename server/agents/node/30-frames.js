@@ -73,6 +73,7 @@ function sendMsg(type, id, payload, mode) {
     setImmediate(flushTick);
   }
   if (deferred.length) drainDeferred();
+  return len;
 }
 
 function drainDeferred() {
@@ -200,6 +201,7 @@ function readFrames(chunk) {
     pos = start + len;
     msgsIn++;
     bytesIn += len;
+    frameLength = len;
     let msg;
     try {
       msg = decodeBody(chunk, start, pos);

@@ -98,6 +98,7 @@ function onMessage(msg) {
       helloReceived = true;
       if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
       if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
+      if (payload) setWindows(payload);
       for (const m of preHello.splice(0)) dispatch(m[0], m[1], m[2]);
     } else preHello.push(msg);
     return;
@@ -139,9 +140,6 @@ function onInterrupt(id) {
     if (t) t.ch._interrupt();
   }
 }
-
-// CREDIT (sec. 6.4): this agent does not yet hold senders to windows; a grant from the host is accepted.
-function onCredit() {}
 
 function onError(id, payload) {
   writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`);
@@ -192,6 +190,7 @@ function main() {
     platform: process.platform,
     capabilities: CAPABILITIES,
     maxFrame: MAX_FRAME,
+    window: receiveWindow,
   });
   flushNow();
   startReading();

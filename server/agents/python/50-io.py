@@ -306,6 +306,7 @@ class _FramedIO(object):
                         self._rstart = self._rend = 0
                     self.msgs_in += 1
                     self.bytes_in += n
+                    self._frame_n = n
                     return self._decode(self._rmv[s + 4:s + 4 + n])
                 if n + 4 > len(buf):
                     return self._read_big(n)
@@ -351,6 +352,7 @@ class _FramedIO(object):
             have += k
         self.msgs_in += 1
         self.bytes_in += n
+        self._frame_n = n
         return self._decode(mv)
 
     def _read_big_data(self, n):
@@ -398,6 +400,7 @@ class _FramedIO(object):
         view.release()
         self.msgs_in += 1
         self.bytes_in += n
+        self._frame_n = n
         return DATA, cid, obj
 
     def _has_frame(self):
@@ -688,4 +691,5 @@ class _FramedIO(object):
             if type(mf) is int and mf > 0:
                 self.peer_maxframe = mf
             level = payload.get('logLevel')
+            self._set_windows(payload)
             return early, (level if type(level) is int else None)

@@ -16,6 +16,12 @@ class _ChannelsAndExec(object):
         self._cbq = None
         self._next_chid = 2
         self._chid_lock = threading.Lock()
+        # windows (section 6.4): on when the host's HELLO announces its own; this side's receive window
+        # and the host's, which is this side's credit on a new channel
+        self._windows = False
+        self._rwin = DEFAULT_WINDOW
+        self._swin = None
+        self._frame_n = 0           # the body length of the frame being dispatched
         # tasks
         self._pool = _Pool(MAX_WORKERS, self._aux_wake)
         self._main = _MainThread()
@@ -28,6 +34,56 @@ class _ChannelsAndExec(object):
         self.numexecuting = 0
         self._session_ns = {'__name__': '__main__', '__builtins__': builtins, '__doc__': None}
         self._session_n = 0
+
+    # windows (section 6.4)
+
+    def _set_windows(self, hello):
+        """From the host's HELLO: its receive window (so the host holds DATA to windows) and
+        optionally the window this side is to use."""
+        if self.protocol < 2:
+            return
+        sw = _window(hello.get('window'))
+        if sw is None:
+            return
+        self._swin = sw
+        rw = _window(hello.get('agentWindow'))
+        if rw is not None and rw[0] > 0 and rw[1] > 0:
+            self._rwin = rw
+        self._windows = True
+
+    def _send_data(self, ch, item, task, ref_mode=False):
+        """DATA on ch, held to its window: waits (leading the reader if nobody else does) while the
+        credit is spent; one item larger than the whole window goes when any credit is left."""
+        credit = ch._credit
+        if credit is None or not self._windows:
+            self._send_msg(DATA, ch.id, item, ref_mode)
+            return
+        if credit[0] <= 0 or credit[1] <= 0:
+            self._wait(ch, lambda: (credit[0] > 0 and credit[1] > 0) or ch._closed or self._eof,
+                       None, task)
+            if ch._closed or self._eof:
+                raise IOError('cannot send to %r' % (ch,))
+        chunks, n = self._encode_msg(DATA, ch.id, item, ref_mode)
+        with ch._wlock:
+            credit[0] -= 1
+            credit[1] -= n
+        if self._debug_fd is not None:
+            self._trace('>', DATA, ch.id, item)
+        self._write(chunks, n)
+
+    def _h_credit(self, cid, payload):
+        grant = _window(payload)
+        if grant is None:
+            raise ValueError('CREDIT needs [items, bytes]')
+        r = self._channels.get(cid)
+        ch = r() if r is not None else None
+        if ch is None or ch._credit is None:
+            return      # a channel this side no longer knows: ignored
+        with ch._wlock:
+            ch._credit[0] += grant[0]
+            ch._credit[1] += grant[1]
+        with self._lock:
+            ch._cond.notify_all()
 
     # channels
 
@@ -50,8 +106,8 @@ class _ChannelsAndExec(object):
         early = self._early.pop(cid, None)
         if early:
             self._nearly -= len(early)
-            for it in early:
-                self._deliver(ch, it)
+            for it, n in early:
+                self._deliver(ch, it, n)
 
     def _get_channel(self, cid):
         r = self._channels.get(cid)
@@ -74,14 +130,16 @@ class _ChannelsAndExec(object):
             self._register_channel(ch)
         return ch
 
-    def _deliver(self, ch, item):
-        # with self._lock held
+    def _deliver(self, ch, item, n):
+        # with self._lock held; n: the frame's body length, for the window
         if ch._callback is not None:
-            self._cb_put(ch, item)
+            self._cb_put(ch, item, n)
             return
+        if self._windows and item is not _END:
+            ch._sizes.append(n)     # before the item: a receiver pops the item first
         ch._items.append(item)
         if ch._waiters:
-            ch._cond.notify()
+            ch._cond.notify_all()   # a sender waiting for credit may wait on it too
 
     def _h_data(self, cid, item):
         r = self._channels.get(cid)
@@ -95,11 +153,9 @@ class _ChannelsAndExec(object):
                     if self._nearly >= EARLY_MAX:
                         raise ValueError('DATA for unknown channel %d dropped' % cid)
                     self._nearly += 1
-                    self._early.setdefault(cid, []).append(item)
+                    self._early.setdefault(cid, []).append((item, self._frame_n))
                     return
-            ch._items.append(item) if ch._callback is None else self._cb_put(ch, item)
-            if ch._waiters:
-                ch._cond.notify()
+            self._deliver(ch, item, self._frame_n)
 
     def _local_close(self, ch, remoteerror, sendonly, local=False):
         with self._lock:
@@ -121,7 +177,7 @@ class _ChannelsAndExec(object):
         if ch is None:
             with self._lock:
                 if cid in self._early:
-                    self._early[cid].append(_END)
+                    self._early[cid].append((_END, 0))
             if remoteerror is not None and not sendonly:
                 pass
             return
@@ -180,7 +236,7 @@ class _ChannelsAndExec(object):
 
     # channel callbacks run in order on one thread
 
-    def _cb_put(self, ch, item):
+    def _cb_put(self, ch, item, n=0):
         q = self._cbq
         if q is None:
             import queue
@@ -188,12 +244,12 @@ class _ChannelsAndExec(object):
             t = threading.Thread(target=self._cb_loop, name='remote-exec-callbacks')
             t.daemon = True
             t.start()
-        q.put((ch, item))
+        q.put((ch, item, n))
 
     def _cb_loop(self):
         q = self._cbq
         while True:
-            ch, item = q.get()
+            ch, item, n = q.get()
             if item is _END:
                 self._cb_channels.pop(ch.id, None)
                 if ch._endmarker is not NO_ENDMARKER:
@@ -206,6 +262,7 @@ class _ChannelsAndExec(object):
                 continue
             try:
                 ch._callback(item)
+                ch._consumed(1, n)
             except Exception as e:
                 err = _remote_exc(e)
                 with self._lock:
@@ -266,8 +323,8 @@ class _ChannelsAndExec(object):
                             self._show_result(value)
                         task.enter()
                         try:
-                            self._send_msg(DATA, ch.id, {'value': self._apply_rule(value, 'auto')},
-                                           True)
+                            self._send_data(ch, {'value': self._apply_rule(value, 'auto')}, task,
+                                            True)
                         finally:
                             task.leave()
                 else:
@@ -337,3 +394,13 @@ class _ChannelsAndExec(object):
 
     def _register_source(self, filename, source):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+def _window(v):
+    """A window as HELLO and CREDIT carry it, [items, bytes], as a tuple; None when v is not one."""
+    if type(v) is not list or len(v) != 2:
+        return None
+    a, b = v
+    if type(a) is not int or type(b) is not int or a < 0 or b < 0:
+        return None
+    return (a, b)

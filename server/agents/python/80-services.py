@@ -186,10 +186,6 @@ class _ProcessServices(object):
         if self._debug_fd is not None:
             self._trace('!', ERROR, cid, payload)
 
-    def _h_credit(self, cid, payload):
-        # CREDIT (section 6.4): this agent does not yet hold senders to windows; a grant is accepted
-        pass
-
     def _h_wrong_direction(self, cid, payload):
         raise ValueError('this message type is only sent by agents')
 
@@ -250,6 +246,7 @@ class _ProcessServices(object):
             'platform': sys.platform,
             'capabilities': list(CAPABILITIES),
             'maxFrame': self.maxframe,
+            'window': list(self._rwin),
         }
 
     # stdout / stderr and logs
