@@ -18,7 +18,8 @@ remote-exec with status N (an uncaught exception: 1, with the traceback). On a N
 (--spec popen//node=node) as "node FILE ARGS": process.argv, __filename, require, process.exit(N). Remote output streams live;
 input() reads this process's standard input (a pipe, or the terminal); execnet's \`channel\` is in scope
 and every value the code sends on it is printed. Ctrl-C interrupts the remote code (KeyboardInterrupt,
-exit 130); a second Ctrl-C ends at once.
+exit 130); a second Ctrl-C ends at once. A Python program runs on the agent's main
+thread (execmodel=main_thread_only unless the spec says otherwise), as python3 runs it.
 
   -c CODE        the code to run (sys.argv is ["-c"])
   FILE           a file on this machine, sent to the gateway; "-" reads the code from standard input
@@ -80,7 +81,7 @@ export async function commandExec(argv: string[]): Promise<number> {
   });
   const stdin = file === '-' ? undefined : new StdinLines(ctrlC.press);
   try {
-    const gateway = await openGateway(values.spec, stdin);
+    const gateway = await openGateway(onMainThread(values.spec), stdin);
     streamGatewayOutput(gateway);
     if (stdin) gateway.setInputHandler(stdin.handler);
     try {
@@ -95,6 +96,16 @@ export async function commandExec(argv: string[]): Promise<number> {
     ctrlC.remove();
     stdin?.close();
   }
+}
+
+/**
+ * `python3 FILE` runs on the main thread, where Ctrl-C's KeyboardInterrupt also breaks a blocking call
+ * (a sleep, a lock, a read): a Python agent runs the program there too, unless the spec chose otherwise.
+ */
+function onMainThread(spec: string): string {
+  const parsed = parseXSpec(spec);
+  if (parsed.interpreter !== 'python' || /(^|\/\/)execmodel=/.test(spec)) return spec;
+  return `${spec}//execmodel=main_thread_only`;
 }
 
 /** Runs `program` and prints what it sends; resolves with its exit status. */

@@ -139,7 +139,7 @@ describe('remote-exec exec and Ctrl-C', () => {
     const t = cliInTerminal([
       'exec',
       '-c',
-      'try:\n    print("ready", flush=True)\n    while True:\n        sum(range(100))\nfinally:\n    print("cleaned up")',
+      'import time\ntry:\n    print("ready", flush=True)\n    time.sleep(120)\nfinally:\n    print("cleaned up")',
     ]);
     await t.waitFor(/ready/);
     t.pty.write('\x03');
@@ -173,7 +173,7 @@ describe('remote-exec in pipes', () => {
   const ESC = String.fromCharCode(27);
   const logging = ['exec', '-c', 'import logging\nlogging.getLogger("app").warning("careful")'];
   test('colour only on a terminal: none in a pipe, on with FORCE_COLOR, off with NO_COLOR', async () => {
-    assert.equal(cli(logging).stderr, '[WARNING] app (remote-exec-worker): careful\n');
+    assert.equal(cli(logging).stderr, '[WARNING] app: careful\n');
     assert.match(cli(logging, { env: { FORCE_COLOR: '1' } }).stderr, new RegExp(`${ESC}\\[33m\\[WARNING\\]`));
     assert.equal(cli(logging, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stderr.includes(ESC), false);
     const demo = cli(['demo']);
