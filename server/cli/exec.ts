@@ -13,13 +13,14 @@ import { describeFileError } from './userErrors';
 export const HELP = `usage: remote-exec exec [--spec XSPEC] (-c CODE | FILE [ARGS...] | - [ARGS...])
 
 Runs code on a fresh gateway (default: a local Python) as "python3 FILE ARGS" would run it there:
-sys.argv is [FILE, ARGS...], __name__ is "__main__", tracebacks name the file, and sys.exit(N) ends
-remote-exec with status N (an uncaught exception: 1, with the traceback). On a Node gateway
-(--spec popen//node=node) as "node FILE ARGS": process.argv, __filename, require, process.exit(N). Remote output streams live;
-input() reads this process's standard input (a pipe, or the terminal); execnet's \`channel\` is in scope
-and every value the code sends on it is printed. Ctrl-C interrupts the remote code (KeyboardInterrupt,
-exit 130); a second Ctrl-C ends at once. A Python program runs on the agent's main
-thread (execmodel=main_thread_only unless the spec says otherwise), as python3 runs it.
+sys.argv is [FILE, ARGS...], __name__ is "__main__", tracebacks name the file, sys.exit(N) ends
+remote-exec with status N (an uncaught exception: 1, with the traceback), and the program runs on the
+agent's main thread (execmodel=main_thread_only unless the spec says otherwise). On a Node gateway
+(--spec popen//node=node) as "node FILE ARGS": process.argv, __filename, require, process.exit(N).
+
+Remote output streams live; input() reads this process's standard input (a pipe, or the terminal);
+execnet's \`channel\` is in scope and every value the code sends on it is printed. Ctrl-C interrupts
+the remote code (KeyboardInterrupt, exit 130); a second Ctrl-C ends at once.
 
   -c CODE        the code to run (sys.argv is ["-c"])
   FILE           a file on this machine, sent to the gateway; "-" reads the code from standard input
