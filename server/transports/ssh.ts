@@ -4,9 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Transport } from '../../protocol';
 import { bootstrapPayload } from '../agents';
-import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
+import { shellQuote, splitCommandLine, SSH_ADDRESS, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
 import { agentCommand, hasPrefix, interpreterArgv, MAKE_AND_CD } from './prefix';
+import { prefixFailure } from './prefixErrors';
 import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { openRepl } from './repl';
 
@@ -19,10 +20,11 @@ export interface SshAddress {
   port?: number;
 }
 
+/** `host` is bare (`::1`, as ssh takes it), without the brackets the spec needs around an IPv6 address. */
 export function parseSshAddress(address: string): SshAddress {
-  const m = /^(?:([^@\s/]+)@)?([^@\s:/]+)(?::(\d+))?$/.exec(address);
+  const m = SSH_ADDRESS.exec(address);
   if (!m) throw new XSpecError(`ssh= needs [user@]host[:port], not ${JSON.stringify(address)}`);
-  return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
+  return { user: m[1], host: m[2].replace(/^\[(.*)\]$/, '$1'), port: m[3] ? Number(m[3]) : undefined };
 }
 
 /**
@@ -89,7 +91,12 @@ export async function openSsh(spec: XSpec): Promise<Transport> {
   const transport = Object.assign(spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') }), {
     killAgent: (pid: number) => killRemote(spec, pid),
   });
-  return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
+  return withStartDiagnosis(
+    transport,
+    (exit, cause) =>
+      (exit.code !== 255 && hasPrefix(spec) ? prefixFailure(spec, agentCommand(spec), exit, spec.address) : undefined) ??
+      classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }),
+  );
 }
 
 /** SIGKILL to the remote agent itself, over the shared connection when there is one; bounded in time. */
