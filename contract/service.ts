@@ -435,12 +435,18 @@ export interface DisplayEntry {
 }
 export const display = new NotificationType<DisplayEntry>('remoteExec/display');
 
-/** Server → client: remote code reads a line (PROTOCOL.md §5 INPUT); null is end-of-file (the user cancelled). */
+/**
+ * Server → client: remote code reads a line (PROTOCOL.md §5 INPUT), or a gateway's start asks for a
+ * password (`sudo=`); null is end-of-file (the user cancelled).
+ */
 export interface InputParams {
+  /** The gateway's id; for a start, the spec being started. */
   gatewayId: string;
   runId?: string;
   prompt: string;
   password: boolean;
+  /** Set when the start of a gateway asks (sudo's password), not code that runs. */
+  forStart?: boolean;
 }
 export const input = new RequestType<InputParams, { line: string | null }, void>('remoteExec/input');
 

@@ -32,7 +32,9 @@ export async function commandServer(argv: string[]): Promise<number> {
   const events = notifier(connection);
   const manager = new GatewayManager(events);
   // sudo= asks for its password with the extension's password box (remoteExec/input, no run).
-  setPasswordPrompt((question, spec) => events.input!({ gatewayId: spec, prompt: question, password: true }, new AbortController().signal));
+  setPasswordPrompt((question, spec) =>
+    events.input!({ gatewayId: spec, prompt: question, password: true, forStart: true }, new AbortController().signal),
+  );
   const handlers = registerHandlers(connection, manager);
 
   let shutdownRequested = false;
