@@ -541,10 +541,13 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private streamEnded(reason: string): void {
     if (this.closeError || this.streamEnding) return;
     this.streamEnding = true;
-    const grace = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 300)));
     // When the exit comes first, the `exited` handler set up in the constructor has already closed the
-    // gateway with it (it was registered first, so it runs first).
+    // gateway with it (it was registered first, so it runs first). The grace timer is cleared then: left
+    // running, it would hold every CLI run open for its whole length after the agent is gone.
     void Promise.race([this.transport.exited, grace]).then((exit) => {
+      clearTimeout(timer);
       if (!exit) this.shutdown(reason);
     });
   }
