@@ -30,6 +30,8 @@ export interface GatewayOptions {
   maxFrame?: number;
   /** Threshold of the agent's log forwarding (Python logging numbers). */
   logLevel?: number;
+  /** How long the agent's reader polls for input after traffic before it blocks, in µs (0: never). */
+  spinUs?: number;
   /** How long to wait for the agent's HELLO. */
   helloTimeoutMs?: number;
   /** Bytes of received but unconsumed channel items above which reading pauses (flow control). */
@@ -393,6 +395,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
     const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
     if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
+    if (this.options.spinUs !== undefined) hello.spinUs = this.options.spinUs;
     this.send(MessageType.HELLO, 0, hello);
     this.state = 'open';
     this.helloWaiter?.resolve(info);

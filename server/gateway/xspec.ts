@@ -106,6 +106,10 @@ export function parseXSpec(raw: string): XSpec {
         spec.nice = Number(value);
         return;
       }
+      case 'spin':
+        if (!/^\d+$/.test(value)) throw new XSpecError(`spin= needs microseconds, 0 or more (0: the agent never spins): ${where}`);
+        spec.options.spin = value;
+        return;
       case 'id':
         if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new XSpecError(`id= needs letters, digits, '_', '.' or '-': ${where}`);
         spec.id = value;
@@ -116,7 +120,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')

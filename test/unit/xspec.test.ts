@@ -28,6 +28,13 @@ describe('xspec', () => {
     assert.equal(parseXSpec('python=python3.11').transport, 'popen');
   });
 
+  test('spin= takes microseconds, 0 to disable; anything else is refused', () => {
+    assert.equal(parseXSpec('popen//spin=0').options.spin, '0');
+    assert.equal(parseXSpec('popen//spin=25').options.spin, '25');
+    assert.throws(() => parseXSpec('popen//spin=-1'), /spin= needs microseconds/);
+    assert.throws(() => parseXSpec('popen//spin=fast'), /spin= needs microseconds/);
+  });
+
   test('a bad spec names the bad part', () => {
     const cases: [string, RegExp][] = [
       ['popen//pyhton=python3', /unknown key "pyhton" in part 2 "pyhton=python3"/],

@@ -81,6 +81,7 @@ BG_WATCH = 0.002             # ... and checks this often whether the task stoppe
 BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than this long ago
 WRITE_QUEUE_MAX = 8 * 1024 * 1024
 IOV_MAX = 512
+SPIN_DEFAULT = 50e-6         # after traffic the reader polls this long before it blocks (host HELLO spinUs)
 
 _AGENT_FILE = (lambda: 0).__code__.co_filename
 _mono = time.monotonic
