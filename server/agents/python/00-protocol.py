@@ -82,6 +82,11 @@ BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than t
 WRITE_QUEUE_MAX = 8 * 1024 * 1024
 IOV_MAX = 512
 SPIN_DEFAULT = 50e-6         # after traffic the reader polls this long before it blocks (host HELLO spinUs)
+OUT_BATCH = 64 * 1024        # characters of sys.stdout/stderr text sent as one batch ...
+OUT_FLUSH = 0.01             # ... or this long after a batch's first write, whichever comes first
+OUT_CHUNK = 1 << 20          # output is sent in frames of at most this many bytes
+# messages a task's batched output is sent before, so the host sees them in the order they were written
+AFTER_OUTPUT = frozenset((DATA, CLOSE, CLOSE_ERROR, REPLY, REPLY_ERROR, CALLBACK))
 
 _AGENT_FILE = (lambda: 0).__code__.co_filename
 _mono = time.monotonic

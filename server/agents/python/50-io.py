@@ -188,6 +188,10 @@ class _FramedIO(object):
         return chunks, n
 
     def _send_msg(self, t, cid, payload, ref_mode=False):
+        out = self._stdout
+        if out is not None and t in AFTER_OUTPUT and (out._bufs or self._stderr._bufs):
+            out.flush_all()
+            self._stderr.flush_all()
         chunks, n = self._encode_msg(t, cid, payload, ref_mode)
         if self._debug_fd is not None:
             self._trace('>', t, cid, payload)

@@ -4,8 +4,13 @@
 
 class _StreamWriter(io.TextIOBase):
     """sys.stdout / sys.stderr: text goes to the host as STDOUT/STDERR tagged with the channel of
-    the task writing it.  Partial lines are kept briefly (flushed at newline, flush(), task end,
-    or after 50 ms by the auxiliary thread)."""
+    the task writing it.  Writes are batched, as a Jupyter kernel does: a million print() calls are
+    a hundred frames, not a million.  A batch is sent when it reaches OUT_BATCH, at flush(), before
+    the task's next DATA, DISPLAY, INPUT or end, before output of the other stream or of a child
+    process (so the order of all of them is kept), and at the latest OUT_FLUSH after its first write
+    (by the auxiliary thread).  Any write is sent in frames of at most OUT_CHUNK bytes, each written
+    before the next is encoded, so output of any size arrives whole in bounded memory, the writer
+    blocking while the pipe to the host is full."""
 
     def __init__(self, gw, code, fd, name):
         io.TextIOBase.__init__(self)
@@ -13,8 +18,9 @@ class _StreamWriter(io.TextIOBase):
         self._code = code
         self._fd = fd
         self._name = name
-        self._bufs = {}
+        self._bufs = {}             # channel id -> [pieces, length]
         self._lock = threading.Lock()
+        self.other = None           # the other stream: its batch goes first
         self.buffer = _BinaryWriter(self)
 
     @property
@@ -48,53 +54,78 @@ class _StreamWriter(io.TextIOBase):
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError('write() argument must be str, not %s' % type(s).__name__)
-        if not s:
+        n = len(s)
+        if not n:
             return 0
         task = getattr(_tls, 'task', None)
         chid = task.chid if task is not None and task.chid is not None else 0
+        other = self.other
+        if other is not None and chid in other._bufs:
+            other._flush_chid(chid, task)
         with self._lock:
-            lst = self._bufs.get(chid)
-            if lst is None:
-                if '\n' not in s and len(s) < 8192:
-                    self._bufs[chid] = [s]
+            buf = self._bufs.get(chid)
+            if buf is None:
+                if n < OUT_BATCH:
+                    self._bufs[chid] = [[s], n]
                     self._gw._aux_wake_flush()
-                    return len(s)
-                data = s
+                    return n
+                pieces = None
             else:
-                lst.append(s)
-                if '\n' not in s and len(lst) < 1000:
-                    return len(s)
+                buf[0].append(s)
+                buf[1] += n
+                if buf[1] < OUT_BATCH:
+                    return n
                 del self._bufs[chid]
-                data = ''.join(lst)
-        self._emit(chid, data.encode('utf-8', 'surrogateescape'), task)
-        return len(s)
+                pieces = buf[0]
+        if pieces is None:
+            self._emit(chid, s, task)
+        elif n >= OUT_BATCH:
+            # a big write is sent as it is, not copied into one string with the batch before it
+            pieces.pop()
+            self._emit(chid, ''.join(pieces), task)
+            self._emit(chid, s, task)
+        else:
+            self._emit(chid, ''.join(pieces), task)
+        return n
 
     def _emit(self, chid, data, task):
         if task is not None:
             try:
                 task.enter()
             except KeyboardInterrupt:
-                self._gw._send_msg_quiet(self._code, chid, data)
+                self._send(chid, data)
                 raise
             try:
-                self._gw._send_msg_quiet(self._code, chid, data)
+                self._send(chid, data)
             finally:
                 task.leave()
         else:
-            self._gw._send_msg_quiet(self._code, chid, data)
+            self._send(chid, data)
+
+    def _send(self, chid, data):
+        # str or bytes, in frames the host accepts; a str is encoded one slice at a time
+        step = max(1, min(OUT_CHUNK, self._gw.peer_maxframe - 64))
+        if isinstance(data, str):
+            step = max(1, step // 4)
+            for i in range(0, len(data), step):
+                self._gw._send_msg_quiet(self._code, chid, data[i:i + step].encode('utf-8', 'surrogateescape'))
+        else:
+            mv = memoryview(data).cast('B')
+            for i in range(0, len(mv), step):
+                self._gw._send_msg_quiet(self._code, chid, mv[i:i + step])
 
     def write_bytes(self, b):
         task = getattr(_tls, 'task', None)
         chid = task.chid if task is not None and task.chid is not None else 0
-        self._flush_chid(chid, task)
+        self._gw._flush_stdio(chid)
         self._emit(chid, bytes(b), task)
         return len(b)
 
     def _flush_chid(self, chid, task):
         with self._lock:
-            lst = self._bufs.pop(chid, None)
-        if lst:
-            self._emit(chid, ''.join(lst).encode('utf-8', 'surrogateescape'), task)
+            buf = self._bufs.pop(chid, None)
+        if buf:
+            self._emit(chid, ''.join(buf[0]), task)
 
     def flush(self):
         task = getattr(_tls, 'task', None)
@@ -105,8 +136,8 @@ class _StreamWriter(io.TextIOBase):
         with self._lock:
             bufs = self._bufs
             self._bufs = {}
-        for chid, lst in bufs.items():
-            self._gw._send_msg_quiet(self._code, chid, ''.join(lst).encode('utf-8', 'surrogateescape'))
+        for chid, buf in bufs.items():
+            self._send(chid, ''.join(buf[0]))
 
     def has_pending(self):
         return bool(self._bufs)
@@ -343,6 +374,9 @@ class _ProcessServices(object):
                 except OSError:
                     data = b''
                 if data:
+                    # what the language's streams hold was written before the child's output
+                    self._stdout.flush_all()
+                    self._stderr.flush_all()
                     self._send_msg_quiet(fds[fd], 0, data)
                 else:
                     poller.unregister(fd)
@@ -352,7 +386,7 @@ class _ProcessServices(object):
                       (self._stderr is not None and self._stderr.has_pending())
             if pending:
                 if flush_at is None:
-                    flush_at = _mono() + 0.05
+                    flush_at = _mono() + OUT_FLUSH
                 elif _mono() >= flush_at:
                     flush_at = None
                     self._stdout.flush_all()
