@@ -1,5 +1,6 @@
 import type { Transport } from '../../protocol';
 import { bootstrapPayload, loaderArgs } from '../agents';
+import { pythonBootstrap } from '../agents/compiledCache';
 import { resolveInterpreter } from '../gateway/interpreters';
 import type { XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
@@ -11,5 +12,6 @@ export async function openPopen(spec: XSpec): Promise<Transport> {
   const env = { ...process.env, ...spec.env };
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
   const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...loaderArgs(spec.interpreter)];
-  return spawnTransport(argv, { cwd: spec.chdir, env, preamble: bootstrapPayload(spec.interpreter) });
+  const preamble = spec.interpreter === 'python' ? pythonBootstrap(interpreter, env, spec.chdir) : bootstrapPayload(spec.interpreter);
+  return spawnTransport(argv, { cwd: spec.chdir, env, preamble });
 }
