@@ -33,6 +33,7 @@ class _FramedIO(object):
         self._followers = collections.deque()
         self._bgcond = threading.Condition(self._lock)
         self._bg_sleeping = False
+        self._bg_now = False
         self._last_release = 0.0
         self._lead_since = 0.0
         self._eof = False
@@ -554,6 +555,11 @@ class _FramedIO(object):
                 # nobody reads: pass the stream on (another follower, or the background reader)
                 if self._followers:
                     self._followers[0]._cond.notify()
+                elif task is not None and not task.is_exec:
+                    # An object request waited for a host callback's reply: it will not read again,
+                    # and the next request must not sit unread for the grace left to exec tasks.
+                    self._bg_now = True
+                    self._bgcond.notify()
                 elif self._bg_sleeping:
                     self._bgcond.notify()
             lock.release()
@@ -602,7 +608,8 @@ class _FramedIO(object):
                     if self._eof or self._stopping:
                         return
                     if self._leader is None and not followers:
-                        if self._has_frame():
+                        if self._has_frame() or self._bg_now:
+                            self._bg_now = False
                             break
                         wait = self._last_release + BG_GRACE - _mono()
                         if wait <= 0:
