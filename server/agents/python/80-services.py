@@ -246,6 +246,7 @@ class _ProcessServices(object):
             'bytesIn': self.bytes_in,
             'bytesOut': self.bytes_out,
             'numthreads': threading.active_count(),
+            'objectHandoffs': self.object_handoffs,
             'codec': 'c' if _cmsgpack is not None else 'pure',
             'protocol': self.protocol,
         }
