@@ -4,7 +4,7 @@ import { EncodeError } from './errors';
 import { frameHeader } from './frames';
 import type { Message } from './messages';
 
-/** Byte payloads at least this large are written by reference, not copied into the encoder's buffer. */
+/** Byte payloads (and str payloads of as many characters) at least this large skip the encoder's buffer. */
 const ZERO_COPY_MIN = 64 * 1024;
 /** Queued bytes above which `drained()` makes senders wait for the stream (flow control). */
 const SEND_HIGH_WATER = 8 * 1024 * 1024;
@@ -12,7 +12,7 @@ const SEND_HIGH_WATER = 8 * 1024 * 1024;
 /**
  * Writes frames to one stream. Frames written in one turn of the event loop are coalesced into one
  * write (cork until the next tick), and a message whose payload is a large byte array is written
- * without copying the payload.
+ * without copying the payload (a large string with one native UTF-8 encoding).
  */
 export class FrameWriter {
   private corked = false;
@@ -32,19 +32,26 @@ export class FrameWriter {
     const codec = this.codec;
     if (this.ended) throw new EncodeError('the stream to the agent has ended');
     const payload = message[2];
-    if (payload instanceof Uint8Array && payload.byteLength >= ZERO_COPY_MIN) {
+    // A large str is encoded to UTF-8 once, natively, and written as it is (msgpack str 32).
+    const large =
+      payload instanceof Uint8Array && payload.byteLength >= ZERO_COPY_MIN
+        ? { bytes: payload, marker: 0xc6 }
+        : typeof payload === 'string' && payload.length >= ZERO_COPY_MIN
+          ? { bytes: utf8Bytes(payload), marker: 0xdb }
+          : undefined;
+    if (large) {
       const prefix = Buffer.concat([
         Buffer.from([0x93]),
         codec.encode(message[0]),
         codec.encode(message[1]),
-        Buffer.from([0xc6, 0, 0, 0, 0]),
+        Buffer.from([large.marker, 0, 0, 0, 0]),
       ]);
-      prefix.writeUInt32BE(payload.byteLength, prefix.length - 4);
-      const length = prefix.length + payload.byteLength;
+      prefix.writeUInt32BE(large.bytes.byteLength, prefix.length - 4);
+      const length = prefix.length + large.bytes.byteLength;
       this.checkSize(length);
       this.schedule();
       this.output.write(Buffer.concat([frameHeader(length), prefix]));
-      this.output.write(payload);
+      this.output.write(large.bytes);
       return length;
     }
     const body = codec.encode(message);
@@ -97,4 +104,9 @@ export class FrameWriter {
     this.corked = false;
     this.output.uncork();
   }
+}
+
+/** A string's UTF-8 bytes; an ASCII one (each character one byte) is copied, not encoded. */
+function utf8Bytes(value: string): Buffer {
+  return Buffer.from(value, Buffer.byteLength(value, 'utf8') === value.length ? 'latin1' : 'utf8');
 }
