@@ -342,7 +342,7 @@ class _ObjectRequests(object):
         for k, v in list(self._session_ns.items()):
             if k == '__builtins__':
                 continue
-            ns[k] = v if _is_plain(v) else _RefOf(v)
+            ns[k] = v if _is_small_plain(v) else _RefOf(v)
         return _Shaped(ns)
 
     def _root_children(self, cur, a, rtype):
@@ -490,6 +490,29 @@ def _module_data(module, steps):
     if not steps or not _is_plain(cur):
         return _NOMATCH
     return cur
+
+
+def _is_small_plain(v):
+    """Plain data small enough to list by value on every refresh of a namespace: at most LISTING_ITEMS
+    items in all and no str or bytes over LISTING_BYTES.  Looks at no more than that many items, so a
+    3,000,000-item list costs as little to list as a short one."""
+    budget = [LISTING_ITEMS]
+
+    def small(x, depth):
+        t = type(x)
+        if x is None or t is bool or t is int or t is float:
+            return True
+        if t is str or t is bytes:
+            return len(x) <= LISTING_BYTES
+        if depth > 100 or (t is not list and t is not tuple and t is not dict):
+            return False
+        budget[0] -= len(x)
+        if budget[0] < 0:
+            return False
+        if t is dict:
+            return all(small(k, depth + 1) and small(y, depth + 1) for k, y in x.items())
+        return all(small(y, depth + 1) for y in x)
+    return small(v, 0)
 
 
 def _is_plain(v, depth=0):
