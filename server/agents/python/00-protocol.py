@@ -57,9 +57,6 @@ import time
 import collections
 import select
 import builtins
-import linecache
-import traceback
-import logging
 import warnings
 import weakref
 import importlib

@@ -53,6 +53,7 @@ def _exc_typename(e):
 
 def _format_exc(e, keep_agent=False):
     """Format an exception like the interpreter would, without the agent's own frames."""
+    import traceback
     try:
         te = traceback.TracebackException(type(e), e, e.__traceback__)
         if not keep_agent:

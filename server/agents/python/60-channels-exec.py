@@ -295,4 +295,4 @@ class _ChannelsAndExec(object):
                     self._bgcond.notify()
 
     def _register_source(self, filename, source):
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _remember_source(filename, source)

@@ -167,31 +167,98 @@ class _BinaryWriter(object):
 
 
 # ---------------------------------------------------------------------------------------------
-# logging
+# logging: importing the module costs a fifth of a start, so the handler that forwards records is
+# attached when something first imports logging (user code, or a module it uses), not before.
 
-class _LogHandler(logging.Handler):
-    def __init__(self, gw, level):
-        logging.Handler.__init__(self, level)
-        self._gw = gw
+_LEVEL_NAMES = {10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL'}
 
-    def emit(self, record):
+
+def _attach_log_handler(gw, level):
+    import logging
+
+    class _LogHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                msg = record.getMessage()
+                exc_text = None
+                if record.exc_info:
+                    import traceback
+                    exc_text = ''.join(traceback.format_exception(*record.exc_info))
+                elif record.exc_text:
+                    exc_text = record.exc_text
+                if record.stack_info:
+                    exc_text = (exc_text + '\n' if exc_text else '') + record.stack_info
+                rec = {'time': record.created, 'level': record.levelno, 'levelname': record.levelname,
+                       'logger': record.name, 'thread': record.threadName or '', 'message': msg,
+                       'kind': 'log'}
+                if exc_text:
+                    rec['exc_text'] = exc_text
+                gw._log_put(rec)
+            except Exception:
+                pass
+
+    root = logging.getLogger()
+    handler = _LogHandler(level)
+    root.addHandler(handler)
+    if level < root.level or root.level == logging.NOTSET:
+        root.setLevel(level)
+    gw._loghandler = handler
+
+
+# Sources of code run here, for tracebacks: linecache (with tokenize and re, a third of a start) is
+# imported only when something formats a traceback or reads source lines; until then they wait here.
+_sources = {}
+
+
+def _remember_source(filename, source):
+    entry = (len(source), None, source.splitlines(True), filename)
+    linecache = sys.modules.get('linecache')
+    if linecache is not None:
+        linecache.cache[filename] = entry
+        return
+    if not _sources:
+        sys.meta_path.insert(0, _OnImport('linecache', _fill_linecache))
+    _sources[filename] = entry
+
+
+def _fill_linecache():
+    cache = sys.modules['linecache'].cache
+    while _sources:
+        filename, entry = _sources.popitem()
+        cache[filename] = entry
+
+
+class _OnImport(object):
+    """A meta path finder that runs `then()` right after the module `name` is first imported."""
+
+    def __init__(self, name, then):
+        self._name = name
+        self._then = then
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self._name:
+            return None
         try:
-            msg = record.getMessage()
-            exc_text = None
-            if record.exc_info:
-                exc_text = ''.join(traceback.format_exception(*record.exc_info))
-            elif record.exc_text:
-                exc_text = record.exc_text
-            if record.stack_info:
-                exc_text = (exc_text + '\n' if exc_text else '') + record.stack_info
-            rec = {'time': record.created, 'level': record.levelno, 'levelname': record.levelname,
-                   'logger': record.name, 'thread': record.threadName or '', 'message': msg,
-                   'kind': 'log'}
-            if exc_text:
-                rec['exc_text'] = exc_text
-            self._gw._log_put(rec)
-        except Exception:
-            pass
+            sys.meta_path.remove(self)
+        except ValueError:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, 'find_spec', None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is not None and hasattr(loader, 'exec_module'):
+            run = loader.exec_module
+            then = self._then
+
+            def exec_module(module):
+                run(module)
+                then()
+            loader.exec_module = exec_module
+        return spec
 
 
 class _ProcessServices(object):
@@ -315,7 +382,7 @@ class _ProcessServices(object):
         self._aux_wake()
 
     def _log_record(self, level, logger, message, exc_text=None, kind='log'):
-        rec = {'time': time.time(), 'level': level, 'levelname': logging.getLevelName(level),
+        rec = {'time': time.time(), 'level': level, 'levelname': _LEVEL_NAMES.get(level, 'Level %d' % level),
                'logger': logger, 'thread': threading.current_thread().name, 'message': message,
                'kind': kind}
         if exc_text:
@@ -445,15 +512,14 @@ def _set_pipe_size(fd, size):
 
 
 def _install_hooks(gw, level):
-    root = logging.getLogger()
-    handler = _LogHandler(gw, level)
-    root.addHandler(handler)
-    if level < root.level or root.level == logging.NOTSET:
-        root.setLevel(level)
-    gw._loghandler = handler
+    if 'logging' in sys.modules:
+        _attach_log_handler(gw, level)
+    else:
+        sys.meta_path.insert(0, _OnImport('logging', lambda: _attach_log_handler(gw, level)))
 
     def excepthook(tp, value, tb):
         try:
+            import traceback
             exc_text = ''.join(traceback.format_exception(tp, value, tb))
         except Exception:
             exc_text = ''
@@ -466,6 +532,7 @@ def _install_hooks(gw, level):
             if args.exc_type is SystemExit:
                 return
             try:
+                import traceback
                 exc_text = ''.join(traceback.format_exception(args.exc_type, args.exc_value,
                                                               args.exc_traceback))
             except Exception:
