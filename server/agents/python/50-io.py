@@ -45,12 +45,14 @@ class _FramedIO(object):
         self._wq = []
         self._wqbytes = 0
         self._wwaiters = 0
+        self._in_at_write = -1
         self._broken = False
         # counters
         self.msgs_in = 0
         self.msgs_out = 0
         self.bytes_in = 0
         self.bytes_out = 0
+        self.writes = 0             # batches written (STATUS writes)
         self._handlers = self._make_handlers()
         if _cmsgpack is not None:
             self._c_strict_default = self._c_adapter(self._hook_strict)
@@ -196,7 +198,7 @@ class _FramedIO(object):
         chunks, n = self._encode_msg(t, cid, payload, ref_mode)
         if self._debug_fd is not None:
             self._trace('>', t, cid, payload)
-        self._write(chunks, n)
+        self._write(chunks, n, t == DATA and n < WRITE_BATCH)
 
     def _send_msg_quiet(self, t, cid, payload, ref_mode=False):
         try:
@@ -206,9 +208,13 @@ class _FramedIO(object):
 
     # ---- writing ------------------------------------------------------------------------
 
-    def _write(self, chunks, n):
+    def _write(self, chunks, n, defer=False):
         """Write one frame; frames produced while another thread writes are coalesced into its
-        next writev.  Raises IOError when the host is gone."""
+        next writev.  A small DATA frame (`defer`) may wait in the queue for the next frame that is
+        not, for the reader about to wait for input, or for the auxiliary thread WRITE_DELAY later,
+        when it comes in a burst (nothing read since the last write): a loop of sends then costs one
+        write per batch, not one per item.  Raises IOError when the
+        host is gone."""
         wl = self._wlock
         wl.acquire()
         if self._broken:
@@ -225,14 +231,54 @@ class _FramedIO(object):
                 self._wwaiters -= 1
             wl.release()
             return
+        # Only inside a burst (nothing was read since the last write): a reply to what just arrived,
+        # a ping-pong's, is written at once.
+        if defer and self._wqbytes + n < WRITE_BATCH and (self._wq or self.msgs_in == self._in_at_write):
+            first = not self._wq
+            self._wq.extend(chunks)
+            self._wqbytes += n
+            wl.release()
+            if first:
+                self._aux_wake_writes()
+            return
         self._writing = True
+        if self._wq:
+            batch = self._wq
+            batch.extend(chunks)
+            self._wq = []
+            self._wqbytes = 0
+        else:
+            batch = chunks
+        wl.release()
+        self._drain(batch)
+
+    def _flush_writes(self):
+        """Write the small frames waiting in the queue, unless another thread is writing them."""
+        wl = self._wlock
+        wl.acquire()
+        if self._writing or not self._wq or self._broken:
+            wl.release()
+            return
+        self._writing = True
+        batch = self._wq
+        self._wq = []
+        self._wqbytes = 0
         wl.release()
         try:
-            self._write_all(chunks)
+            self._drain(batch)
+        except (IOError, OSError):
+            pass
+
+    def _drain(self, batch):
+        # this thread is the writer: write the batch, then whatever queued meanwhile
+        wl = self._wlock
+        try:
+            self._write_all(batch)
             while True:
                 wl.acquire()
                 if not self._wq:
                     self._writing = False
+                    self._in_at_write = self.msgs_in
                     if self._wwaiters:
                         self._wcond.notify_all()
                     wl.release()
@@ -253,6 +299,7 @@ class _FramedIO(object):
             raise
 
     def _write_all(self, chunks):
+        self.writes += 1
         fd = self.out_fd
         if len(chunks) == 1:
             c = chunks[0]
@@ -317,6 +364,8 @@ class _FramedIO(object):
                 buf[0:avail] = buf[s:e]
                 s = self._rstart = 0
                 e = self._rend = avail
+            if self._wq:
+                self._flush_writes()
             if self._poll is None:
                 self._poll = select.poll()
                 self._poll.register(self.in_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -496,6 +545,8 @@ class _FramedIO(object):
     def _wait(self, obj, ready, timeout, task):
         """Block until ready() is true (or the timeout passed: False).  The caller becomes the
         reader when nobody reads; otherwise it sleeps on obj._cond until woken."""
+        if self._wq:
+            self._flush_writes()
         if task is not None and not task.is_exec:
             self._pool.block()
             try:

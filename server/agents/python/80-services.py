@@ -270,6 +270,7 @@ class _ProcessServices(object):
         self._log_dropped = 0
         self._deferred = collections.deque()
         self._aux_signaled = False
+        self._aux_writes = False
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
@@ -314,6 +315,7 @@ class _ProcessServices(object):
             'bytesOut': self.bytes_out,
             'numthreads': threading.active_count(),
             'objectHandoffs': self.object_handoffs,
+            'writes': self.writes,
             'codec': 'c' if _cmsgpack is not None else 'pure',
             'protocol': self.protocol,
         }
@@ -372,6 +374,11 @@ class _ProcessServices(object):
     def _aux_wake_flush(self):
         self._aux_wake()
 
+    def _aux_wake_writes(self):
+        # small frames wait in the write queue: the auxiliary thread writes them WRITE_DELAY from now
+        self._aux_writes = True
+        self._aux_wake()
+
     def _log_put(self, rec):
         if self._eof:
             return
@@ -417,11 +424,15 @@ class _ProcessServices(object):
             fds[fd] = code
         poller.register(self._wake_r, select.POLLIN)
         flush_at = None
+        write_at = None
         watch_pool = False
         while True:
             timeout = None
             if flush_at is not None:
                 timeout = max(0, int((flush_at - _mono()) * 1000))
+            if write_at is not None:
+                w = max(0, int((write_at - _mono()) * 1000 + 0.999))
+                timeout = w if timeout is None else min(timeout, w)
             if watch_pool:
                 timeout = int(OBJ_STALL * 1000) if timeout is None else min(timeout, int(OBJ_STALL * 1000))
             try:
@@ -449,6 +460,15 @@ class _ProcessServices(object):
                 else:
                     poller.unregister(fd)
             self._aux_drain()
+            if self._aux_writes:
+                self._aux_writes = False
+                if write_at is None:
+                    write_at = _mono() + WRITE_DELAY
+            if write_at is not None and _mono() >= write_at:
+                write_at = None
+                self._flush_writes()
+            elif write_at is not None and not self._wq:
+                write_at = None
             watch_pool = self._pool.stalled()
             pending = (self._stdout is not None and self._stdout.has_pending()) or \
                       (self._stderr is not None and self._stderr.has_pending())
@@ -488,6 +508,7 @@ class _ProcessServices(object):
                     w.flush_all()
             self._drain_pipes()
             self._aux_drain()
+            self._flush_writes()
             self._wait_writes(1.0)
         finally:
             os._exit(code)
