@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeGateway, type Gateway } from '../../../server/api';
 
@@ -127,3 +128,27 @@ for (const agent of AGENTS) {
     });
   });
 }
+
+describe('Node agent console', () => {
+  test('console.log, error and their kin print exactly what Node itself prints, directives and groups included', async () => {
+    const code = [
+      'console.log("a", 1, -0, "%s!", "x");',
+      'console.log("%d items", 3);',
+      'console.log({ a: 1 }, [1, "two"]);',
+      'console.log(1.5, NaN, Infinity, 1e21, "", 0);',
+      'console.info("info"); console.debug("debug");',
+      'console.group("g"); console.log("in"); console.groupEnd(); console.log("out");',
+    ].join('\n');
+    const expected = execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    const gw = await makeGateway('popen//node=node');
+    const chunks: Buffer[] = [];
+    gw.on('stdout', (c: Buffer) => chunks.push(c));
+    try {
+      await gw.remoteExec(code).waitClose(10000);
+      await gw.remoteStatus();
+    } finally {
+      await gw.exit();
+    }
+    assert.equal(Buffer.concat(chunks).toString(), expected);
+  });
+});
