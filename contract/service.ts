@@ -7,7 +7,16 @@
  * or a reference the server keeps alive until released), never as live proxies.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AgentInfo, ChildKey, GatewayCounters, GatewayState, LogRecord, RemoteStatus, TableFilter } from '../protocol/messages';
+import type {
+  AgentInfo,
+  ChildKey,
+  ChildrenOptions,
+  GatewayCounters,
+  GatewayState,
+  LogRecord,
+  RemoteStatus,
+  TableFilter,
+} from '../protocol/messages';
 import type { LogEntry, LogSnapshot } from './logs';
 
 export type { ChildKey, GatewayState, LogRecord, RemoteStatus, TableFilter };
@@ -262,16 +271,13 @@ export interface VariableRow {
   viewable: boolean;
 }
 
-/** The explorer's filters: Jupyter's, so private names, functions, classes and modules are hidden by default. */
-export interface VariableFilter {
+/**
+ * The explorer's filters: Jupyter's, so private names, functions, classes and modules are hidden by
+ * default. The agent's own options of the children step, with the name filter as `text`.
+ */
+export interface VariableFilter extends Omit<ChildrenOptions, 'offset' | 'limit' | 'filter'> {
   /** Named rows (variables, attributes) whose name holds this text, case-insensitively. */
   text?: string;
-  private?: boolean;
-  functions?: boolean;
-  classes?: boolean;
-  modules?: boolean;
-  sort?: 'name' | 'type' | 'size';
-  descending?: boolean;
 }
 
 export interface VariablesParams extends VariableRef {

@@ -4,6 +4,7 @@ import { runAbove, runBelow, runCell, runCellAndAdvance, runFile } from './cells
 import type { CurrentCell } from './cells/currentCell';
 import { moveCursorAfterRun } from './config';
 import type { Ctx } from './ctx';
+import { gatewayArgument } from './gatewayArgument';
 import { pickGateway } from './gatewayPicker';
 import { DataViewer } from './dataViewer';
 import type { InlineResults } from './inlineResult';
@@ -45,12 +46,23 @@ const execSelection: Factory =
     return runner.run(editor, request);
   };
 
-/** Opens a gateway from the picker (interpreters, configured gateways, recent specs) and makes it the active editor language's. */
+/**
+ * Opens a gateway from the picker (interpreters, configured gateways, recent specs) and makes it the
+ * active editor language's. A spec passed as an argument (by another extension or a link) is opened only
+ * in a trusted workspace and once the user confirmed it (gatewayArgument.ts).
+ */
 const openGateway: Factory =
   ({ ctx }) =>
-  async (arg?: { spec: string; name?: string }): Promise<rpc.GatewaySummary | undefined> => {
+  async (arg?: unknown): Promise<rpc.GatewaySummary | undefined> => {
     const editor = vscode.window.activeTextEditor;
-    const chosen = arg?.spec ? arg : await pickGateway(ctx, editor?.document);
+    const given = gatewayArgument(arg, vscode.workspace.isTrusted);
+    if (given.kind === 'refused') {
+      void vscode.window.showErrorMessage(`Remote Exec: ${given.reason}.`);
+      return undefined;
+    }
+    if (given.kind === 'confirm' && (await vscode.window.showWarningMessage(given.question, { modal: true }, 'Open')) !== 'Open')
+      return undefined;
+    const chosen = given.kind === 'confirm' ? { spec: given.spec, name: given.name } : await pickGateway(ctx, editor?.document);
     if (!chosen) return undefined;
     try {
       const summary = await vscode.window.withProgress(

@@ -1,5 +1,6 @@
 import { ChannelClosedError, GatewayClosedError, RemoteError, TimeoutError } from './errors';
 import type { Gateway } from './gateway';
+import { checkWindow, ReceiveWindow, type WindowSize } from './window';
 
 /** What a Channel needs from its gateway: sending its own messages and forgetting it when done. */
 export interface ChannelHost {
@@ -8,7 +9,11 @@ export interface ChannelHost {
   sendChannelClose(channel: Channel, error?: unknown): void;
   /** Called when items leave the channel's queue, so the gateway can resume reading (flow control). */
   consumed(bytes: number): void;
+  /** Grants the other end more window on this channel (CREDIT, PROTOCOL.md §6.4). */
+  sendCredit(channel: Channel, grant: WindowSize): void;
   channelEnded(channel: Channel): void;
+  /** Why the gateway died, once it has. */
+  deathError(): GatewayClosedError | undefined;
 }
 
 type Waiter = { resolve(value: unknown): void; reject(err: Error): void; timer?: NodeJS.Timeout };
@@ -33,6 +38,8 @@ export class Channel implements AsyncIterable<unknown> {
   private remoteError?: RemoteError;
   /** Why waitClose fails once the channel is closed: the remote error, or the gateway's end. */
   private closeFailure?: Error;
+  /** Set by LAST_MESSAGE: the other end is done sending (execnet's "sendonly"); waitClose returns. */
+  private lastMessage = false;
   /** Set when this end may no longer send. */
   private sendClosed = false;
   private closed = false;
@@ -43,6 +50,8 @@ export class Channel implements AsyncIterable<unknown> {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
+    /** This end's receive window, when the other end is held to one (PROTOCOL.md §6.4). */
+    private readonly receiveWindow?: ReceiveWindow,
   ) {}
 
   /** The gateway this channel belongs to (execnet's `channel.gateway`). */
@@ -50,7 +59,12 @@ export class Channel implements AsyncIterable<unknown> {
     return this.host as Gateway;
   }
 
-  /** Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise resolves when the gateway's send buffer has room again (await it when flooding). */
+  /**
+   * Sends one item. Throws at once if the channel is closed or the item has no encoding; the promise
+   * resolves once the item is on its way: at once while the channel's window (PROTOCOL.md §6.4) has credit
+   * and the gateway's send buffer has room, else when the other end's user has consumed enough (await it
+   * when flooding). It rejects with ChannelClosedError or GatewayClosedError if the item can no longer go.
+   */
   send(item: unknown): Promise<void> {
     if (this.sendClosed) throw new ChannelClosedError(`channel ${this.id} is closed; cannot send`);
     return this.host.sendChannelData(this, item);
@@ -60,6 +74,8 @@ export class Channel implements AsyncIterable<unknown> {
   receive(timeoutMs?: number): Promise<unknown> {
     if (this.callback) return Promise.reject(new Error(`channel ${this.id} has a callback; it cannot also receive`));
     if (this.head < this.items.length) return Promise.resolve(this.shift());
+    const dead = this.diedUnended();
+    if (dead) return Promise.reject(dead);
     if (this.receiveEnd) return Promise.reject(this.receiveEnd);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
@@ -99,7 +115,10 @@ export class Channel implements AsyncIterable<unknown> {
    * with GatewayClosedError if the gateway ended first (whether the wait began before or after).
    */
   waitClose(timeoutMs?: number): Promise<void> {
+    const dead = this.diedUnended();
+    if (dead) return Promise.reject(dead);
     if (this.closed) return this.closeFailure ? Promise.reject(this.closeFailure) : Promise.resolve();
+    if (this.lastMessage) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve: () => resolve(), reject };
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
@@ -115,6 +134,20 @@ export class Channel implements AsyncIterable<unknown> {
 
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Sets how many items and bytes the other end may send on this channel before this end's user consumes
+   * them (the gateway's `window` by default). Without windows (a version-1 agent) it does nothing.
+   */
+  setWindow(items: number, bytes: number): void {
+    const grant = this.receiveWindow?.resize(checkWindow({ items, bytes }, `channel ${this.id}`));
+    if (grant && !this.closed) this.host.sendCredit(this, grant);
+  }
+
+  /** This end's receive window, or undefined without windows. */
+  get window(): WindowSize | undefined {
+    return this.receiveWindow?.window;
   }
 
   /**
@@ -147,13 +180,13 @@ export class Channel implements AsyncIterable<unknown> {
   /** An item arrived (DATA). */
   deliver(item: unknown, bytes: number): void {
     if (this.callback) {
-      this.host.consumed(bytes);
+      this.consume(bytes);
       this.invokeCallback(item);
       return;
     }
     const waiter = this.waiters.shift();
     if (waiter) {
-      this.host.consumed(bytes);
+      this.consume(bytes);
       if (waiter.timer) clearTimeout(waiter.timer);
       waiter.resolve(item);
       return;
@@ -166,7 +199,12 @@ export class Channel implements AsyncIterable<unknown> {
     if (error) this.remoteError = error;
     const end = error ?? new ChannelClosedError(`channel ${this.id} was closed by the other side`);
     if (sendOnly) {
+      this.lastMessage = true;
       this.endReceiving(end);
+      for (const w of this.closeWaiters.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve(undefined);
+      }
       return;
     }
     this.sendClosed = true;
@@ -189,6 +227,17 @@ export class Channel implements AsyncIterable<unknown> {
   /** Whether the other end has closed. */
   get remoteEnded(): boolean {
     return this.remoteEnd !== undefined;
+  }
+
+  /**
+   * The gateway's death, when it died before the other end said how this channel ended: then nothing
+   * is known of the remote code, and waitClose and receive say so whenever they are called, also on a
+   * channel this side had closed.
+   */
+  private diedUnended(): GatewayClosedError | undefined {
+    const dead = this.host.deathError();
+    if (!dead || this.lastMessage || (this.remoteEnd && !(this.remoteEnd.error instanceof GatewayClosedError))) return undefined;
+    return dead;
   }
 
   private settleRemoteEnd(error: Error | undefined): void {
@@ -251,7 +300,14 @@ export class Channel implements AsyncIterable<unknown> {
       this.items.splice(0, this.head);
       this.head = 0;
     }
-    this.host.consumed(entry.bytes);
+    this.consume(entry.bytes);
     return entry.item;
+  }
+
+  /** The user took one item: the gateway's reading may resume, and the other end may be granted more. */
+  private consume(bytes: number): void {
+    this.host.consumed(bytes);
+    const grant = this.receiveWindow?.consumed(1, bytes);
+    if (grant && !this.closed) this.host.sendCredit(this, grant);
   }
 }

@@ -10,6 +10,9 @@ export const enum Ext {
   TUPLE = 5,
   MAP = 6,
   BIGINT = 7,
+  SET = 8,
+  FROZENSET = 9,
+  COMPLEX = 10,
 }
 
 /** A Python tuple on the TypeScript side: an Array that encodes as a tuple again. */
@@ -24,6 +27,32 @@ export class Tuple<T = unknown> extends Array<T> {
     for (const item of Array.from(items)) t.push(item);
     return t;
   }
+}
+
+/** A Python frozenset on the TypeScript side (ext 9): a Set that encodes as a frozenset again. */
+export class FrozenSet<T = unknown> extends Set<T> {}
+
+/** A Python complex on the TypeScript side (ext 10). */
+export class Complex {
+  constructor(
+    readonly re: number,
+    readonly im: number,
+  ) {}
+
+  toString(): string {
+    return `(${this.re}${this.im < 0 || Object.is(this.im, -0) ? '-' : '+'}${Math.abs(this.im)}j)`;
+  }
+}
+
+/** The ext 10 body: `[real, imag]`, both always float 64 (an integral part would otherwise encode as an int). */
+function complexBody(c: Complex): Uint8Array {
+  const body = Buffer.alloc(19);
+  body[0] = 0x92;
+  body[1] = 0xcb;
+  body.writeDoubleBE(c.re, 2);
+  body[10] = 0xcb;
+  body.writeDoubleBE(c.im, 11);
+  return body;
 }
 
 /** A remote object reference as it travels on the wire (ext 1). */
@@ -50,6 +79,12 @@ export interface ValueContext {
   hostFunctionId?(fn: (...args: any[]) => unknown): number | undefined;
   /** The host function for an ext 2 id sent back by the agent. */
   hostFunctionFromId?(id: number): unknown;
+  /** The negotiated protocol version (§4): value types of a later version are refused. Unknown: the latest. */
+  peerVersion?(): number;
+  /** Why `value` (a proxy of another gateway, a chain not yet sent) cannot be sent, in words; else undefined. */
+  unsendable?(value: unknown): string | undefined;
+  /** Whether the peer builds Map keys and Set items as hash keys (Python): then they must be hashable. */
+  hashedKeys?(): boolean;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -203,13 +238,43 @@ export class ValueCodec {
     });
     ext.register({
       type: Ext.MAP,
-      encode: (v) => (v instanceof Map ? this.encodeInner(Array.from(v.entries())) : null),
+      encode: (v, ctx) => {
+        if (!(v instanceof Map)) return null;
+        checkHashable(v.keys(), ctx);
+        return this.encodeInner(Array.from(v.entries()));
+      },
       decode: (data) => new Map(this.decodeInner(data) as [unknown, unknown][]),
     });
     ext.register({
       type: Ext.BIGINT,
       encode: () => null,
       decode: (data) => bytesToBigint(data),
+    });
+    ext.register({
+      type: Ext.FROZENSET,
+      encode: (v, ctx) => {
+        if (!(v instanceof FrozenSet)) return null;
+        checkHashable(v, ctx);
+        return this.encodeInner(Array.from(v));
+      },
+      decode: (data) => new FrozenSet(this.decodeInner(data) as unknown[]),
+    });
+    ext.register({
+      type: Ext.SET,
+      encode: (v, ctx) => {
+        if (!(v instanceof Set) || v instanceof FrozenSet) return null;
+        checkHashable(v, ctx);
+        return this.encodeInner(Array.from(v));
+      },
+      decode: (data) => new Set(this.decodeInner(data) as unknown[]),
+    });
+    ext.register({
+      type: Ext.COMPLEX,
+      encode: (v) => (v instanceof Complex ? complexBody(v) : null),
+      decode: (data) => {
+        const [re, im] = this.decodeInner(data) as [number, number];
+        return new Complex(Number(re), Number(im));
+      },
     });
     const options = { extensionCodec: ext, context: this.context, useBigInt64: true };
     this.encoder = new ValueEncoder({ ...options, initialBufferSize: 64 * 1024 });
@@ -245,12 +310,41 @@ export class ValueCodec {
   }
 
   private guard(value: unknown, ctx: ValueContext): null {
-    if (!isEncodable(value, ctx)) throw new EncodeError(`cannot send a value of type ${typeName(value)}`);
+    if (!isEncodable(value, ctx)) throw new EncodeError(`cannot send ${what(value, ctx)}`);
     return null;
   }
 }
 
+/**
+ * Why `key` cannot be a Python dict key or set item (an Array is a list, an object or Map a dict, a Set a
+ * set: none hashable), or undefined when it can.
+ */
+function unhashable(key: unknown): string | undefined {
+  if (typeof key !== 'object' || key === null || ArrayBuffer.isView(key) || key instanceof Complex) return undefined;
+  if (key instanceof Tuple || key instanceof FrozenSet) {
+    for (const item of key) {
+      const inner = unhashable(item);
+      if (inner) return `a ${key.constructor.name} holding ${inner}`;
+    }
+    return undefined;
+  }
+  if (Array.isArray(key)) return 'an Array (a Python list; use a Tuple)';
+  if (key instanceof Set) return 'a Set (a Python set; use a FrozenSet)';
+  if (key instanceof Map || isPlainObject(key)) return 'a map (a Python dict)';
+  return undefined;
+}
+
+/** Throws EncodeError when the peer hashes keys (Python) and one of `keys` cannot be hashed. */
+function checkHashable(keys: Iterable<unknown>, ctx: ValueContext): void {
+  if (!ctx.hashedKeys?.()) return;
+  for (const key of keys) {
+    const why = unhashable(key);
+    if (why) throw new EncodeError(`cannot send an unhashable key or set item: ${why}`);
+  }
+}
+
 function isEncodable(value: unknown, ctx: ValueContext): boolean {
+  if (typeof value === 'symbol') return false;
   if (typeof value === 'function') {
     return ctx.objectRef?.(value) !== undefined || ctx.hostFunctionId?.(value as (...a: any[]) => unknown) !== undefined;
   }
@@ -258,14 +352,22 @@ function isEncodable(value: unknown, ctx: ValueContext): boolean {
   if (Array.isArray(value) || ArrayBuffer.isView(value)) return true;
   if (value instanceof Date) return false;
   if (value instanceof Map || value instanceof Error) return true;
+  if (value instanceof Set || value instanceof Complex) return (ctx.peerVersion?.() ?? 2) >= 2;
   if (ctx.objectRef?.(value) !== undefined || ctx.channelId?.(value) !== undefined) return true;
   return isPlainObject(value);
+}
+
+/** What an unencodable value is, as an error names it. */
+function what(value: unknown, ctx: ValueContext): string {
+  return ctx.unsendable?.(value) ?? `a value of type ${typeName(value)}`;
 }
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${(value as { name?: string }).name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return `symbol (${String(value)})`;
   if (typeof value !== 'object') return typeof value;
+  if (value instanceof Set || value instanceof Complex) return `${value.constructor.name} (protocol version 2; this peer speaks 1)`;
   const ctor = Object.getPrototypeOf(value)?.constructor;
   return ctor?.name || 'object';
 }
@@ -274,10 +376,19 @@ function typeName(value: unknown): string {
 function describeUnencodable(root: unknown, ctx: ValueContext): string | undefined {
   const seen = new Set<unknown>();
   const walk = (value: unknown, path: string): string | undefined => {
-    if (!isEncodable(value, ctx)) return `cannot send a value of type ${typeName(value)} at ${path}`;
+    if (!isEncodable(value, ctx)) return `cannot send ${what(value, ctx)} at ${path}`;
     if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return undefined;
     if (ctx.objectRef?.(value) !== undefined || ctx.channelId?.(value) !== undefined) return undefined;
     if (seen.has(value)) return `cannot send a cyclic structure (${path} refers back to a value that contains it)`;
+    if ((value instanceof Map || value instanceof Set) && ctx.hashedKeys?.()) {
+      let i = 0;
+      for (const key of value.keys()) {
+        const why = unhashable(key);
+        if (why)
+          return `cannot send an unhashable ${value instanceof Map ? 'key' : 'set item'} at ${path}.keys()[${i}]: ${why}; the agent hashes it`;
+        i++;
+      }
+    }
     seen.add(value);
     const entries: [string, unknown][] = Array.isArray(value)
       ? value.map((v, i) => [`${path}[${i}]`, v])
@@ -289,9 +400,11 @@ function describeUnencodable(root: unknown, ctx: ValueContext): string | undefin
                 [`${path}.get(${String(k)})`, v],
               ] as [string, unknown][],
           )
-        : value instanceof Error
+        : value instanceof Error || value instanceof Complex
           ? []
-          : Object.entries(value).map(([k, v]) => [`${path}.${k}`, v]);
+          : value instanceof Set
+            ? Array.from(value).map((v, i) => [`${path}.values()[${i}]`, v] as [string, unknown])
+            : Object.entries(value).map(([k, v]) => [`${path}.${k}`, v]);
     for (const [p, v] of entries) {
       const found = walk(v, p);
       if (found) return found;

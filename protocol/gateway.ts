@@ -1,7 +1,8 @@
 import { EventEmitter } from 'events';
 import { Channel, type ChannelHost } from './channel';
 import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
-import { EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
+import { dedent } from './dedent';
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
 import {
   type AgentInfo,
@@ -21,7 +22,8 @@ import {
 } from './messages';
 import { ObjectTable } from './objectTable';
 import type { Transport, TransportExit } from './transport';
-import { FrameWriter } from './writer';
+import { DEFAULT_WINDOW, parseWindow, ReceiveWindow, SendCredit, type WindowSize } from './window';
+import { type EncodedFrame, FrameWriter } from './writer';
 
 export interface GatewayOptions {
   id: string;
@@ -34,8 +36,15 @@ export interface GatewayOptions {
   spinUs?: number;
   /** How long to wait for the agent's HELLO. */
   helloTimeoutMs?: number;
-  /** Bytes of received but unconsumed channel items above which reading pauses (flow control). */
+  /**
+   * Bytes of received but unconsumed channel items above which reading pauses: the flow control of an
+   * agent without windows (a version-1 one); with windows each channel is held to its own.
+   */
   highWaterBytes?: number;
+  /** This side's receive window of each channel (PROTOCOL.md §6.4): what the agent may send unconsumed. */
+  window?: WindowSize;
+  /** The agent's receive window of each channel; default the one its HELLO announces. */
+  agentWindow?: WindowSize;
   /** Called for every frame in and out when protocol tracing is on. */
   trace?: (direction: 'in' | 'out', message: Message) => void;
 }
@@ -45,7 +54,27 @@ export interface GatewayExit extends TransportExit {
   reason: string;
 }
 
+/** How `remoteExec` runs its source. */
+export interface RemoteExecOptions {
+  /** Run in the gateway's persistent session namespace (PROTOCOL.md §8). */
+  session?: boolean;
+  /** The file name tracebacks show (execnet shows a module's file). */
+  name?: string;
+  /** A function the source defines, run with the channel and `kwargs` once the source has run. */
+  call?: string;
+  /** Keyword arguments for `call` (plain values, §6). */
+  kwargs?: Record<string, unknown>;
+  /** Hints for rich output (§5). */
+  display?: { pixelRatio?: number };
+}
+
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
+
+/** A frame held back by its channel's window: a DATA item (with its sender's promise) or the CLOSE behind it. */
+type Held = { frame: EncodedFrame; message: Message; sent?: Pending };
+
+/** The sending side of one channel under windows: its credit and the frames waiting for more. */
+type SendState = { credit: SendCredit; held: Held[]; closed: boolean };
 
 /** An INPUT request (PROTOCOL.md §5): remote code reads a line (`input()`, `getpass`, a read of stdin). */
 export interface InputRequest {
@@ -65,7 +94,8 @@ export type InputHandler = (request: InputRequest) => Promise<string | null> | s
  *
  * Events: `stdout` and `stderr` (chunk: Buffer, channel: Channel | undefined), `log` (LogRecord),
  * `display` (DisplayMessage, channel: Channel | undefined), `channel` (a Channel the agent opened),
- * `protocolError` (message: string), `exit` (GatewayExit).
+ * `protocolError` (message: string), `exit` (GatewayExit), and `error` (what a throwing listener of the
+ * others threw: the gateway carries on).
  */
 export class Gateway extends EventEmitter implements ChannelHost {
   readonly id: string;
@@ -98,6 +128,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private exitReported = false;
   private streamEnding = false;
   private inputHandler?: InputHandler;
+  /** Whether both sides hold DATA to per-channel windows: the agent announced one in its HELLO. */
+  private windows = false;
+  private agentWindow: WindowSize = DEFAULT_WINDOW;
+  private readonly sendStates = new Map<number, SendState>();
   readonly objectTable: ObjectTable;
 
   constructor(
@@ -117,6 +151,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
       objectFromRef: (ref: ObjectRef) => this.objectTable.proxyFor(ref),
       hostFunctionId: (fn) => this.objectTable.exportHostFunction(fn),
       hostFunctionFromId: (id) => this.objectTable.hostFunction(id),
+      unsendable: (v) => this.objectTable.unsendable(v),
+      peerVersion: () => this.protocolVersion || PROTOCOL_VERSION,
+      // A Python agent builds Map keys and Set items as dict keys and set members: refused here, with
+      // their place, rather than failing the message there.
+      hashedKeys: () => this.info?.language === 'python',
     };
     this.codec = new ValueCodec(context);
     this.decoder = new FrameDecoder(options.maxFrame ?? DEFAULT_MAX_FRAME);
@@ -155,17 +194,35 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   /**
-   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. `session`
-   * runs it in the gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it
-   * displays (§5), e.g. `{ pixelRatio: 2 }` for images drawn for a dense screen.
+   * Runs `source` on the agent in a new task; the returned channel is bound to `channel` there. The source
+   * is dedented first, as execnet does, so code written as an indented template string runs as written.
+   * `name` is the file name its tracebacks show; `call` names a function the source defines, which then
+   * runs as `name(channel, **kwargs)` (execnet's `remote_exec(func, **kwargs)`). `session` runs it in the
+   * gateway's persistent namespace (PROTOCOL.md §8); `display` holds hints for what it displays (§5), e.g.
+   * `{ pixelRatio: 2 }` for images drawn for a dense screen.
    */
-  remoteExec(source: string, options: { session?: boolean; name?: string; display?: { pixelRatio?: number } } = {}): Channel {
-    const channel = this.newChannel();
-    const payload: Record<string, unknown> = { source };
+  remoteExec(source: string, options: RemoteExecOptions = {}): Channel {
+    if (typeof source !== 'string') throw new TypeError(`remoteExec needs the source as a string, got ${describeType(source)}`);
+    if (options.call !== undefined && (typeof options.call !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(options.call)))
+      throw new TypeError(`remoteExec's call must be the name of a function the source defines, got ${JSON.stringify(options.call)}`);
+    if (options.kwargs !== undefined && options.call === undefined)
+      throw new TypeError("remoteExec's kwargs need call: the function to pass them to");
+    const payload: Record<string, unknown> = { source: dedent(source) };
     if (options.session) payload.session = true;
     if (options.name) payload.name = options.name;
+    if (options.call) {
+      payload.call = options.call;
+      payload.kwargs = options.kwargs ?? {};
+    }
     if (options.display) payload.display = options.display;
-    this.send(MessageType.EXEC, channel.id, payload);
+    const channel = this.newChannel();
+    try {
+      this.send(MessageType.EXEC, channel.id, payload);
+    } catch (err) {
+      // Nothing was sent (a value in kwargs without an encoding): no channel either.
+      this.channels.delete(channel.id);
+      throw err;
+    }
     this.execChannels.add(channel);
     return channel;
   }
@@ -249,15 +306,56 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- ChannelHost ----
 
+  handled(): Promise<void> {
+    if (this.isClosed()) return Promise.resolve();
+    return this.request(MessageType.STATUS, null).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  deathError(): GatewayClosedError | undefined {
+    return this.closeError;
+  }
+
   sendChannelData(channel: Channel, item: unknown): Promise<void> {
-    this.send(MessageType.DATA, channel.id, item);
-    return this.writer.drained();
+    if (!this.windows) {
+      this.send(MessageType.DATA, channel.id, item);
+      return this.writer.drained();
+    }
+    const state = this.sendState(channel.id);
+    if (state.held.length === 0 && state.credit.open) {
+      state.credit.spend(this.send(MessageType.DATA, channel.id, item));
+      return this.writer.drained();
+    }
+    // The window is spent: encoded now, so a bad value still fails at once, and written when credit comes.
+    const held = this.encodeToHold(MessageType.DATA, channel.id, item);
+    return new Promise<void>((resolve, reject) => {
+      held.sent = { resolve: () => resolve(), reject };
+      state.held.push(held);
+    });
   }
 
   sendChannelClose(channel: Channel, error?: unknown): void {
     if (this.isClosed()) return;
-    if (error === undefined || error === null) this.send(MessageType.CLOSE, channel.id, null);
-    else this.send(MessageType.CLOSE_ERROR, channel.id, error instanceof Error ? error : String(error));
+    const type = error === undefined || error === null ? MessageType.CLOSE : MessageType.CLOSE_ERROR;
+    const payload = type === MessageType.CLOSE ? null : error instanceof Error ? error : String(error);
+    const state = this.sendStates.get(channel.id);
+    if (!state) {
+      this.send(type, channel.id, payload);
+      return;
+    }
+    state.closed = true;
+    // The close goes after the items still waiting for credit, as the user sent them.
+    if (state.held.length > 0) state.held.push(this.encodeToHold(type, channel.id, payload));
+    else {
+      this.sendStates.delete(channel.id);
+      this.send(type, channel.id, payload);
+    }
+  }
+
+  sendCredit(channel: Channel, grant: WindowSize): void {
+    this.trySend(MessageType.CREDIT, [grant.items, grant.bytes], channel.id);
   }
 
   consumed(bytes: number): void {
@@ -276,21 +374,63 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   // ---- sending ----
 
-  /** Encodes and queues one message; throws EncodeError (nothing sent) for a value without encoding. */
-  send(type: MessageType, id: number, payload: unknown): void {
+  /** Encodes and queues one message; returns its body's size. Throws EncodeError (nothing sent) for a value without encoding. */
+  send(type: MessageType, id: number, payload: unknown): number {
+    const held = this.encodeToHold(type, id, payload);
+    this.writeHeld(held);
+    return held.frame.length;
+  }
+
+  private encodeToHold(type: MessageType, id: number, payload: unknown): Held {
     this.assertOpen(type);
     const message: Message = [type, id, payload];
-    let bytes: number;
     try {
-      bytes = this.writer.write(message);
+      return { frame: this.writer.encode(message), message };
     } catch (err) {
       // Name the bad part relative to what the caller passed, not to the envelope around it.
       const why = err instanceof EncodeError ? this.codec.explain(payload) : undefined;
-      throw why ? new EncodeError(why) : err;
+      throw why ? new EncodeError(type === MessageType.OBJECT ? placeInSteps(why, payload) : why) : err;
     }
+  }
+
+  private writeHeld(held: Held): void {
+    this.writer.writeEncoded(held.frame);
     this.counters.msgsOut++;
-    this.counters.bytesOut += bytes;
-    this.options.trace?.('out', message);
+    this.counters.bytesOut += held.frame.length;
+    this.options.trace?.('out', held.message);
+  }
+
+  /** The sending side of a channel's window, made with the agent's full window on first use. */
+  private sendState(id: number): SendState {
+    let state = this.sendStates.get(id);
+    if (!state) this.sendStates.set(id, (state = { credit: new SendCredit(this.agentWindow), held: [], closed: false }));
+    return state;
+  }
+
+  /** Writes what a channel's credit allows of the frames it held back. */
+  private releaseHeld(id: number, state: SendState): void {
+    while (state.held.length > 0 && state.credit.open) {
+      const held = state.held.shift()!;
+      try {
+        this.writeHeld(held);
+      } catch (err) {
+        held.sent?.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (held.message[0] === MessageType.DATA) {
+        state.credit.spend(held.frame.length);
+        held.sent?.resolve(undefined);
+      }
+    }
+    if (state.closed && state.held.length === 0) this.sendStates.delete(id);
+  }
+
+  /** The other end closed the channel or the gateway ended: what was held back for it can no longer go. */
+  private dropHeld(id: number, err: Error): void {
+    const state = this.sendStates.get(id);
+    if (!state) return;
+    this.sendStates.delete(id);
+    for (const held of state.held) held.sent?.reject(err);
   }
 
   /**
@@ -330,7 +470,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.decoder.push(chunk, (body) => this.onFrame(body));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.emit('protocolError', message);
+      this.notify('protocolError', message);
       this.trySend(MessageType.ERROR, message);
       this.shutdown(`protocol error: ${message}`);
       this.transport.kill();
@@ -357,12 +497,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
         return this.onCloseError(id, payload);
       case MessageType.LAST_MESSAGE:
         return this.onLastMessage(id);
+      case MessageType.CREDIT:
+        return this.onCredit(id, payload);
       case MessageType.STDOUT:
-        return this.onOutput('stdout', id, payload as Buffer);
+        return this.onOutput('stdout', id, payload);
       case MessageType.STDERR:
-        return this.onOutput('stderr', id, payload as Buffer);
+        return this.onOutput('stderr', id, payload);
       case MessageType.LOG:
-        return this.onLog(payload as LogRecord);
+        return this.onLog(payload);
       case MessageType.DISPLAY:
         return this.onDisplay(id, payload);
       case MessageType.INPUT:
@@ -396,6 +538,14 @@ export class Gateway extends EventEmitter implements ChannelHost {
     const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
     if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
     if (this.options.spinUs !== undefined) hello.spinUs = this.options.spinUs;
+    // An agent that announces its window holds its own sending to ours (§6.4); one that does not gets none.
+    const agentWindow = version >= 2 ? parseWindow(info.window) : undefined;
+    if (agentWindow) {
+      this.windows = true;
+      this.agentWindow = this.options.agentWindow ?? agentWindow;
+      hello.window = windowPayload(this.receiveWindowSize);
+      if (this.options.agentWindow) hello.agentWindow = windowPayload(this.options.agentWindow);
+    }
     this.send(MessageType.HELLO, 0, hello);
     this.state = 'open';
     this.helloWaiter?.resolve(info);
@@ -407,7 +557,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     // as execnet does, rather than queued in a new channel of the same id that nobody reads.
     if (id % 2 === 1 && id < this.nextChannelId && !this.channels.has(id)) return;
     this.unconsumedBytes += bytes;
-    if (!this.paused && this.unconsumedBytes > this.highWater) {
+    if (!this.windows && !this.paused && this.unconsumedBytes > this.highWater) {
       this.paused = true;
       this.transport.input.pause();
     }
@@ -415,6 +565,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onClose(id: number): void {
+    this.dropHeld(id, new ChannelClosedError(`channel ${id} was closed by the other side before the item could be sent`));
     const late = this.takeClosedRunning(id);
     if (late) late.remoteClosedAfterLocalClose();
     else this.channels.get(id)?.remoteClosed();
@@ -422,6 +573,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   private onCloseError(id: number, error: unknown): void {
     const remote = error instanceof RemoteError ? error : new RemoteError('Error', String(error), '');
+    this.dropHeld(id, new ChannelClosedError(`channel ${id} was closed by the other side before the item could be sent`));
     const late = this.takeClosedRunning(id);
     if (late) late.remoteClosedAfterLocalClose(remote);
     else this.channels.get(id)?.remoteClosed(remote);
@@ -437,13 +589,53 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.channels.get(id)?.remoteClosed(undefined, true);
   }
 
-  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: Buffer): void {
-    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, chunk.toString('utf8'));
-    this.emit(stream, chunk, id ? this.channels.get(id) : undefined);
+  /** CREDIT (§6.4): more window for this side's DATA on a channel; ignored for a channel it no longer knows. */
+  private onCredit(id: number, payload: unknown): void {
+    const grant = parseWindow(payload);
+    if (!grant) {
+      this.trySend(MessageType.ERROR, `CREDIT needs [items, bytes], got ${JSON.stringify(payload)?.slice(0, 100)}`);
+      return;
+    }
+    if (!this.windows) return;
+    const state = this.sendStates.get(id) ?? (this.channels.has(id) ? this.sendState(id) : undefined);
+    if (!state) return;
+    state.credit.grant(grant.items, grant.bytes);
+    this.releaseHeld(id, state);
   }
 
-  private onLog(record: LogRecord): void {
-    this.emit('log', record);
+  private onOutput(stream: 'stdout' | 'stderr', id: number, chunk: unknown): void {
+    if (!(chunk instanceof Uint8Array)) {
+      this.trySend(MessageType.ERROR, `${stream.toUpperCase()} needs bytes, got ${JSON.stringify(chunk)?.slice(0, 100)}`);
+      return;
+    }
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (stream === 'stderr') this.stderrTail = appendTail(this.stderrTail, bytes.toString('utf8'));
+    this.notify(stream, bytes, id ? this.channels.get(id) : undefined);
+  }
+
+  /**
+   * Emits an event to the user's listeners. A listener that throws does not stop the gateway reading
+   * (its failure is its own): the error goes to the 'error' listeners, or, without one, to the process's
+   * uncaught-exception path, as an EventEmitter's would.
+   */
+  private notify(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      if (event !== 'error' && this.listenerCount('error') > 0) this.notify('error', err);
+      else
+        setImmediate(() => {
+          throw err;
+        });
+    }
+  }
+
+  private onLog(record: unknown): void {
+    if (!record || typeof record !== 'object' || typeof (record as LogRecord).message !== 'string') {
+      this.trySend(MessageType.ERROR, `LOG needs a log record map, got ${JSON.stringify(record)?.slice(0, 100)}`);
+      return;
+    }
+    this.notify('log', record);
   }
 
   private onDisplay(id: number, payload: unknown): void {
@@ -452,12 +644,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.trySend(MessageType.ERROR, `DISPLAY needs a map with a "data" map, got ${JSON.stringify(payload)?.slice(0, 100)}`);
       return;
     }
-    try {
-      this.emit('display', display, id ? this.channels.get(id) : undefined);
-    } catch (err) {
-      // A listener's failure is its own: the gateway carries on.
-      this.emit('protocolError', `a display listener failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    this.notify('display', display, id ? this.channels.get(id) : undefined);
   }
 
   /** INPUT: the handler's line goes back as REPLY; no handler, no line (null) or a failure is EOFError. */
@@ -484,7 +671,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onError(message: unknown): void {
-    this.emit('protocolError', `the agent reports: ${String(message)}`);
+    this.notify('protocolError', `the agent reports: ${String(message)}`);
   }
 
   private onReply(id: number, value: unknown): void {
@@ -527,12 +714,16 @@ export class Gateway extends EventEmitter implements ChannelHost {
     }
   }
 
+  private get receiveWindowSize(): WindowSize {
+    return this.options.window ?? DEFAULT_WINDOW;
+  }
+
   private channelFor(id: number): Channel {
     let channel = this.channels.get(id);
     if (!channel) {
-      channel = new Channel(id, this);
+      channel = new Channel(id, this, this.windows ? new ReceiveWindow(this.receiveWindowSize) : undefined);
       this.channels.set(id, channel);
-      if (id % 2 === 0) this.emit('channel', channel);
+      if (id % 2 === 0) this.notify('channel', channel);
     }
     return channel;
   }
@@ -569,6 +760,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.helloWaiter = undefined;
       for (const p of this.pending.values()) p.reject(this.closeError);
       this.pending.clear();
+      for (const id of Array.from(this.sendStates.keys())) this.dropHeld(id, this.closeError);
       for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
       this.channels.clear();
       for (const channel of this.closedRunning.values()) channel.gatewayClosed(this.closeError);
@@ -581,13 +773,34 @@ export class Gateway extends EventEmitter implements ChannelHost {
       // The exit event waits for the process itself, so no caller sees 'exit' with the agent still alive.
       const final: GatewayExit = { ...exit, stderrTail: this.stderrTail.trim(), reason };
       this.resolveClosed(final);
-      this.emit('exit', final);
+      this.notify('exit', final);
     } else if (!exit) {
       // Reap the process or connection behind the stream even if it ignores the end of its input.
       const timer = setTimeout(() => this.transport.kill(), 2000);
       this.transport.exited.finally(() => clearTimeout(timer));
     }
   }
+}
+
+/** An OBJECT request's bad value named by the step it is an argument of, not by the envelope around it. */
+function placeInSteps(why: string, payload: unknown): string {
+  const steps = (payload as [unknown, ObjectStep[]])[1];
+  return why.replace(/ at value\[1\]\[(\d+)\]\[(\d+)\](.*)$/, (_all, i: string, j: string, rest: string) => {
+    const step = steps?.[Number(i)];
+    const name = step?.[0] ?? 'step';
+    const where = name === 'call' ? (j === '1' ? `args${rest}` : `kwargs${rest}`) : `${name}'s argument${rest}`;
+    return ` at ${where} of a ${name} (step ${Number(i) + 1} of the request)`;
+  });
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Buffer.isBuffer(value)) return 'a Buffer (decode it to a string first)';
+  return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : `a ${typeof value}`;
+}
+
+function windowPayload(size: WindowSize): [number, number] {
+  return [size.items, size.bytes];
 }
 
 function appendTail(tail: string, more: string): string {

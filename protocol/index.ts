@@ -1,9 +1,10 @@
 // The protocol layer's public surface: framing, codec, messages, and the host side over any byte stream.
 export { Channel } from './channel';
-export { Tuple, ValueCodec, type ObjectRef, type ValueContext } from './codec';
+export { dedent, dedentLines } from './dedent';
+export { Complex, FrozenSet, Tuple, ValueCodec, type ObjectRef, type ValueContext } from './codec';
 export { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 export { DEFAULT_MAX_FRAME, FrameDecoder, frameHeader } from './frames';
-export { Gateway, type GatewayExit, type GatewayOptions, type InputHandler, type InputRequest } from './gateway';
+export { Gateway, type GatewayExit, type GatewayOptions, type InputHandler, type InputRequest, type RemoteExecOptions } from './gateway';
 export {
   MESSAGES,
   MessageType,
@@ -45,3 +46,4 @@ export {
   type ObjectInspection,
 } from './proxy';
 export type { Transport, TransportExit } from './transport';
+export { DEFAULT_WINDOW, type WindowSize } from './window';

@@ -134,6 +134,8 @@ export interface AgentInfo {
   platform: string;
   capabilities: string[];
   maxFrame: number;
+  /** The agent's receive window of each channel, `[items, bytes]`, when it holds DATA to windows (§6.4). */
+  window?: [number, number];
 }
 
 /** Host-side frame counters of a gateway, mirrored by the agent's STATUS. */

@@ -1,7 +1,7 @@
 import type { ObjectRef } from './codec';
 import type { GatewayClosedError } from './errors';
 import type { ObjectStep, ReturnType } from './messages';
-import { createProxy, type Holder, holderOf, isProxy, Kw } from './proxy';
+import { createProxy, type Holder, holderOf, isProxy, Kw, unsendableProxy } from './proxy';
 
 /** What the object table needs from its gateway. */
 export interface ObjectHost {
@@ -9,6 +9,11 @@ export interface ObjectHost {
   objectRequest(target: number | null, steps: ObjectStep[], returnType?: ReturnType): Promise<unknown>;
   /** Sends the releases owed (takeReleases) as one RELEASE message; the one way releases leave. */
   flushReleases(): void;
+  /**
+   * Resolves once the agent has handled everything sent so far, the releases above included (it answers
+   * a request after the messages before it); at once when the gateway is closed.
+   */
+  handled(): Promise<void>;
   isClosed(): boolean;
 }
 
@@ -27,8 +32,19 @@ export class ObjectTable {
   private readonly hostFunctionIds = new WeakMap<object, number>();
   private nextHostFunctionId = 1;
   private closedError?: GatewayClosedError;
+  private ack?: Promise<void>;
 
   constructor(private readonly host: ObjectHost) {}
+
+  /** The id of the gateway whose objects this table holds, for messages. */
+  get gatewayId(): string {
+    return this.host.id;
+  }
+
+  /** Why `value` cannot be sent to this table's gateway when it is a proxy that cannot (§6). */
+  unsendable(value: unknown): string | undefined {
+    return unsendableProxy(value, this);
+  }
 
   /** A proxy for a reference the agent sent; the same proxy while it lives, one more reference counted. */
   proxyFor(ref: ObjectRef): unknown {
@@ -93,17 +109,29 @@ export class ObjectTable {
     holder.released = true;
     this.registry.unregister(holder);
     if (this.live.get(holder.id)?.deref() && holderOf(this.live.get(holder.id)!.deref()!) === holder) this.live.delete(holder.id);
-    const queue = () => this.queueRelease(holder.id, holder.count);
-    if (holder.inflight === 0) {
-      queue();
-      return Promise.resolve();
-    }
+    // An explicit release is awaited until the agent has applied it, so what follows (remoteStatus(),
+    // objects()) no longer counts the object.
+    const queue = () => {
+      this.queueRelease(holder.id, holder.count);
+      return this.acknowledged();
+    };
+    if (holder.inflight === 0) return queue();
     return new Promise((resolve) => {
-      holder.onIdle = () => {
-        queue();
-        resolve();
-      };
+      holder.onIdle = () => resolve(queue());
     });
+  }
+
+  /**
+   * Sends the releases queued in this turn as one RELEASE, followed by one request whose answer says the
+   * agent has applied them; every explicit release of the turn shares it.
+   */
+  private acknowledged(): Promise<void> {
+    this.ack ??= Promise.resolve().then(() => {
+      this.ack = undefined;
+      this.host.flushReleases();
+      return this.host.handled();
+    });
+    return this.ack;
   }
 
   /** The releases owed, as RELEASE pairs; empties the queue. */

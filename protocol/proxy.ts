@@ -47,6 +47,20 @@ export function holderOf(value: object): Holder | undefined {
   return state && state.steps.length === 0 ? (state.holder ?? undefined) : undefined;
 }
 
+/**
+ * Why `value`, a proxy, cannot be sent through `table`'s gateway, in words a user recognises; undefined
+ * when it is not a proxy or can be sent.
+ */
+export function unsendableProxy(value: unknown, table: ObjectTable): string | undefined {
+  const state = (typeof value === 'function' || typeof value === 'object') && value !== null ? states.get(value) : undefined;
+  if (!state) return undefined;
+  const what = describe({ ...state, steps: [] });
+  if (state.table !== table)
+    return `a proxy of another gateway (${what} on ${state.table.gatewayId}): a proxy goes only to its own gateway; send a value instead`;
+  if (state.steps.length > 0) return `a proxy chain not yet sent (${describe(state).replace(/ \(not yet sent\)$/, '')}): await it first`;
+  return undefined;
+}
+
 function stateOf(value: unknown, what: string): ProxyState {
   const state = typeof value === 'function' || (typeof value === 'object' && value !== null) ? states.get(value) : undefined;
   if (!state) throw new TypeError(`${what} expects a remote object proxy`);

@@ -11,6 +11,12 @@ const SEND_HIGH_WATER = 8 * 1024 * 1024;
 /** Bytes of small frames gathered into one write. */
 const STAGE_SIZE = 64 * 1024;
 
+/** One frame ready to write: its parts in order, and the body's length. */
+export interface EncodedFrame {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+}
+
 /**
  * Writes frames to one stream. Frames written in one turn of the event loop are coalesced into one
  * write (cork until the next tick), and a message whose payload is a large byte array is written
@@ -37,6 +43,16 @@ export class FrameWriter {
 
   /** Encodes and queues one message; returns the body's size. Throws (nothing queued) if it cannot be sent. */
   write(message: Message): number {
+    const frame = this.encode(message);
+    this.writeEncoded(frame);
+    return frame.length;
+  }
+
+  /**
+   * Encodes one message into the frame to write later (a DATA item held back by its channel's window);
+   * throws, as `write` does, if it cannot be sent.
+   */
+  encode(message: Message): EncodedFrame {
     const codec = this.codec;
     if (this.ended) throw new EncodeError('the stream to the agent has ended');
     const payload = message[2];
@@ -57,34 +73,29 @@ export class FrameWriter {
       prefix.writeUInt32BE(large.bytes.byteLength, prefix.length - 4);
       const length = prefix.length + large.bytes.byteLength;
       this.checkSize(length);
-      this.schedule();
-      this.writeStaged();
-      this.output.write(Buffer.concat([frameHeader(length), prefix]));
-      this.output.write(large.bytes);
-      return length;
+      return { parts: [Buffer.concat([frameHeader(length), prefix]), large.bytes], length };
     }
     const body = codec.encode(message);
     this.checkSize(body.length);
-    this.schedule();
-    if (this.staged + 4 + body.length > this.stage.length) {
-      this.writeStaged();
-      if (4 + body.length > this.stage.length) {
-        this.output.write(frameHeader(body.length));
-        this.output.write(body);
-        return body.length;
-      }
-    }
-    this.stage.writeUInt32BE(body.length, this.staged);
-    this.stage.set(body, this.staged + 4);
-    this.staged += 4 + body.length;
-    return body.length;
+    return { parts: [frameHeader(body.length), body], length: body.length };
   }
 
-  private writeStaged(): void {
-    if (this.staged === 0) return;
-    // The stream keeps the chunk until it is written: it gets a copy, and the stage is reused.
-    this.output.write(Buffer.from(this.stage.subarray(0, this.staged)));
-    this.staged = 0;
+  /** Queues a frame made by `encode`. */
+  writeEncoded(frame: EncodedFrame): void {
+    if (this.ended) throw new EncodeError('the stream to the agent has ended');
+    this.schedule();
+    const size = frame.length + 4;
+    if (size > STAGE_SIZE - this.staged) {
+      this.writeStaged();
+      if (size > STAGE_SIZE) {
+        for (const part of frame.parts) this.output.write(part);
+        return;
+      }
+    }
+    for (const part of frame.parts) {
+      this.stage.set(part, this.staged);
+      this.staged += part.byteLength;
+    }
   }
 
   /** Resolves at once while the stream keeps up, else when it has drained. */
@@ -108,6 +119,13 @@ export class FrameWriter {
     this.flush();
     this.ended = true;
     this.output.end();
+  }
+
+  private writeStaged(): void {
+    if (this.staged === 0) return;
+    // The stream keeps the chunk until it is written: it gets a copy, and the stage is reused.
+    this.output.write(Buffer.from(this.stage.subarray(0, this.staged)));
+    this.staged = 0;
   }
 
   private checkSize(length: number): void {

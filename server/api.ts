@@ -3,7 +3,15 @@ export { makeGateway, type MakeGatewayOptions } from './gateway/makeGateway';
 export { parseXSpec, XSpecError, type XSpec } from './gateway/xspec';
 export { Group, expandGroupSpecs, type GroupOptions } from './multi/group';
 export { MultiChannel, ReceiveQueue } from './multi/multiChannel';
-export { RSync, type RSyncOptions, type RSyncTargetOptions, type RSyncStats, type RSyncTargetStats, type RSyncResult } from './rsync/rsync';
+export {
+  RSync,
+  type RSyncFileEvent,
+  type RSyncOptions,
+  type RSyncTargetOptions,
+  type RSyncStats,
+  type RSyncTargetStats,
+  type RSyncResult,
+} from './rsync/rsync';
 export {
   AgentStartError,
   AuthenticationError,
@@ -16,7 +24,9 @@ export { startSocketServer, type SocketServer, type SocketServerOptions } from '
 export {
   Channel,
   ChannelClosedError,
+  Complex,
   EncodeError,
+  FrozenSet,
   Gateway,
   GatewayClosedError,
   ProtocolError,

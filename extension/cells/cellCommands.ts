@@ -94,27 +94,24 @@ export const runCellAndAdvance: Factory =
     return result;
   };
 
-/** Run Above: every code cell before the current one, each as its own run, in order. */
-export const runAbove: Factory =
+/** The cells on one side of the cursor's cell, each as its own run, in order: before it, or it and after. */
+const runSide =
+  (side: 'above' | 'below'): Factory =>
   (deps) =>
   async (uri?: vscode.Uri, line?: number): Promise<(ExecSelectionResult | undefined)[]> => {
     const at = await where(uri, line);
     if (!at) return [];
     const cells = deps.cells.cellsOf(at.editor.document);
     const current = deps.cells.cellAt(at.editor.document, at.line);
-    return runCells(deps, at.editor, current ? cells.slice(0, cells.indexOf(current)) : cells.filter((c) => c.start < at.line));
+    const index = current ? cells.indexOf(current) : cells.filter((c) => c.start < at.line).length;
+    return runCells(deps, at.editor, side === 'above' ? cells.slice(0, index) : cells.slice(index));
   };
 
+/** Run Above: every code cell before the current one. */
+export const runAbove: Factory = runSide('above');
+
 /** Run Below: the current cell and every one after it. */
-export const runBelow: Factory =
-  (deps) =>
-  async (uri?: vscode.Uri, line?: number): Promise<(ExecSelectionResult | undefined)[]> => {
-    const at = await where(uri, line);
-    if (!at) return [];
-    const cells = deps.cells.cellsOf(at.editor.document);
-    const current = deps.cells.cellAt(at.editor.document, at.line);
-    return runCells(deps, at.editor, current ? cells.slice(cells.indexOf(current)) : cells.filter((c) => c.start >= at.line));
-  };
+export const runBelow: Factory = runSide('below');
 
 /** Run File: the whole file as one run (its cells too). */
 export const runFile: Factory =

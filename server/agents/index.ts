@@ -17,8 +17,10 @@ const sources = new Map<AgentKind, string>();
 const payloads = new Map<AgentKind, Buffer>();
 
 /** The interpreter arguments of the one-line loader: read `<length>\n<source>` from stdin and run it. */
-export function loaderArgs(kind: AgentKind): string[] {
-  return kind === 'python' ? PYTHON_LOADER : ['-e', nodeLoader()];
+export function loaderArgs(kind: AgentKind, options: { dontWriteBytecode?: boolean } = {}): string[] {
+  // `dont_write_bytecode` is Python's -B, as execnet passes it: imports on the remote side leave no .pyc.
+  if (kind === 'python') return options.dontWriteBytecode ? ['-B', ...PYTHON_LOADER] : PYTHON_LOADER;
+  return ['-e', nodeLoader()];
 }
 
 /** The agent's source as it ships: the built file beside the bundle, else assembled from its modules. */

@@ -26,7 +26,7 @@ export async function commandRsync(argv: string[]): Promise<number> {
   const [source, dest] = positionals;
   const gateway = await makeGateway(values.spec);
   try {
-    const rsync = new RSync(source, { verbose: values.verbose });
+    const rsync = new RSync(source, { verbose: values.verbose === true });
     rsync.addTarget(gateway, dest, { delete: values.delete });
     const result = await rsync.send();
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -1,7 +1,8 @@
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { version } from '../../package.json';
 import { serviceLog } from '../service/events';
 import { GatewayManager } from '../service/gatewayManager';
+import { GuardedMessageReader } from '../service/guardedReader';
 import { notifier, registerHandlers } from '../service/handlers';
 
 const HELP = `usage: remote-exec server --stdio
@@ -27,7 +28,10 @@ export async function commandServer(argv: string[]): Promise<number> {
   console.info = console.error;
   console.debug = console.error;
 
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  // vscode-jsonrpc's own reader goes silent on malformed input; this one answers it and carries on.
+  const writer = new StreamMessageWriter(process.stdout);
+  const reader = new GuardedMessageReader(process.stdin, (response) => void writer.write(response));
+  const connection = createMessageConnection(reader, writer);
   const manager = new GatewayManager(notifier(connection));
   const handlers = registerHandlers(connection, manager);
 

@@ -69,6 +69,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
     const bEntries = Array.from(b.entries());
     return Array.from(a.entries()).every(([k, v]) => bEntries.some(([k2, v2]) => sameValue(k, k2) && sameValue(v, v2)));
   }
+  if (a instanceof Set && b instanceof Set) {
+    const bItems = Array.from(b);
+    return a.size === b.size && Array.from(a).every((v) => bItems.some((w) => sameValue(v, w)));
+  }
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
   const ka = Object.keys(a as object).sort();
   const kb = Object.keys(b as object).sort();

@@ -132,8 +132,9 @@ const python: Snippets = {
   useChannelFromMessage: "c = channel.receive()\nc.send('hello-on-host-channel')\nchannel.send(c.receive())\n",
   receiveCloseError:
     "c = channel.receive()\ntry:\n    c.receive()\n    channel.send('no error raised')\nexcept Exception as e:\n    channel.send(type(e).__name__ + ': ' + str(e))\n",
-  sendUnencodable: "try:\n    channel.send({1, 2})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n",
-  unencodableType: /set/,
+  sendUnencodable:
+    "import threading\ntry:\n    channel.send(threading.Lock())\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n",
+  unencodableType: /lock/,
   sendBytes: (n) => `try:\n    channel.send(b'x' * ${n})\nexcept Exception as e:\n    channel.send('refused: ' + str(e))\n`,
   dropChannel:
     'def conformance_drop():\n    c = channel.gateway.newchannel()\n    channel.send(c)\n    c.send(1)\nconformance_drop()\nimport gc\ngc.collect()\nchannel.receive()\n',
@@ -234,8 +235,8 @@ const node: Snippets = {
   useChannelFromMessage: "const c = await channel.receive();\nc.send('hello-on-host-channel');\nchannel.send(await c.receive());\n",
   receiveCloseError:
     "const c = await channel.receive();\ntry {\n  await c.receive();\n  channel.send('no error raised');\n} catch (e) {\n  channel.send(`${e.name}: ${e.message}`);\n}\n",
-  sendUnencodable: "try {\n  channel.send(new Set([1, 2]));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n",
-  unencodableType: /Set/,
+  sendUnencodable: "try {\n  channel.send(new Date(0));\n} catch (e) {\n  channel.send('refused: ' + e.message);\n}\n",
+  unencodableType: /Date/,
   log: "gateway.log('conformance-log', 30, 'conformance');\nchannel.send('done');\n",
   rich: {
     display:

@@ -17,7 +17,8 @@ export interface MakeGatewayOptions {
 
 /** Opens a gateway to a fresh agent for `spec` (execnet's makegateway), after the HELLO exchange. */
 export async function makeGateway(spec: string | XSpec = 'popen', options: MakeGatewayOptions = {}): Promise<Gateway> {
-  const xspec = typeof spec === 'string' ? parseXSpec(spec) : spec;
+  // execnet's makegateway() with no spec (or an empty one) is the default local one.
+  const xspec = typeof spec === 'string' ? parseXSpec(spec.trim() === '' ? 'popen' : spec) : spec;
   const id = options.id ?? xspec.id ?? newGatewayId();
   const transport = await TRANSPORTS[xspec.transport](xspec, { via: options.via });
   const gateway = new Gateway(transport, {
@@ -26,6 +27,8 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
     logLevel: options.logLevel ?? (xspec.options.loglevel ? Number(xspec.options.loglevel) : undefined),
     spinUs: xspec.options.spin !== undefined ? Number(xspec.options.spin) : undefined,
     maxFrame: options.maxFrame,
+    window: xspec.window,
+    agentWindow: xspec.window,
     trace: protocolTracer(id),
   });
   try {

@@ -19,6 +19,8 @@ export interface XSpec {
   nice?: number;
   env: Record<string, string>;
   id?: string;
+  /** `window=ITEMS:BYTES`: each channel's window in both directions (PROTOCOL.md §6.4). */
+  window?: { items: number; bytes: number };
   /** Keys this parser knows but leaves to the transport that reads them (`ssh_config=`, `token-file=`, ...). */
   options: Record<string, string>;
 }
@@ -110,6 +112,21 @@ export function parseXSpec(raw: string): XSpec {
         if (!/^\d+$/.test(value)) throw new XSpecError(`spin= needs microseconds, 0 or more (0: the agent never spins): ${where}`);
         spec.options.spin = value;
         return;
+      case 'execmodel':
+        // execnet's execution models; the agent reads it from its environment (PROTOCOL.md §1).
+        if (value !== 'thread' && value !== 'main_thread_only') throw new XSpecError(`execmodel= is thread or main_thread_only: ${where}`);
+        spec.env.REMOTE_EXEC_EXECMODEL = value;
+        return;
+      case 'window': {
+        const m = /^(\d+):(\d+)([KMG]?)$/i.exec(value);
+        const items = m ? Number(m[1]) : 0;
+        const unit: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+        const bytes = m ? Number(m[2]) * unit[m[3].toUpperCase()] : 0;
+        if (!(items > 0 && bytes > 0 && Number.isSafeInteger(items) && Number.isSafeInteger(bytes)))
+          throw new XSpecError(`window= needs ITEMS:BYTES, both positive, bytes optionally with K, M or G (window=1024:16M): ${where}`);
+        spec.window = { items, bytes };
+        return;
+      }
       case 'id':
         if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new XSpecError(`id= needs letters, digits, '_', '.' or '-': ${where}`);
         spec.id = value;
@@ -120,7 +137,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, execmodel=, window=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')

@@ -55,7 +55,8 @@ export function attachGatewayLogs(
       stream,
       level,
       levelname: levelName(level),
-      text: clip(text, maxLineChars),
+      // Already bounded by the splitter, which says itself how much of a long line it dropped.
+      text,
       ...(channel ? { channel } : {}),
       ...(run ? { run } : {}),
       ...(partial ? { partial } : {}),
@@ -146,12 +147,16 @@ function clip(text: string, max: number): string {
 
 /**
  * Splits one output stream into lines, decoding UTF-8 across chunk boundaries. A partial line is held
- * until its newline arrives, it grows past the line limit, or the caller flushes it after a pause.
+ * until its newline arrives or the caller flushes it after a pause. A line longer than the limit keeps
+ * its first `maxLineChars` characters: the rest of its bytes are skipped without being decoded or held,
+ * and the line says how many were dropped, so one huge write costs neither memory nor silence.
  */
 class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private partial = '';
   private partialChannel: number | undefined;
+  /** Bytes of the current line past the limit. */
+  private dropped = 0;
 
   constructor(
     readonly stream: 'stdout' | 'stderr',
@@ -159,30 +164,50 @@ class LineSplitter {
   ) {}
 
   hasPartial(): boolean {
-    return this.partial.length > 0;
+    return this.partial.length > 0 || this.dropped > 0;
   }
 
   write(chunk: Buffer, channel: number | undefined, emit: EmitLine, maxLineChars: number): void {
-    if (this.partial && channel !== this.partialChannel) this.flushPartial(emit);
-    let text = this.partial + this.decoder.write(chunk);
+    if (this.hasPartial() && channel !== this.partialChannel) this.flushPartial(emit);
     this.partialChannel = channel;
-    let start = 0;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      emit(this.stream, this.level, text.slice(start, nl > start && text[nl - 1] === '\r' ? nl - 1 : nl), channel);
-      start = nl + 1;
+    // A newline byte never occurs inside a UTF-8 sequence, so lines can be found before decoding.
+    for (let pos = 0; ;) {
+      const nl = chunk.indexOf(0x0a, pos);
+      this.take(chunk, pos, nl < 0 ? chunk.length : nl, maxLineChars);
+      if (nl < 0) return;
+      this.emitLine(emit, channel, false);
+      pos = nl + 1;
     }
-    text = text.slice(start);
-    if (text.length > maxLineChars) {
-      emit(this.stream, this.level, text, channel, true);
-      text = '';
-    }
-    this.partial = text;
   }
 
   /** The text written since the last newline, as a line marked partial (the next one continues it). */
   flushPartial(emit: EmitLine): void {
-    const rest = this.partial + this.decoder.end();
+    if (this.hasPartial()) this.emitLine(emit, this.partialChannel, true);
+    else this.decoder.end();
+  }
+
+  /** Decodes bytes `from`..`to` of the current line while it is under the limit; counts the rest. */
+  private take(chunk: Buffer, from: number, to: number, maxLineChars: number): void {
+    // A character takes at least one byte: decoding `room` bytes never overshoots the limit.
+    for (
+      let room = maxLineChars - this.partial.length;
+      from < to && room > 0 && this.dropped === 0;
+      room = maxLineChars - this.partial.length
+    ) {
+      const end = Math.min(to, from + room);
+      this.partial += this.decoder.write(chunk.subarray(from, end));
+      from = end;
+    }
+    this.dropped += to - from;
+  }
+
+  private emitLine(emit: EmitLine, channel: number | undefined, partial: boolean): void {
+    let text = this.partial + this.decoder.end();
+    if (!partial && this.dropped === 0 && text.endsWith('\r')) text = text.slice(0, -1);
+    if (this.dropped > 0) text += `… [${this.dropped} bytes dropped]`;
     this.partial = '';
-    if (rest) emit(this.stream, this.level, rest, this.partialChannel, true);
+    this.dropped = 0;
+    if (partial) emit(this.stream, this.level, text, channel, true);
+    else emit(this.stream, this.level, text, channel);
   }
 }

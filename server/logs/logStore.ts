@@ -4,6 +4,8 @@ import { Ring } from './ring';
 export interface LogStoreOptions {
   /** Lines kept per gateway for late viewers; older ones are dropped and counted. */
   perGateway?: number;
+  /** Characters of text kept per gateway, whatever the number of lines; older lines are dropped and counted. */
+  perGatewayChars?: number;
   /** How often pending lines are handed to listeners, in ms. */
   batchMs?: number;
   /** Most lines handed over per batch; beyond that the oldest pending lines are dropped and counted. */
@@ -15,6 +17,7 @@ type BatchListener = (batch: LogEntry[]) => void;
 
 export const DEFAULT_PER_GATEWAY = 50_000;
 export const DEFAULT_MAX_PENDING = 10_000;
+export const DEFAULT_PER_GATEWAY_CHARS = 8 * 1024 * 1024;
 
 /**
  * The host's log store. Lines are stamped with the host's receive time and a host-wide sequence number
@@ -25,6 +28,8 @@ export const DEFAULT_MAX_PENDING = 10_000;
 export class LogStore {
   private readonly rings = new Map<string, Ring<LogEntry>>();
   private readonly perGateway: number;
+  private readonly perGatewayChars: number;
+  private readonly chars = new Map<string, number>();
   private readonly batchMs: number;
   private readonly maxPending: number;
   private readonly now: () => number;
@@ -36,6 +41,7 @@ export class LogStore {
 
   constructor(options: LogStoreOptions = {}) {
     this.perGateway = options.perGateway ?? DEFAULT_PER_GATEWAY;
+    this.perGatewayChars = options.perGatewayChars ?? DEFAULT_PER_GATEWAY_CHARS;
     this.batchMs = options.batchMs ?? 50;
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.now = options.now ?? Date.now;
@@ -45,7 +51,11 @@ export class LogStore {
     const entry: LogEntry = { ...input, seq: ++this.seq, time: input.time ?? this.now() };
     let ring = this.rings.get(entry.gateway);
     if (!ring) this.rings.set(entry.gateway, (ring = new Ring(this.perGateway)));
+    const overwritten = ring.length === ring.capacity ? ring.oldest() : undefined;
     ring.push(entry);
+    let chars = (this.chars.get(entry.gateway) ?? 0) + entry.text.length - (overwritten?.text.length ?? 0);
+    while (chars > this.perGatewayChars && ring.length > 1) chars -= ring.dropOldest()!.text.length;
+    this.chars.set(entry.gateway, chars);
     if (this.listeners.size > 0) this.enqueue(entry);
     return entry;
   }
@@ -83,6 +93,8 @@ export class LogStore {
   clear(gateway?: string): void {
     if (gateway === undefined) this.rings.clear();
     else this.rings.delete(gateway);
+    if (gateway === undefined) this.chars.clear();
+    else this.chars.delete(gateway);
   }
 
   onBatch(listener: BatchListener): { dispose(): void } {
@@ -121,10 +133,13 @@ export class LogStore {
         this.pendingDropped.set(lost.gateway, (this.pendingDropped.get(lost.gateway) ?? 0) + 1);
       }
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.batchMs);
-      this.timer.unref?.();
-    }
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.batchMs);
+    this.timer.unref?.();
   }
 }
 

@@ -25,6 +25,22 @@ export class Ring<T> {
     }
   }
 
+  /** The oldest item, which the next push overwrites when the ring is full. */
+  oldest(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.head];
+  }
+
+  /** Removes the oldest item (counted as dropped). */
+  dropOldest(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    this.dropped++;
+    return item;
+  }
+
   toArray(): T[] {
     const out: T[] = new Array(this.size);
     for (let i = 0; i < this.size; i++) out[i] = this.items[(this.head + i) % this.capacity] as T;

@@ -1,4 +1,4 @@
-import type { Channel, Gateway } from '../../protocol';
+import type { Channel, Gateway, RemoteExecOptions } from '../../protocol';
 import { makeGateway } from '../gateway/makeGateway';
 import { MultiChannel } from './multiChannel';
 import { parseXSpec, XSpecError, type XSpec } from '../gateway/xspec';
@@ -159,7 +159,14 @@ export class Group implements Iterable<Gateway> {
    * For a group of mixed languages, `source` may map each agent language to its code
    * (`{python: '...', node: '...'}`).
    */
-  async remoteExec(source: string | Record<string, string>, options: { name?: string } = {}): Promise<MultiChannel> {
+  async remoteExec(
+    source: string | Record<string, string>,
+    options: Omit<RemoteExecOptions, 'session' | 'display'> = {},
+  ): Promise<MultiChannel> {
+    if (typeof source !== 'string' && (source === null || typeof source !== 'object' || Buffer.isBuffer(source)))
+      throw new TypeError(
+        `remoteExec needs the source as a string or a map of language to string, got ${source === null ? 'null' : typeof source}`,
+      );
     await this.ready();
     const gateways = this.gateways;
     const sources = gateways.map((gateway) => {

@@ -4,9 +4,21 @@ import * as path from 'path';
 import { ChannelClosedError, type Channel, type Gateway } from '../../protocol';
 import { remoteSource } from '../agents';
 
+/** What RSync did to one path of one target, as `onFile` hears it. */
+export interface RSyncFileEvent {
+  gateway: string;
+  dest: string;
+  /** The path relative to the source (and the destination), `/`-separated. */
+  path: string;
+  /** `send`: its content was sent; `delete`: removed from the target; `link`: a symlink was (re)made. */
+  action: 'send' | 'delete' | 'link';
+}
+
 export interface RSyncOptions {
-  /** Print one line per file sent or deleted (execnet's verbose). */
+  /** Print one line per file sent or deleted (execnet's verbose); on unless false, as in execnet. */
   verbose?: boolean;
+  /** Called for each file sent, deleted or linked on each target (execnet's callback). */
+  onFile?: (event: RSyncFileEvent) => void;
   /** Where verbose lines go; default this process's stdout. */
   log?: (line: string) => void;
   /**
@@ -130,15 +142,20 @@ export class RSync {
   private async scan(): Promise<LocalEntry[]> {
     const out: LocalEntry[] = [];
     const walk = async (dir: string, prefix: string) => {
-      const names = (await fs.promises.readdir(dir)).sort();
-      for (const name of names) {
+      const names = await vanishing(fs.promises.readdir(dir));
+      if (!names) return;
+      for (const name of names.sort()) {
         const rel = prefix + name;
         if (this.options.filter && !this.options.filter(rel)) continue;
         const abs = path.join(dir, name);
-        const st = await fs.promises.lstat(abs, { bigint: true });
+        // An entry removed while the tree is read is simply not part of it.
+        const st = await vanishing(fs.promises.lstat(abs, { bigint: true }));
+        if (!st) continue;
         const base = { rel, abs, size: Number(st.size), mtimeNs: st.mtimeNs, mode: Number(st.mode & 0o7777n) };
-        if (st.isSymbolicLink()) out.push({ ...base, kind: 'l', target: await fs.promises.readlink(abs) });
-        else if (st.isDirectory()) {
+        if (st.isSymbolicLink()) {
+          const target = await vanishing(fs.promises.readlink(abs));
+          if (target !== undefined) out.push({ ...base, kind: 'l', target: this.intoTarget(abs, target) });
+        } else if (st.isDirectory()) {
           out.push({ ...base, kind: 'd' });
           await walk(abs, rel + '/');
         } else if (st.isFile()) out.push({ ...base, kind: 'f' });
@@ -147,6 +164,18 @@ export class RSync {
     };
     await walk(this.sourceDir, '');
     return out;
+  }
+
+  /**
+   * A symlink's target as the copy needs it: an absolute one pointing into the source tree becomes
+   * relative, so it points into the target tree wherever that is (as execnet rewrites it); others stay.
+   */
+  private intoTarget(linkPath: string, target: string): string {
+    if (!path.isAbsolute(target)) return target;
+    const root = path.resolve(this.sourceDir);
+    const resolved = path.resolve(target);
+    if (resolved !== root && !resolved.startsWith(root + path.sep)) return target;
+    return path.relative(path.dirname(linkPath), resolved) || '.';
   }
 
   private async sync(target: Target, local: LocalEntry[]): Promise<RSyncTargetStats> {
@@ -175,9 +204,11 @@ export class RSync {
     remote: Map<string, RemoteEntry>,
     stats: RSyncStats,
   ): Promise<void> {
-    const say = (line: string) => {
-      if (this.options.verbose)
-        (this.options.log ?? ((l: string) => process.stdout.write(l + '\n')))(`${target.gateway.id}:${target.dest} ${line}`);
+    const say = (action: RSyncFileEvent['action'], rel: string) => {
+      const mark = action === 'send' ? '<=' : action === 'delete' ? '-' : '->';
+      if (this.options.verbose !== false)
+        (this.options.log ?? ((l: string) => process.stdout.write(l + '\n')))(`${target.gateway.id}:${target.dest} ${mark} ${rel}`);
+      this.options.onFile?.({ gateway: target.gateway.id, dest: target.dest, path: rel, action });
     };
     const localByRel = new Map(local.map((e) => [e.rel, e]));
 
@@ -194,7 +225,7 @@ export class RSync {
         doomed.push(rel);
         stats.deleted++;
         doomedDir = entry[1] === 'd' ? rel + '/' : undefined;
-        say(`- ${rel}`);
+        say('delete', rel);
       }
       if (doomed.length > 0) await channel.send(['delete', doomed]);
     }
@@ -205,7 +236,10 @@ export class RSync {
 
     const links = local.filter((e) => e.kind === 'l' && !(remote.get(e.rel)?.[1] === 'l' && remote.get(e.rel)?.[5] === e.target));
     stats.linksSent = links.length;
-    if (links.length > 0) await channel.send(['link', links.map((e) => [e.rel, e.target])]);
+    if (links.length > 0) {
+      for (const e of links) say('link', e.rel);
+      await channel.send(['link', links.map((e) => [e.rel, e.target])]);
+    }
 
     const toSend: LocalEntry[] = [];
     const toCompare: LocalEntry[] = [];
@@ -234,8 +268,10 @@ export class RSync {
     }
 
     for (const e of toSend) {
-      say(`<= ${e.rel}`);
-      stats.bytesSent += await this.sendFile(channel, e);
+      const sent = await this.sendFile(channel, e);
+      if (sent === undefined) continue;
+      say('send', e.rel);
+      stats.bytesSent += sent;
       stats.filesSent++;
     }
     stats.metaUpdated = meta.length;
@@ -245,9 +281,13 @@ export class RSync {
     await channel.send(['done']);
   }
 
-  /** Sends one file's content: inline when it fits in a chunk, else as chunks ended by null. */
-  private async sendFile(channel: Channel, e: LocalEntry): Promise<number> {
-    const handle = await fs.promises.open(e.abs, 'r');
+  /**
+   * Sends one file's content: inline when it fits in a chunk, else as chunks ended by null. Undefined
+   * when the file is gone since the scan: nothing is sent for it.
+   */
+  private async sendFile(channel: Channel, e: LocalEntry): Promise<number | undefined> {
+    const handle = await vanishing(fs.promises.open(e.abs, 'r'));
+    if (!handle) return undefined;
     try {
       if (e.size <= this.chunkSize) {
         // Read one byte more than a chunk so a file that grew since the scan still goes in chunks.
@@ -282,11 +322,22 @@ export class RSync {
         fs.createReadStream(e.abs)
           .on('data', (chunk) => hash.update(chunk))
           .on('end', () => resolve(hash.digest('hex')))
-          .on('error', reject);
+          // Gone since the scan: no checksum matches, and sendFile then skips it.
+          .on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve('') : reject(err)));
       });
       this.checksums.set(e.rel, sum);
     }
     return sum;
+  }
+}
+
+/** The result, or undefined when the path no longer exists (removed while the tree was being read). */
+async function vanishing<T>(op: Promise<T>): Promise<T | undefined> {
+  try {
+    return await op;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   CancellationTokenSource,
+  ErrorCodes,
   ResponseError,
   type Disposable,
   type MessageConnection,
@@ -55,6 +56,8 @@ export function registerHandlers(connection: MessageConnection, manager: Gateway
 /** Failures answer as JSON-RPC errors carrying the plain message, so the UI can show the remote or xspec error as it is. */
 function guarded<P, R>(fn: (params: P) => Promise<R> | R): (params: P) => Promise<R> {
   return async (params: P) => {
+    // Every request of the contract takes an object; anything else is JSON-RPC's invalid params.
+    if (params === null || typeof params !== 'object') throw new ResponseError(ErrorCodes.InvalidParams, 'params must be an object');
     try {
       return await fn(params);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { dedentLines as dedent } from '../../protocol';
 import type { ManagedGateway } from './managedGateway';
 
 /** The code of one run and the 0-based document lines [first, last] it came from. */
@@ -31,19 +32,6 @@ export function selection(source: string, startLine: number): Statement {
   const lines = source.replace(/\n$/, '').split('\n');
   if (lines.length === 1) return { source: lines[0].trim(), range: [startLine, startLine] };
   return { source: dedent(lines).join('\n') + '\n', range: [startLine, startLine + lines.length - 1] };
-}
-
-/** Removes the indentation all non-blank lines share. */
-export function dedent(lines: string[]): string[] {
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0]);
-  if (indents.length === 0) return lines;
-  let common = indents[0];
-  for (const indent of indents) {
-    let i = 0;
-    while (i < common.length && i < indent.length && common[i] === indent[i]) i++;
-    common = common.slice(0, i);
-  }
-  return common ? lines.map((l) => (l.startsWith(common) ? l.slice(common.length) : l.trimStart())) : lines;
 }
 
 function blockAround(lines: string[], line: number): [number, number] {

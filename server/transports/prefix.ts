@@ -57,9 +57,12 @@ export function interpreterArgv(spec: XSpec): string[] {
     ...(env.length ? ['env', ...env] : []),
     ...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []),
     ...spec.argv,
-    ...loaderArgs(spec.interpreter),
+    ...loaderArgs(spec.interpreter, { dontWriteBytecode: 'dont_write_bytecode' in spec.options }),
   ];
 }
+
+/** Shell code that changes to `dir`, creating it first when it is missing (one level, as execnet does). */
+export const MAKE_AND_CD = (dir: string): string => `{ [ -d ${dir} ] || mkdir ${dir}; } && cd ${dir}`;
 
 /**
  * The whole command that starts the agent behind the prefixes. `chdir=` is done by a tiny `sh` after the
@@ -67,7 +70,7 @@ export function interpreterArgv(spec: XSpec): string[] {
  */
 export function agentCommand(spec: XSpec): string[] {
   const inner = interpreterArgv(spec);
-  const chdir = spec.chdir ? ['sh', '-c', 'cd "$1" && shift && exec "$@"', 'remote-exec', spec.chdir] : [];
+  const chdir = spec.chdir ? ['sh', '-c', `${MAKE_AND_CD('"$1"')} && shift && exec "$@"`, 'remote-exec', spec.chdir] : [];
   return [...prefixArgv(spec), ...chdir, ...inner];
 }
 

@@ -13,8 +13,11 @@ export function spawnTransport(argv: string[], options: ProcessOptions = {}): Tr
   const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');
+  // REMOTE_EXEC_DEBUG=2: the agent writes its trace to its stderr; it belongs on ours, beside the host's.
+  const echo = (options.env ?? process.env).REMOTE_EXEC_DEBUG === '2';
   child.stderr!.on('data', (text: string) => {
     stderrTail = (stderrTail + text).slice(-4096);
+    if (echo) process.stderr.write(text);
   });
   const exited = new Promise<TransportExit>((resolve) => {
     let spawnError: Error | undefined;

@@ -5,7 +5,7 @@ import type { Transport } from '../../protocol';
 import { bootstrapPayload } from '../agents';
 import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
-import { agentCommand, hasPrefix, interpreterArgv } from './prefix';
+import { agentCommand, hasPrefix, interpreterArgv, MAKE_AND_CD } from './prefix';
 import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { openRepl } from './repl';
 
@@ -72,7 +72,7 @@ export function sshDestination(address: SshAddress): string {
 export function remoteAgentCommand(spec: XSpec): string {
   if (hasPrefix(spec)) return shellQuote(agentCommand(spec));
   const command = shellQuote(interpreterArgv(spec));
-  return spec.chdir ? `cd ${quoteDir(spec.chdir)} && ${command}` : command;
+  return spec.chdir ? `${MAKE_AND_CD(quoteDir(spec.chdir))} && ${command}` : command;
 }
 
 export function sshArgv(spec: XSpec, env: NodeJS.ProcessEnv = process.env): string[] {

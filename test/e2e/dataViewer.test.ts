@@ -7,22 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { makeNonce, webviewHtml } from '../../extension/webviewHtml';
 import { CHROMIUM_ARGS } from '../helpers/vscode';
+import { CHROMIUM, serveWebviews, type WebviewServer } from '../helpers/webviewHarness';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const THEMES: Record<string, string> = {
-  dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-editorWidget-background:#252526;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:12px;--vscode-input-background:#3c3c3c;--vscode-input-foreground:#cccccc;--vscode-button-secondaryBackground:#3a3d41;--vscode-button-secondaryForeground:#cccccc;--vscode-panel-border:#80808059;--vscode-descriptionForeground:#9d9d9d;--vscode-list-hoverBackground:#2a2d2e;--vscode-focusBorder:#007fd4',
-  light:
-    '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-editorWidget-background:#f8f8f8;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:12px;--vscode-input-background:#ffffff;--vscode-input-foreground:#3b3b3b;--vscode-input-border:#cecece;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-panel-border:#e5e5e5;--vscode-descriptionForeground:#717171;--vscode-list-hoverBackground:#f2f2f2;--vscode-focusBorder:#005fb8',
-};
 
 /**
  * The stand-in for VS Code's webview API and for the extension behind it: fetches are answered from a
@@ -76,30 +68,15 @@ try {
 const skip = !playwright ? 'playwright-core is not installed' : !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : false;
 
 describe('the data viewer page in Chromium', { skip }, () => {
-  let server: http.Server;
+  let server: WebviewServer;
   let origin = '';
   let browser: import('playwright-core').Browser;
 
   before(async () => {
     execFileSync(process.execPath, [path.join(root, 'scripts/build.js'), '--no-types'], { cwd: root, stdio: 'inherit' });
     fs.mkdirSync(shots, { recursive: true });
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', origin);
-      if (url.pathname === '/dataViewer.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(fs.readFileSync(path.join(root, 'dist/webview/dataViewer.js')));
-        return;
-      }
-      const nonce = makeNonce();
-      const html = webviewHtml({ title: 'Data: huge', cspSource: origin, nonce, scriptUri: '/dataViewer.js' }).replace(
-        '</head>',
-        `<style nonce="${nonce}">html{${THEMES[url.searchParams.get('theme') ?? 'dark']}}</style></head>`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    server = await serveWebviews();
+    origin = server.origin;
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -120,7 +97,7 @@ describe('the data viewer page in Chromium', { skip }, () => {
       if (m.type() === 'error') errors.push(m.text());
     });
     await page.addInitScript(HOST);
-    await page.goto(`${origin}/?theme=${theme}`);
+    await page.goto(`${origin}/?view=dataViewer&theme=${theme}`);
     await page.locator('.cell[data-row="0"][data-col="0"]', { hasText: '0' }).waitFor();
     return { page, errors };
   }

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { e2eAvailable, runFromPalette, screenshot, SCREENSHOTS, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
+import { eventually } from '../helpers/eventually';
 
 const CELLS_PY = [
   '# %% Greet', // 0
@@ -48,22 +49,6 @@ const DEPS = (() => {
     return "Debian's python3-matplotlib, python3-pandas and python3-venv are missing: run bash scripts/setup-e2e.sh";
   }
 })();
-
-async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await probe();
-      if (last) return last as NonNullable<T>;
-    } catch (err) {
-      error = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not so within ${timeoutMs} ms (last: ${JSON.stringify(last)}${error ? `, error: ${String(error)}` : ''})`);
-}
 
 /** The results webview's frame (webviews live two iframes deep). */
 async function resultsFrame(page: Page): Promise<Frame> {

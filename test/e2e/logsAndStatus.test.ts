@@ -11,6 +11,7 @@ import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { e2eAvailable, runFromPalette, screenshot, SCREENSHOTS, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
+import { eventually } from '../helpers/eventually';
 
 const LOGS_DEMO_PY = [
   'import logging, subprocess, sys, threading',
@@ -36,22 +37,6 @@ interface RowInfo {
   level?: string;
   text: string;
   cont: boolean;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await probe();
-      if (last) return last as NonNullable<T>;
-    } catch (err) {
-      error = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not so within ${timeoutMs} ms (last: ${JSON.stringify(last)}${error ? `, error: ${String(error)}` : ''})`);
 }
 
 /** The frame of the webview whose page has `selector` (webviews live two iframes deep). */

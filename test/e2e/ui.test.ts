@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { e2eAvailable, runFromPalette, screenshot, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
 import { DEMO_PY } from './fixtures';
+import { eventually } from '../helpers/eventually';
 
 /** Text VS Code draws after a line through decorations lives in CSS `content`, not in the DOM text. */
 async function decorationTexts(page: Page): Promise<string[]> {
@@ -17,17 +18,6 @@ async function decorationTexts(page: Page): Promise<string[]> {
     }
     return texts;
   });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await probe();
-    if (last) return last as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not so within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
 describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable() }, () => {

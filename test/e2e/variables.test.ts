@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { e2eAvailable, runFromPalette, screenshot, SCREENSHOTS, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
+import { eventually } from '../helpers/eventually';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -40,22 +41,6 @@ function pandasMissing(): string | undefined {
   } catch {
     return `${PYTHON} has no pandas/numpy: run bash scripts/setup-e2e.sh`;
   }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await probe();
-      if (last) return last as NonNullable<T>;
-    } catch (err) {
-      error = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not so within ${timeoutMs} ms (last: ${JSON.stringify(last)}${error ? `, error: ${String(error)}` : ''})`);
 }
 
 async function openFile(page: Page, name: string, firstLine: string): Promise<void> {

@@ -5,23 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { makeNonce, webviewHtml } from '../../extension/webviewHtml';
 import { CHROMIUM_ARGS } from '../helpers/vscode';
+import { CHROMIUM, serveWebviews, VSCODE_API_STUB, type WebviewServer } from '../helpers/webviewHarness';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-// A few of the variables VS Code defines in every webview, for a dark and a light theme.
-const THEMES: Record<string, string> = {
-  dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-panel-background:#1e1e1e;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-input-background:#3c3c3c;--vscode-input-foreground:#cccccc;--vscode-button-background:#0e639c;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#3a3d41;--vscode-button-secondaryForeground:#cccccc;--vscode-terminal-ansiRed:#f14c4c;--vscode-terminal-ansiGreen:#23d18b;--vscode-terminal-ansiBlue:#3b8eea;--vscode-terminal-ansiYellow:#f5f543;--vscode-editorError-foreground:#f14c4c;--vscode-editorWarning-foreground:#cca700;--vscode-inputValidation-warningBackground:#352a05;--vscode-textLink-foreground:#3794ff;--vscode-charts-blue:#3794ff;--vscode-charts-orange:#d18616;--vscode-panel-border:#80808059;--vscode-testing-iconPassed:#73c991',
-  light:
-    '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-panel-background:#ffffff;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-input-background:#ffffff;--vscode-input-foreground:#3b3b3b;--vscode-input-border:#cecece;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-terminal-ansiRed:#cd3131;--vscode-terminal-ansiGreen:#00bc00;--vscode-terminal-ansiBlue:#0451a5;--vscode-terminal-ansiYellow:#949800;--vscode-editorError-foreground:#e51400;--vscode-editorWarning-foreground:#bf8803;--vscode-inputValidation-warningBackground:#f6f5d2;--vscode-textLink-foreground:#005fb8;--vscode-charts-blue:#1a85ff;--vscode-charts-orange:#d18616;--vscode-panel-border:#e5e5e5;--vscode-testing-iconPassed:#388a34',
-};
 
 let playwright: typeof import('playwright-core') | undefined;
 try {
@@ -32,32 +23,15 @@ try {
 const skip = !playwright ? 'playwright-core is not installed' : !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : false;
 
 describe('webviews in Chromium', { skip }, () => {
-  let server: http.Server;
+  let server: WebviewServer;
   let origin = '';
   let browser: import('playwright-core').Browser;
 
   before(async () => {
     execFileSync(process.execPath, [path.join(root, 'scripts/build.js'), '--no-types'], { cwd: root, stdio: 'inherit' });
     fs.mkdirSync(shots, { recursive: true });
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', origin);
-      const file = /^\/(logs|status)\.js$/.exec(url.pathname);
-      if (file) {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(fs.readFileSync(path.join(root, 'dist/webview', `${file[1]}.js`)));
-        return;
-      }
-      const view = url.searchParams.get('view') ?? 'logs';
-      const nonce = makeNonce();
-      const html = webviewHtml({ title: view, cspSource: origin, nonce, scriptUri: `/${view}.js` }).replace(
-        '</head>',
-        `<style nonce="${nonce}">html{${THEMES[url.searchParams.get('theme') ?? 'dark']}} body{margin:0}</style></head>`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    server = await serveWebviews();
+    origin = server.origin;
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -77,17 +51,7 @@ describe('webviews in Chromium', { skip }, () => {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    // The stand-in for VS Code's webview API: records posts and keeps state like VS Code does. A string,
-    // because functions compiled by tsx carry a `__name` helper the page lacks (also shimmed for evaluate).
-    await page.addInitScript(`
-      window.__name = (f) => f;
-      window.posted = [];
-      window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.posted.push(m),
-        getState: () => window.savedState,
-        setState: (s) => { window.savedState = s; },
-      });
-    `);
+    await page.addInitScript(VSCODE_API_STUB);
     await page.goto(`${origin}/?view=${view}&theme=${theme}`);
     await page.waitForFunction(() => (window as any).posted.some((m: any) => m.type === 'ready'));
     return { page, errors };
@@ -276,7 +240,14 @@ describe('webviews in Chromium', { skip }, () => {
             platform: 'linux',
             capabilities: [],
           },
-          counters: { msgsIn: bytes / 100, msgsOut: bytes / 120, bytesIn: bytes, bytesOut: bytes / 3, runs: 2, running: executing },
+          counters: {
+            msgsIn: Math.round(bytes / 100),
+            msgsOut: Math.round(bytes / 120),
+            bytesIn: bytes,
+            bytesOut: Math.round(bytes / 3),
+            runs: 2,
+            running: executing,
+          },
           remoteStatus: {
             numexecuting: executing,
             numchannels: 2,

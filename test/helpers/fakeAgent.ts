@@ -82,6 +82,8 @@ export function fakeAgent(): FakeAgent {
     writes.push(batch);
     for (const m of batch) {
       received.push(m);
+      // As every agent, it answers STATUS after what came before (a release is awaited that way).
+      if (m[0] === MessageType.STATUS) setImmediate(() => send(MessageType.REPLY, m[1], { numobjects: 0 }));
       const i = waiters.findIndex((w) => matches(m, w.type, w.where));
       if (i >= 0) {
         taken.add(m);

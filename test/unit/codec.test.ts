@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EncodeError, RemoteError, Tuple, ValueCodec } from '../../protocol';
+import { Complex, EncodeError, FrozenSet, RemoteError, Tuple, ValueCodec } from '../../protocol';
 
 const codec = new ValueCodec();
 const roundTrip = (v: unknown) => codec.decode(codec.encode(v));
@@ -88,8 +88,8 @@ describe('value codec (PROTOCOL.md §6)', () => {
 
   test('a value without encoding is refused with its type and its place', () => {
     assert.throws(
-      () => codec.encode({ a: [1, new Set([1])] }),
-      (e: Error) => e instanceof EncodeError && /type Set at value\.a\[1\]/.test(e.message),
+      () => codec.encode({ a: [1, new WeakMap()] }),
+      (e: Error) => e instanceof EncodeError && /type WeakMap at value\.a\[1\]/.test(e.message),
     );
     assert.throws(() => codec.encode([new Date()]), /type Date at value\[0\]/);
     assert.throws(() => codec.encode({ f: () => 1 }), /function/);
@@ -105,5 +105,41 @@ describe('value codec (PROTOCOL.md §6)', () => {
   test('garbage bytes are a decode error, not a crash', () => {
     assert.throws(() => codec.decode(Buffer.from([0xc1])));
     assert.throws(() => codec.decode(Buffer.from([0x93, 0x01])));
+  });
+
+  test('sets, frozensets and complex numbers (version 2) keep their kinds, nested', () => {
+    const value = {
+      s: new Set([1, 'a']),
+      f: new FrozenSet([Tuple.of(1, 2)]),
+      c: new Complex(1, 0),
+      nested: [new Set([new FrozenSet([3])])],
+    };
+    const back = roundTrip(value) as typeof value;
+    assert.ok(back.s instanceof Set && !(back.s instanceof FrozenSet));
+    assert.deepEqual([...back.s], [1, 'a']);
+    assert.ok(back.f instanceof FrozenSet);
+    assert.deepEqual([...back.f][0], Tuple.of(1, 2));
+    assert.ok(back.c instanceof Complex);
+    assert.deepEqual([back.c.re, back.c.im], [1, 0]);
+    // Both parts are float 64 on the wire, even when integral: [0x92, 0xcb, 8 bytes, 0xcb, 8 bytes].
+    const body = Buffer.from(codec.encode(new Complex(1, 0)));
+    assert.equal(body.length, 3 + 19);
+    assert.deepEqual([body[3], body[4], body[13]], [0x92, 0xcb, 0xcb]);
+  });
+
+  test('a peer that speaks version 1 is sent no set, and a peer that hashes keys no unhashable key', () => {
+    const v1 = new ValueCodec({ peerVersion: () => 1 });
+    assert.throws(
+      () => v1.encode([new Set([1])]),
+      (e: Error) => e instanceof EncodeError && /Set.*version 2.* at value\[0\]/.test(e.message),
+    );
+    const python = new ValueCodec({ hashedKeys: () => true });
+    assert.throws(
+      () => python.encode({ m: new Map([[[1, 2], 'list key']]) }),
+      (e: Error) => e instanceof EncodeError && /unhashable key at value\.m\.keys\(\)\[0\]: an Array/.test(e.message),
+    );
+    assert.throws(() => python.encode(new Set([{ a: 1 }])), EncodeError);
+    assert.ok(python.encode(new Map([[Tuple.of(1, 2), 'tuple key']])));
+    assert.ok(codec.encode(new Map([[[1, 2], 'fine for a Node peer']])));
   });
 });

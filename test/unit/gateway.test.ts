@@ -142,4 +142,37 @@ describe('host Gateway over in-memory streams', () => {
     await delivered(agent, gw);
     assert.equal(ch.remoteEnded, false, 'its CLOSE after ours was dropped, as execnet does');
   });
+
+  test('STDOUT, STDERR and LOG payloads of the wrong type are refused with ERROR and never reach listeners', async () => {
+    const { agent, gw } = await openGateway();
+    const seen: unknown[] = [];
+    gw.on('stdout', (chunk) => seen.push(chunk));
+    gw.on('stderr', (chunk) => seen.push(chunk));
+    gw.on('log', (record: { logger: string }) => record.logger !== 'sync' && seen.push(record));
+    agent.send(MessageType.STDOUT, 0, 'not bytes');
+    agent.send(MessageType.STDERR, 0, 7);
+    agent.send(MessageType.LOG, 0, null);
+    agent.send(MessageType.STDOUT, 0, Buffer.from('fine'));
+    await delivered(agent, gw);
+    assert.deepEqual(seen, [Buffer.from('fine')]);
+    const errors = await Promise.all([1, 2, 3].map(() => agent.take(MessageType.ERROR)));
+    assert.match(String(errors[0][2]), /STDOUT needs bytes/);
+    assert.equal(gw.isClosed(), false);
+  });
+
+  test('LAST_MESSAGE ends receiving and lets waitClose return, while this side may still send', async () => {
+    const { agent, gw } = await openGateway();
+    const ch = gw.newChannel();
+    const waiting = ch.waitClose(5000);
+    agent.send(MessageType.DATA, ch.id, 'last');
+    agent.send(MessageType.LAST_MESSAGE, ch.id, null);
+    await waiting;
+    await ch.waitClose(5000);
+    assert.equal(await ch.receive(), 'last');
+    await assert.rejects(ch.receive(), /closed/);
+    assert.equal(ch.isClosed(), false, 'execnet\'s "sendonly" state');
+    await ch.send('still possible');
+    const [, id, item] = await agent.take(MessageType.DATA);
+    assert.deepEqual([id, item], [ch.id, 'still possible']);
+  });
 });

@@ -15,6 +15,7 @@ import {
 } from '../helpers/fakeAgent';
 
 const RELEASE = MessageType.RELEASE;
+const STATUS = MessageType.STATUS;
 const CALLBACK = MessageType.CALLBACK;
 const REPLY = MessageType.REPLY;
 const REPLY_ERROR = MessageType.REPLY_ERROR;
@@ -45,8 +46,7 @@ describe('object table: lifetimes of remote objects', () => {
       assert.equal(value.self, p);
       assert.equal(value.list[0], p);
       assert.ok(isProxy(value.list[1]));
-      await del(p);
-      await del(value.list[1]);
+      await Promise.all([del(p), del(value.list[1])]);
       assert.deepEqual((await agent.take(RELEASE))[2], [
         [5, 3],
         [9, 1],
@@ -217,7 +217,7 @@ describe('object table: lifetimes of remote objects', () => {
   });
 
   describe('batching', () => {
-    test('releases ride in the next outgoing write, batched into one RELEASE', async () => {
+    test('the releases of one turn ride in the next outgoing write, batched into one RELEASE and acknowledged by one STATUS', async () => {
       const { agent, gw } = await openGateway();
       const a = await remoteObject(agent, gw, 1);
       const b = await remoteObject(agent, gw, 2);
@@ -236,34 +236,38 @@ describe('object table: lifetimes of remote objects', () => {
         [
           [DATA, 'next message'],
           [RELEASE, pairs],
+          [STATUS, null],
         ],
-        'the RELEASE went out in the same write as the DATA',
+        'the RELEASE went out in the same write as the DATA, and the STATUS whose answer resolves del after it',
       );
     });
 
-    test('with nothing else to send, queued releases still go out on their own', async () => {
+    test('with nothing else to send, an explicit release goes out at once, followed by its acknowledging STATUS', async () => {
       const { agent, gw } = await openGateway();
       const a = await remoteObject(agent, gw, 1);
       await del(a);
       const release = await agent.take(RELEASE);
       assert.deepEqual(release[2], [[1, 1]]);
-      assert.deepEqual(agent.writes.at(-1), [release]);
+      assert.deepEqual(
+        agent.writes.at(-1)!.map((m) => m[0]),
+        [RELEASE, STATUS],
+      );
     });
   });
 
   describe('when the gateway closes', () => {
-    test('pending calls reject with GatewayClosedError and no RELEASE is sent, not even for releases already queued', async () => {
+    test('pending calls reject with GatewayClosedError and no RELEASE is sent, not even for releases waiting on them', async () => {
       const { agent, gw } = await openGateway();
       const busy = await remoteObject(agent, gw, 1);
       const idle = await remoteObject(agent, gw, 2);
       const call = awaited(busy.work());
       await takeObjectRequest(agent, 1);
+      // The release of a proxy with a call in flight waits for the call, which the close ends.
       const waitingRelease = del(busy);
-      void del(idle);
-      await gw.newChannel().send('queued in the same turn');
       agent.exit({ code: null, signal: 'SIGKILL', stderrTail: '' });
       await assert.rejects(call, GatewayClosedError);
       await waitingRelease;
+      await del(idle);
       await agent.hostEnded;
       assert.deepEqual(agent.sent(RELEASE), []);
     });

@@ -50,7 +50,7 @@ describe('prefix transports build the command line users would type', () => {
       '--',
       'sh',
       '-c',
-      'cd "$1" && shift && exec "$@"',
+      '{ [ -d "$1" ] || mkdir "$1"; } && cd "$1" && shift && exec "$@"',
       'remote-exec',
       '/srv',
       'env',
@@ -79,7 +79,12 @@ describe('ssh command lines', () => {
 
   test('the remote command: cd, env, nice, the interpreter and its quoted loader', () => {
     const command = remoteAgentCommand(parseXSpec('ssh=h//python=python3.11//chdir=~/my work//env:GREETING=hi there//nice=2'));
-    assert.ok(command.startsWith(`cd ~/'my work' && env 'GREETING=hi there' nice -n 2 python3.11 -c 'import sys;`), command);
+    assert.ok(
+      command.startsWith(
+        `{ [ -d ~/'my work' ] || mkdir ~/'my work'; } && cd ~/'my work' && env 'GREETING=hi there' nice -n 2 python3.11 -c 'import sys;`,
+      ),
+      command,
+    );
   });
 
   test('prefixes over ssh run remotely, quoted for the remote shell', () => {

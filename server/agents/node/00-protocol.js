@@ -60,7 +60,10 @@ const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
 // The highest protocol version this agent speaks; it speaks every version from 1 up (sec. 4).
 const PROTOCOL = 2;
 const DEFAULT_MAX_FRAME = 256 * 1024 * 1024;
-const MAX_FRAME = Number(process.env.REMOTE_EXEC_MAX_FRAME) > 0 ? Number(process.env.REMOTE_EXEC_MAX_FRAME) : DEFAULT_MAX_FRAME;
+// The agent's variables (sec. 1), read and removed before user code runs.
+const MAX_FRAME = Number(process.env.REMOTE_EXEC_MAXFRAME) > 0 ? Number(process.env.REMOTE_EXEC_MAXFRAME) : DEFAULT_MAX_FRAME;
+const DEBUG = process.env.REMOTE_EXEC_DEBUG || '';
+for (const name of ['REMOTE_EXEC_MAXFRAME', 'REMOTE_EXEC_DEBUG', 'REMOTE_EXEC_EXECMODEL']) delete process.env[name];
 const CAPABILITIES = ['exec', 'objects', 'callbacks', 'interrupt', 'logs', 'session'];
 const IN_FD = 0;
 const OUT_FD = 1;

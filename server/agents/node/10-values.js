@@ -29,6 +29,16 @@ class Tuple extends Array {
   }
 }
 
+/** A Python frozenset (ext 9, protocol version 2): a Set that round-trips as one. */
+class FrozenSet extends Set {}
+/** A Python complex (ext 10, protocol version 2). */
+class Complex {
+  constructor(re, im) {
+    this.re = Number(re);
+    this.im = Number(im);
+  }
+}
+
 /** Forces a value to travel as an ext 1 OBJECT reference (exported in the object table). */
 class RefMarker {
   constructor(obj, receiver) {

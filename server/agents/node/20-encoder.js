@@ -408,6 +408,10 @@ function enc(v, d) {
         encMapExt(v, d);
         return;
       }
+      if ((v instanceof Set || v instanceof Complex) && protocolVersion >= 2) {
+        encV2(v, d);
+        return;
+      }
       if (v instanceof Error) {
         encException(v);
         return;
@@ -469,6 +473,11 @@ function encArray(v, d) {
   for (let i = 0; i < n; i++) enc(v[i], d + 1);
 }
 function encObject(v, d) {
+  // A host holds `__proto__` as a key only in a Map: such an object travels as ext 6 (sec. 6).
+  if (Object.prototype.hasOwnProperty.call(v, '__proto__')) {
+    encMapExt(new Map(Object.entries(v)), d);
+    return;
+  }
   const keys = Object.keys(v);
   const n = keys.length;
   encMapHeader(n);
@@ -488,6 +497,24 @@ function encMapExt(m, d) {
     enc(val, d + 1);
   }
   extEnd(6, b);
+}
+/** Version 2's set, frozenset (an array of items) and complex (`[re, im]`, both float 64). */
+function encV2(v, d) {
+  const b = extBegin();
+  if (v instanceof Complex) {
+    encArrayHeader(2);
+    for (const x of [v.re, v.im]) {
+      ensure(9);
+      obuf[opos++] = 0xcb;
+      obuf.writeDoubleBE(x, opos);
+      opos += 8;
+    }
+    extEnd(10, b);
+    return;
+  }
+  encArrayHeader(v.size);
+  for (const x of v) enc(x, d + 1);
+  extEnd(v instanceof FrozenSet ? 9 : 8, b);
 }
 function encException(e) {
   const [type, message, tb] = exceptionTriple(e);

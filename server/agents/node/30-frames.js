@@ -17,6 +17,7 @@ let outBatch = null;
  * the body is larger than the host accepts.
  */
 function sendMsg(type, id, payload, mode) {
+  if (DEBUG) trace('>', type, id, payload);
   if (outBatch !== null && type !== STDOUT && type !== STDERR && !encoding) sendOutputBatch();
   if (encoding) {
     if (type === STDOUT || type === STDERR || type === LOG) {
@@ -76,6 +77,7 @@ function sendMsg(type, id, payload, mode) {
     setImmediate(flushTick);
   }
   if (deferred.length) drainDeferred();
+  return len;
 }
 
 function drainDeferred() {
@@ -220,6 +222,7 @@ function readFrames(chunk) {
     pos = start + len;
     msgsIn++;
     bytesIn += len;
+    frameLength = len;
     let msg;
     try {
       msg = decodeBody(chunk, start, pos);

@@ -241,6 +241,17 @@ function decExtBody(type, end) {
       dpos = end;
       return bytesToBig(b);
     }
+    case 8:
+    case 9: {
+      const body = dec();
+      if (!Array.isArray(body)) throw new ProtocolError(`bad ${type === 8 ? 'SET' : 'FROZENSET'} ext body`);
+      return type === 8 ? new Set(body) : new FrozenSet(body);
+    }
+    case 10: {
+      const body = dec();
+      if (!Array.isArray(body) || body.length !== 2) throw new ProtocolError('bad COMPLEX ext body');
+      return new Complex(body[0], body[1]);
+    }
     default: {
       const b = Buffer.from(dbuf.subarray(dpos, end));
       dpos = end;

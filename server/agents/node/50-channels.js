@@ -6,6 +6,31 @@ let nextChannelId = 0; // agent channels are even
 const als = new AsyncLocalStorage();
 const tasks = new Map(); // channel id -> task
 
+// Windows (sec. 6.4): on when the host's HELLO announces its own. `receiveWindow` is this side's per
+// channel, `sendWindow` the host's (this side's credit on a new channel); `frameLength` is the body length
+// of the frame being dispatched, which the window counts.
+const DEFAULT_WINDOW = [65536, 64 * 1024 * 1024];
+let windows = false;
+let receiveWindow = DEFAULT_WINDOW;
+let sendWindow = null;
+let frameLength = 0;
+const holding = new Map(); // id -> channel with sends held back for credit (it may be closed already)
+const SENT = Promise.resolve();
+
+function setWindows(hello) {
+  const mine = parseWindow(hello.agentWindow);
+  const theirs = parseWindow(hello.window);
+  if (protocolVersion < 2 || !theirs) return;
+  windows = true;
+  sendWindow = theirs;
+  if (mine && mine[0] > 0 && mine[1] > 0) receiveWindow = mine;
+}
+
+function parseWindow(v) {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) return null;
+  return [v[0], v[1]];
+}
+
 function rememberClosed(id) {
   closedIds.add(id);
   if (closedIds.size > 4096) closedIds.delete(closedIds.values().next().value);
@@ -25,6 +50,11 @@ class Channel {
     this._endmarker = undefined;
     this._closeWaiters = [];
     this.interrupted = false;
+    this._sizes = []; // body lengths of the queued items, for the window
+    this._window = receiveWindow;
+    this._ungranted = [0, 0];
+    this._credit = sendWindow ? [sendWindow[0], sendWindow[1]] : null;
+    this._held = []; // {item, resolve, reject}, or {close: CLOSE/CLOSE_ERROR, payload} behind them
   }
   get gateway() {
     return gateway;
@@ -36,10 +66,83 @@ class Channel {
     return this.toString();
   }
 
-  /** Sends one item; throws if the channel is closed or the item cannot be encoded. */
+  /**
+   * Sends one item; throws if the channel is closed or the item cannot be encoded. The promise resolves
+   * once the item is sent: at once while the window has credit, else when the host's user has consumed
+   * enough (sec. 6.4; await it when flooding). An item held back that cannot go rejects it.
+   */
   send(item) {
     if (this._closed) throw new ChannelClosedError(`cannot send to closed channel ${this.id}`);
-    sendMsg(DATA, this.id, item);
+    const credit = this._credit;
+    if (!credit || (this._held.length === 0 && credit[0] > 0 && credit[1] > 0)) {
+      const n = sendMsg(DATA, this.id, item);
+      if (credit) {
+        credit[0] -= 1;
+        credit[1] -= n;
+      }
+      return SENT;
+    }
+    return new Promise((resolve, reject) => {
+      this._held.push({ item, resolve, reject });
+      holding.set(this.id, this);
+    });
+  }
+
+  /** How many items and bytes the host may send on this channel before this side's user consumes them. */
+  setWindow(items, bytes) {
+    if (!Number.isSafeInteger(items) || !Number.isSafeInteger(bytes) || items < 1 || bytes < 1)
+      throw new RangeError('a window is a positive number of items and of bytes');
+    this._ungranted[0] += items - this._window[0];
+    this._ungranted[1] += bytes - this._window[1];
+    this._window = [items, bytes];
+    this._consumed(0, 0);
+  }
+
+  /** The user took items: they are granted back once half of the window is consumed (sec. 6.4). */
+  _consumed(items, bytes) {
+    if (!windows) return;
+    const u = this._ungranted;
+    u[0] += items;
+    u[1] += bytes;
+    if (u[0] * 2 < this._window[0] && u[1] * 2 < this._window[1]) return;
+    const grant = [Math.max(0, u[0]), Math.max(0, u[1])];
+    if (grant[0] === 0 && grant[1] === 0) return;
+    u[0] -= grant[0];
+    u[1] -= grant[1];
+    if (!this._recvDone) sendMsg(CREDIT, this.id, grant);
+  }
+
+  /** Credit came: sends what it allows of the items held back, and the close behind them. */
+  _release() {
+    const credit = this._credit;
+    const held = this._held;
+    while (held.length && (held[0].close !== undefined || (credit[0] > 0 && credit[1] > 0))) {
+      const h = held.shift();
+      if (h.close !== undefined) {
+        sendMsg(h.close, this.id, h.payload);
+        continue;
+      }
+      let n;
+      try {
+        n = sendMsg(DATA, this.id, h.item);
+      } catch (e) {
+        h.reject(e);
+        continue;
+      }
+      credit[0] -= 1;
+      credit[1] -= n;
+      h.resolve();
+    }
+    if (!held.length) holding.delete(this.id);
+  }
+
+  /** The host closed the channel: what was held back for it can no longer go. */
+  _dropHeld() {
+    const held = this._held;
+    this._held = [];
+    holding.delete(this.id);
+    for (const h of held)
+      if (h.close === undefined) h.reject(new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`));
   }
 
   /** The next item; rejects with TimeoutError, the remote error, or ChannelClosedError at the end. */
@@ -62,14 +165,18 @@ class Channel {
 
   _take() {
     const v = this._items[this._head];
+    const n = windows ? this._sizes[this._head] : 0;
     this._items[this._head++] = undefined;
     if (this._head === this._items.length) {
       this._items.length = 0;
+      this._sizes.length = 0;
       this._head = 0;
     } else if (this._head > 1024 && this._head * 2 > this._items.length) {
       this._items = this._items.slice(this._head);
+      if (windows) this._sizes = this._sizes.slice(this._head);
       this._head = 0;
     }
+    this._consumed(1, n);
     return v;
   }
 
@@ -81,8 +188,11 @@ class Channel {
   /** Closes the channel: CLOSE, or CLOSE_ERROR when `error` is given (an Error or a string). */
   close(error) {
     if (this._closed) return;
-    if (error === undefined || error === null) sendMsg(CLOSE, this.id, null);
-    else sendMsg(CLOSE_ERROR, this.id, typeof error === 'string' ? error : toException(error));
+    const [type, payload] =
+      error === undefined || error === null ? [CLOSE, null] : [CLOSE_ERROR, typeof error === 'string' ? error : toException(error)];
+    // The close goes after the items still waiting for credit, as the code sent them.
+    if (this._held.length) this._held.push({ close: type, payload });
+    else sendMsg(type, this.id, payload);
     this._localClosed();
   }
   isClosed() {
@@ -144,18 +254,21 @@ class Channel {
     }
   }
 
-  _deliver(item) {
+  _deliver(item, n) {
     if (this._recvDone) return;
     if (this._callback) {
       this._runCallback(item);
+      this._consumed(1, n);
       return;
     }
     if (this._waiters.length) {
       const w = this._waiters.shift();
       if (w.timer) clearTimeout(w.timer);
       w.resolve(item);
+      this._consumed(1, n);
       return;
     }
+    if (windows) this._sizes[this._items.length] = n;
     this._items.push(item);
   }
   _endReceiving() {
@@ -234,15 +347,28 @@ function newChannel() {
 
 function onData(id, payload) {
   const ch = channels.get(id) || (closedIds.has(id) ? null : channelFor(id));
-  if (ch) ch._deliver(payload);
+  if (ch) ch._deliver(payload, frameLength);
+}
+
+function onCredit(id, payload) {
+  const grant = parseWindow(payload);
+  if (!grant) throw new TypeError('CREDIT needs [items, bytes]');
+  // A channel closed here with sends still held is found in `holding`; one this side no longer knows is ignored.
+  const ch = holding.get(id) || channels.get(id);
+  if (!ch || !ch._credit) return;
+  ch._credit[0] += grant[0];
+  ch._credit[1] += grant[1];
+  if (ch._held.length) ch._release();
 }
 
 function onClose(id) {
+  holding.get(id)?._dropHeld();
   const ch = channels.get(id);
   if (ch && !ch._closed) ch._remoteClosed(null);
 }
 
 function onCloseError(id, payload) {
+  holding.get(id)?._dropHeld();
   const ch = channels.get(id);
   if (ch && !ch._closed) ch._remoteClosed(payload instanceof Error ? payload : new RemoteError('Error', String(payload), ''));
 }

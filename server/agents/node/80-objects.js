@@ -542,12 +542,27 @@ function getIterator(o) {
   throw new TypeError(`${typeNameOf(o)} is not iterable`);
 }
 
+/** An iterator's error raised after items of the same batch: kept for the next batch, so no item is lost. */
+const pendingIterErrors = new WeakMap();
+
 async function pull(it, n) {
   const items = [];
   let done = false;
+  if (pendingIterErrors.has(it)) {
+    const e = pendingIterErrors.get(it);
+    pendingIterErrors.delete(it);
+    throw e;
+  }
   while (items.length < n) {
-    let r = it.next();
-    if (isThenable(r)) r = await r;
+    let r;
+    try {
+      r = it.next();
+      if (isThenable(r)) r = await r;
+    } catch (e) {
+      if (items.length === 0 || !it || typeof it !== 'object') throw e;
+      pendingIterErrors.set(it, e);
+      break;
+    }
     if (!r || r.done) {
       done = true;
       break;

@@ -6,7 +6,20 @@
 // and a cell that uses top-level await runs as an async function whose declarations stay local. An
 // undefined completion value sends no DATA.
 
-const EXEC_PARAMS = ['channel', 'gateway', 'require', 'console', 'module', 'exports', '__filename', '__dirname', '__name__', 'Tuple'];
+const EXEC_PARAMS = [
+  'channel',
+  'gateway',
+  'require',
+  'console',
+  'module',
+  'exports',
+  '__filename',
+  '__dirname',
+  '__name__',
+  'Tuple',
+  'FrozenSet',
+  'Complex',
+];
 const EXEC_PREFIX = `(async function (${EXEC_PARAMS.join(', ')}) {`;
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
@@ -19,7 +32,7 @@ function compileOptions(filename, extra) {
 let sessionGlobalsBaseline = null;
 const sessionLexicals = new Set();
 /** What the agent itself puts in the session's scope: not the user's variables. */
-const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'channel', 'display', 'input']);
+const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'FrozenSet', 'Complex', 'channel', 'display', 'input']);
 /** Session runs so far: a sorted or filtered table's row order holds until the next one (sec. 7.7). */
 let sessionRuns = 0;
 
@@ -51,10 +64,34 @@ async function runTask(task, payload) {
         ch.send({ value: autoRule(r) });
       }
     } else {
-      const script = new vm.Script(`${EXEC_PREFIX}${payload.source}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
+      const call = payload.call;
+      if (call !== undefined && call !== null && (typeof call !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(call)))
+        throw new TypeError(`EXEC call must be a function's name, got ${JSON.stringify(call)}`);
+      // execnet's remote_exec(func, **kwargs): the body hands back the function it declared, which then
+      // runs with the channel and the keyword arguments as one options object.
+      const tail = call ? `\n;return typeof ${call} === 'undefined' ? undefined : ${call};` : '';
+      const script = compileExec(payload.source, tail, filename);
       const fn = script.runInThisContext();
       const mod = { exports: {}, id: '__channelexec__', filename };
-      await fn(ch, gateway, getUserRequire(), console, mod, mod.exports, filename, process.cwd(), '__channelexec__', Tuple);
+      const defined = await fn(
+        ch,
+        gateway,
+        getUserRequire(),
+        console,
+        mod,
+        mod.exports,
+        filename,
+        process.cwd(),
+        '__channelexec__',
+        Tuple,
+        FrozenSet,
+        Complex,
+      );
+      if (call) {
+        if (typeof defined !== 'function') throw new ReferenceError(`the source defines no function named ${call} to call`);
+        const kwargs = payload.kwargs;
+        await defined(ch, kwargs && typeof kwargs === 'object' ? kwargs : {});
+      }
     }
     if (!ch._closed) ch.close();
   } catch (e) {
@@ -76,12 +113,35 @@ async function runTask(task, payload) {
   }
 }
 
+/**
+ * The source as the body of the task's function. A syntax error names the user's file and line and shows
+ * the user's line, not the wrapper the agent put around it.
+ */
+function compileExec(source, tail, filename) {
+  try {
+    return new vm.Script(`${EXEC_PREFIX}${source}${tail}\n})`, compileOptions(filename, { columnOffset: -EXEC_PREFIX.length }));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    const lines = String(e.stack).split('\n');
+    const at = /^(.*):(\d+)$/.exec(lines[0]);
+    if (at && lines.length > 2) {
+      const first = at[2] === '1';
+      const code = first ? lines[1].slice(EXEC_PREFIX.length) : lines[1];
+      const caret = first ? lines[2].slice(EXEC_PREFIX.length) : lines[2];
+      e.stack = `${lines[0]}\n${code}\n${caret}\n\n${e.name}: ${e.message}`;
+    }
+    throw e;
+  }
+}
+
 async function runSession(source, filename, ch) {
   if (!sessionGlobalsBaseline) sessionGlobalsBaseline = new Set(Object.getOwnPropertyNames(globalThis));
   sessionRuns++;
   globalThis.require = getUserRequire();
   globalThis.gateway = gateway;
   globalThis.Tuple = Tuple;
+  globalThis.FrozenSet = FrozenSet;
+  globalThis.Complex = Complex;
   globalThis.channel = ch;
   globalThis.display = display;
   globalThis.input = input;

@@ -51,7 +51,24 @@ function statusMap() {
   };
 }
 
-function fatal(message) {
+/** A protocol error ends the agent (sec. 2): code 0 for a bad or oversized frame, 1 for a version it does not speak. */
+let traceFd = null;
+/** REMOTE_EXEC_DEBUG (sec. 1): a line per message, to the real stderr (2) or a file in the temp folder (1). */
+function trace(direction, type, id, payload) {
+  try {
+    if (traceFd === null)
+      traceFd =
+        DEBUG === '2' ? 2 : fs.openSync(require('path').join(require('os').tmpdir(), `remote-exec-debug-${process.pid}`), 'a', 0o600);
+    const name = (MESSAGES.find((m) => m[0] === type) || [type, type])[1];
+    const line = `${(performance.now() / 1000).toFixed(6)} main ${direction} ${id} ${name} ${safeInspect(payload, 200)}\n`;
+    if (traceFd === 2) writeStderr(line);
+    else fs.writeSync(traceFd, line);
+  } catch {
+    /* tracing never fails the agent */
+  }
+}
+
+function fatal(message, code = 0) {
   try {
     sendMsg(ERROR, 0, message);
   } catch {
@@ -59,7 +76,7 @@ function fatal(message) {
   }
   flushAll();
   writeStderr(`remote-exec agent: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
 
 function onMessage(msg) {
@@ -70,16 +87,18 @@ function onMessage(msg) {
   const type = msg[0],
     id = msg[1],
     payload = msg[2];
+  if (DEBUG) trace('<', type, id, payload);
   if (!helloReceived) {
     if (type === HELLO) {
       const theirs = payload && payload.protocol;
       if (!Number.isInteger(theirs) || theirs < 1)
-        fatal(`protocol version mismatch: the agent speaks versions 1 to ${PROTOCOL}, the host speaks ${theirs}`);
+        fatal(`protocol version mismatch: the agent speaks versions 1 to ${PROTOCOL}, the host speaks ${theirs}`, 1);
       // Both sides use the lower of the two highest versions (sec. 4).
       protocolVersion = Math.min(theirs, PROTOCOL);
       helloReceived = true;
       if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
       if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
+      if (payload) setWindows(payload);
       for (const m of preHello.splice(0)) dispatch(m[0], m[1], m[2]);
     } else preHello.push(msg);
     return;
@@ -121,9 +140,6 @@ function onInterrupt(id) {
     if (t) t.ch._interrupt();
   }
 }
-
-// CREDIT (sec. 6.4): this agent does not yet hold senders to windows; a grant from the host is accepted.
-function onCredit() {}
 
 function onError(id, payload) {
   writeStderr(`remote-exec agent: the host reported a protocol error: ${payload}\n`);
@@ -174,6 +190,7 @@ function main() {
     platform: process.platform,
     capabilities: CAPABILITIES,
     maxFrame: MAX_FRAME,
+    window: receiveWindow,
   });
   flushNow();
   startReading();

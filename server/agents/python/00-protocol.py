@@ -48,6 +48,9 @@ EXT_EXCEPTION = 4   # [type, message, traceback]
 EXT_TUPLE = 5       # array
 EXT_MAP = 6         # array of [key, value]
 EXT_BIGINT = 7      # two's complement big-endian, minimal length
+EXT_SET = 8         # array of items (version 2)
+EXT_FROZENSET = 9   # array of items (version 2)
+EXT_COMPLEX = 10    # [real: float 64, imag: float 64] (version 2)
 
 import sys
 import os

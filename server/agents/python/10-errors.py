@@ -31,6 +31,13 @@ class ProtocolError(Exception):
     pass
 
 
+class VersionError(ProtocolError):
+    """The host speaks no protocol version this agent speaks (exit code 1, section 2)."""
+
+
+_U64 = 1 << 64
+
+
 class _EOF(Exception):
     pass
 
@@ -51,6 +58,9 @@ def _exc_typename(e):
     return _typename(e)
 
 
+_TB_HEADER = 'Traceback (most recent call last):\n'
+
+
 def _format_exc(e, keep_agent=False):
     """Format an exception like the interpreter would, without the agent's own frames."""
     import traceback
@@ -68,7 +78,12 @@ def _format_exc(e, keep_agent=False):
                 x.stack = traceback.StackSummary.from_list(frames)
                 stack.append(x.__cause__)
                 stack.append(x.__context__)
-        return ''.join(te.format())
+        text = ''.join(te.format())
+        # A compile error raised by the agent's own compile() has no user frame left, and Python then
+        # prints no header: hosts find the traceback by it, as execnet's always has one.
+        if not text.startswith(_TB_HEADER):
+            text = _TB_HEADER + text
+        return text
     except Exception:
         try:
             return ''.join(traceback.format_exception(type(e), e, e.__traceback__))

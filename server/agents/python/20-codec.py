@@ -196,11 +196,17 @@ def _pack(obj, buf, splices, default, depth=0):
         _pack(default(obj), buf, splices, default, depth + 1)
 
 
-def _pack_dict(obj, buf, splices, default, depth):
-    for k in obj:
+def _plain_keys(d):
+    """True when d travels as a msgpack map: str keys only, and none that a JavaScript host cannot
+    hold in a plain object (`__proto__`); otherwise it travels as ext 6 (a Map there)."""
+    for k in d:
         if type(k) is not str:
-            break
-    else:
+            return False
+    return '__proto__' not in d
+
+
+def _pack_dict(obj, buf, splices, default, depth):
+    if _plain_keys(obj):
         _pack_map_header(len(obj), buf)
         for k, v in obj.items():
             _pack_str(k, buf)
@@ -214,6 +220,28 @@ def _pack_dict(obj, buf, splices, default, depth):
         _pack(v, sub, None, default, depth)
     _pack_ext_header(EXT_MAP, len(sub), buf)
     buf += sub
+
+
+def _ext_v2(o, packb_hook, hook):
+    """The version-2 ext value of a set, frozenset or complex (section 6), or None."""
+    if isinstance(o, frozenset):
+        return Ext(EXT_FROZENSET, packb_hook(list(o), hook))
+    if isinstance(o, set):
+        return Ext(EXT_SET, packb_hook(list(o), hook))
+    if isinstance(o, complex):
+        return Ext(EXT_COMPLEX, b'\x92' + _p_f64(0xcb, o.real) + _p_f64(0xcb, o.imag))
+    return None
+
+
+def _build_v2(code, body):
+    """A set, frozenset or complex from its ext body."""
+    if code == EXT_COMPLEX:
+        if type(body) is not list or len(body) != 2:
+            raise ValueError('a COMPLEX is [real, imag]')
+        return complex(body[0], body[1])
+    if type(body) is not list:
+        raise ValueError('a SET or FROZENSET is an array of items')
+    return set(body) if code == EXT_SET else frozenset(body)
 
 
 def packb(obj, default=_no_default):
@@ -361,6 +389,82 @@ def _dec_map(mv, p, n, hook):
     return d, p
 
 
+_FIXED_SIZE = {0xcc: 2, 0xcd: 3, 0xce: 5, 0xcf: 9, 0xd0: 2, 0xd1: 3, 0xd2: 5, 0xd3: 9, 0xca: 5, 0xcb: 9}
+
+
+def _skip(mv, p):
+    """The end of the msgpack value at p, found without building anything; ValueError when the bytes
+    are not msgpack (ext bodies are not looked into)."""
+    n = 1
+    end = len(mv)
+    while n:
+        n -= 1
+        b = mv[p]
+        if b < 0x80 or b >= 0xe0 or b == 0xc0 or b == 0xc2 or b == 0xc3:
+            p += 1
+        elif b >= 0xa0 and b <= 0xbf:
+            p += 1 + (b & 0x1f)
+        elif b >= 0x90 and b <= 0x9f:
+            p += 1
+            n += b & 0x0f
+        elif b <= 0x8f:
+            p += 1
+            n += 2 * (b & 0x0f)
+        elif b in _FIXED_SIZE:
+            p += _FIXED_SIZE[b]
+        elif b == 0xd9 or b == 0xc4:
+            p += 2 + mv[p + 1]
+        elif b == 0xda or b == 0xc5:
+            p += 3 + _u16(mv, p + 1)[0]
+        elif b == 0xdb or b == 0xc6:
+            p += 5 + _u32(mv, p + 1)[0]
+        elif b == 0xdc or b == 0xde:
+            n += _u16(mv, p + 1)[0] * (1 if b == 0xdc else 2)
+            p += 3
+        elif b == 0xdd or b == 0xdf:
+            n += _u32(mv, p + 1)[0] * (1 if b == 0xdd else 2)
+            p += 5
+        elif 0xd4 <= b <= 0xd8:
+            p += 2 + (1 << (b - 0xd4))
+        elif b == 0xc7:
+            p += 3 + mv[p + 1]
+        elif b == 0xc8:
+            p += 4 + _u16(mv, p + 1)[0]
+        elif b == 0xc9:
+            p += 6 + _u32(mv, p + 1)[0]
+        else:
+            raise ValueError('invalid msgpack byte 0x%02x' % b)
+        if p > end:
+            raise ValueError('truncated msgpack data')
+    return p
+
+
+class _Unbuilt(object):
+    """The payload of a well-formed message that this agent cannot build (a list as a dict key, a
+    set of dicts): only that message fails (section 6)."""
+    __slots__ = ('reason',)
+
+    def __init__(self, reason):
+        self.reason = reason
+
+
+def _unbuilt_message(mv, err):
+    """(type, id, _Unbuilt) when mv is a well-formed message whose payload failed to build with err;
+    None when the bytes themselves are not a message (a protocol error)."""
+    try:
+        if len(mv) < 3 or mv[0] != 0x93:
+            return None
+        t, p = _dec(mv, 1, _plain_ext_hook)
+        cid, p = _dec(mv, p, _plain_ext_hook)
+        if type(t) is not int or type(cid) is not int or not 0 <= t < _U64 or not 0 <= cid < _U64:
+            return None
+        if _skip(mv, p) != len(mv):
+            return None
+    except Exception:
+        return None
+    return t, cid, _Unbuilt('%s: %s' % (type(err).__name__, _safe_str(err)))
+
+
 def _plain_ext_hook(code, data):
     raise ValueError('unknown extension type %d' % code)
 
@@ -411,6 +515,8 @@ def _c_safe(o, depth=0):
                 return False
         return True
     if t is dict:
+        if '__proto__' in o:
+            return False
         d = depth + 1
         for k, v in o.items():
             if type(k) is not str:

@@ -2,6 +2,7 @@
 
 NO_ENDMARKER = object()
 _END = object()         # queued when the remote end closes; receive() re-queues it and raises
+DEFAULT_WINDOW = (65536, 64 * 1024 * 1024)   # a channel's window (section 6.4): DATA items, body bytes
 
 
 class Channel(object):
@@ -24,6 +25,13 @@ class Channel(object):
         self._waiters = 0
         self._cond = threading.Condition(gw._lock)
         self._executing = False
+        # windows (section 6.4): sizes of the queued items, what was consumed and not yet granted back,
+        # this end's receive window, and the credit left for sending
+        self._sizes = collections.deque()
+        self._wlock = threading.Lock()
+        self._ungranted = [0, 0]
+        self._rwin = gw._rwin
+        self._credit = list(gw._swin) if gw._swin is not None else None
 
     def __repr__(self):
         flag = 'closed' if self._closed else ('sendonly' if self._receiveclosed else 'open')
@@ -34,7 +42,9 @@ class Channel(object):
         if gw is None or self._closed or self._receiveclosed:
             return
         try:
-            gw._defer_last_message(self.id)
+            # execnet's rule (section 6.2): a dropped channel is closed, one with a callback is only
+            # done sending
+            gw._defer_drop(self.id, CLOSE if self._callback is None else LAST_MESSAGE)
         except Exception:
             pass
 
@@ -48,18 +58,55 @@ class Channel(object):
         return None
 
     def send(self, item):
-        """Send an item to the other side (raises IOError on a closed channel)."""
+        """Send an item to the other side (raises IOError on a closed channel).  Blocks while the
+        channel's window is spent, until the other side's user has consumed enough."""
         if self._closed:
             raise IOError('cannot send to %r' % (self,))
         task = getattr(_tls, 'task', None)
         if task is None:
-            self._gw._send_msg(DATA, self.id, item)
+            self._gw._send_data(self, item, None)
             return
         task.enter()
         try:
-            self._gw._send_msg(DATA, self.id, item)
+            self._gw._send_data(self, item, task)
         finally:
             task.leave()
+
+    def setwindow(self, items, nbytes):
+        """How many items and bytes the other side may send on this channel before this side's
+        user consumes them (section 6.4)."""
+        if type(items) is not int or type(nbytes) is not int or items < 1 or nbytes < 1:
+            raise ValueError('a window is a positive number of items and of bytes')
+        with self._wlock:
+            old = self._rwin
+            self._rwin = (items, nbytes)
+            self._ungranted[0] += items - old[0]
+            self._ungranted[1] += nbytes - old[1]
+        self._consumed(0, 0)
+
+    def _consumed(self, items, nbytes):
+        # the user took items: grant them back once half of the window is consumed (section 6.4)
+        if not self._gw._windows:
+            return
+        with self._wlock:
+            u = self._ungranted
+            u[0] += items
+            u[1] += nbytes
+            if u[0] * 2 < self._rwin[0] and u[1] * 2 < self._rwin[1]:
+                return
+            grant = [max(0, u[0]), max(0, u[1])]
+            if grant == [0, 0]:
+                return
+            u[0] -= grant[0]
+            u[1] -= grant[1]
+        if not self._receiveclosed:
+            self._gw._send_msg_quiet(CREDIT, self.id, grant)
+
+    def _take(self):
+        # one item left the queue for the user (with the gateway lock or the item popped already)
+        sizes = self._sizes
+        if sizes:
+            self._consumed(1, sizes.popleft())
 
     def receive(self, timeout=None):
         """Receive the next item; raise EOFError at end-of-channel, RemoteError if the other side
@@ -76,6 +123,7 @@ class Channel(object):
                 if x is _END:
                     items.appendleft(x)
                     raise self._getremoteerror() or EOFError()
+                self._take()
                 return x
         task = getattr(_tls, 'task', None)
         if task is not None:
@@ -91,6 +139,7 @@ class Channel(object):
                 if x is _END:
                     items.appendleft(x)
                     raise self._getremoteerror() or EOFError()
+                self._take()
                 return x
         finally:
             if task is not None:
@@ -162,12 +211,14 @@ class Channel(object):
             if self._callback is not None:
                 raise IOError('a callback is already set')
             items = list(self._items)
+            sizes = list(self._sizes)
             self._items.clear()
+            self._sizes.clear()
             self._callback = callback
             self._endmarker = endmarker
             gw._cb_channels[self.id] = self
-            for it in items:
-                gw._cb_put(self, it)
+            for i, it in enumerate(items):
+                gw._cb_put(self, it, sizes[i] if i < len(sizes) else 0)
             if self._receiveclosed and _END not in items:
                 gw._cb_put(self, _END)
 

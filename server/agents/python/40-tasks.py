@@ -18,11 +18,27 @@ def _set_async_exc(tid, exc):
     return f(tid, ctypes.py_object(exc))
 
 
+class _Interrupt(KeyboardInterrupt):
+    """The KeyboardInterrupt an INTERRUPT raises asynchronously.  It is built where it is raised, in the
+    task's own thread, so building it marks the interrupt delivered: a task that catches it and then
+    calls into the agent is not interrupted a second time."""
+
+    def __init__(self, *args):
+        KeyboardInterrupt.__init__(self, *args)
+        task = getattr(_tls, 'task', None)
+        if task is not None:
+            task.pending = False    # no lock: this may run inside the task's own enter()
+
+
+_Interrupt.__name__ = _Interrupt.__qualname__ = 'KeyboardInterrupt'
+_Interrupt.__module__ = 'builtins'
+
+
 class _Task(object):
     """One running exec or object request.  enter()/leave() bracket the agent's own code, during
     which INTERRUPT sets a flag instead of raising asynchronously (so no frame is torn)."""
     __slots__ = ('tid', 'chid', 'lock', 'in_op', 'pending', 'interrupted', 'done', 'waiting_on',
-                 'is_exec')
+                 'is_exec', 'main')
 
     def __init__(self, chid, is_exec):
         self.tid = _get_ident()
@@ -34,6 +50,8 @@ class _Task(object):
         self.done = False
         self.waiting_on = None
         self.is_exec = is_exec
+        # on the main thread an interrupt is a real SIGINT: it also breaks a blocking call (a sleep)
+        self.main = self.tid == _MAIN_TID
 
     def enter(self):
         with self.lock:
@@ -72,7 +90,54 @@ class _Task(object):
                         ch._cond.notify_all()
             else:
                 self.pending = True
-                _set_async_exc(self.tid, KeyboardInterrupt)
+                if self.main:
+                    import signal
+                    signal.pthread_kill(self.tid, signal.SIGINT)
+                else:
+                    _set_async_exc(self.tid, _Interrupt)
+
+
+_MAIN_TID = threading.main_thread().ident
+
+
+def _on_sigint(signum, frame):
+    """SIGINT on the main thread: a KeyboardInterrupt for the main-thread task an INTERRUPT aimed at,
+    unless it is inside the agent's own code (enter() raises it there); otherwise ignored."""
+    task = getattr(_tls, 'task', None)
+    if task is not None and task.main and task.pending and not task.in_op and not task.done:
+        task.pending = False
+        raise _Interrupt()
+
+
+class _MainThread(object):
+    """Exec jobs that must own the main thread (execmodel=main_thread_only, session runs), run there
+    one at a time, in order, while another thread reads the stream."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._jobs = collections.deque()
+
+    def __len__(self):
+        return len(self._jobs)
+
+    def submit(self, fn, args):
+        with self._cond:
+            self._jobs.append((fn, args))
+            self._cond.notify()
+
+    def run(self):
+        while True:
+            with self._cond:
+                while not self._jobs:
+                    self._cond.wait()
+                fn, args = self._jobs.popleft()
+            try:
+                fn(*args)
+            except BaseException:
+                pass
+            finally:
+                fn = args = None
+                _tls.task = None
 
 
 class _Pool(object):

@@ -90,6 +90,10 @@ class _FramedIO(object):
             return Ext(EXT_TUPLE, self._packb_hook(list(o), hook))
         if t is int:
             return Ext(EXT_BIGINT, bigint_bytes(o))
+        if self.protocol >= 2:
+            r = _ext_v2(o, self._packb_hook, hook)
+            if r is not None:
+                return r
         if isinstance(o, bool):
             return bool(o)
         if isinstance(o, int):
@@ -190,11 +194,15 @@ class _FramedIO(object):
             chunks.append(mv[pos:])
         return chunks, n
 
-    def _send_msg(self, t, cid, payload, ref_mode=False):
+    def _output_first(self, t):
+        # batched stdout/stderr goes out before a message of type t that its writer causes (section 5)
         out = self._stdout
         if out is not None and t in AFTER_OUTPUT and (out._bufs or self._stderr._bufs):
             out.flush_all()
             self._stderr.flush_all()
+
+    def _send_msg(self, t, cid, payload, ref_mode=False):
+        self._output_first(t)
         chunks, n = self._encode_msg(t, cid, payload, ref_mode)
         if self._debug_fd is not None:
             self._trace('>', t, cid, payload)
@@ -355,6 +363,7 @@ class _FramedIO(object):
                         self._rstart = self._rend = 0
                     self.msgs_in += 1
                     self.bytes_in += n
+                    self._frame_n = n
                     return self._decode(self._rmv[s + 4:s + 4 + n])
                 if n + 4 > len(buf):
                     return self._read_big(n)
@@ -413,6 +422,7 @@ class _FramedIO(object):
             have += k
         self.msgs_in += 1
         self.bytes_in += n
+        self._frame_n = n
         return self._decode(mv)
 
     def _read_big_data(self, n):
@@ -460,6 +470,7 @@ class _FramedIO(object):
         view.release()
         self.msgs_in += 1
         self.bytes_in += n
+        self._frame_n = n
         return DATA, cid, obj
 
     def _has_frame(self):
@@ -493,11 +504,14 @@ class _FramedIO(object):
                     t, cid, payload = m
                 if p != len(mv):
                     raise ValueError('extra data after the message')
-            if type(t) is not int or type(cid) is not int or t < 0 or cid < 0:
-                raise ValueError('message type and id must be unsigned integers')
+            if type(t) is not int or type(cid) is not int or not 0 <= t < _U64 or not 0 <= cid < _U64:
+                raise ValueError('message type and id must be unsigned 64-bit integers')
         except ProtocolError:
             raise
         except Exception as e:
+            unbuilt = _unbuilt_message(mv, e)
+            if unbuilt is not None:
+                return unbuilt
             raise ProtocolError('malformed message body: %s: %s' % (type(e).__name__,
                                 _safe_str(e) or 'invalid msgpack data'))
         return t, cid, payload
@@ -533,6 +547,8 @@ class _FramedIO(object):
             return d
         if code == EXT_BIGINT:
             return int.from_bytes(data, 'big', signed=True)
+        if EXT_SET <= code <= EXT_COMPLEX:
+            return _build_v2(code, self._unpack(data))
         raise ValueError('unknown extension type %d' % code)
 
     def _unpack(self, data):
@@ -630,6 +646,8 @@ class _FramedIO(object):
                 if msg is None:
                     return None
                 self._dispatch(msg)
+                # not held while the next read blocks: a channel in it must be collectable (section 6.2)
+                msg = None
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))
@@ -649,7 +667,7 @@ class _FramedIO(object):
             return True
 
     def _bg_loop(self):
-        """The main thread: reads when no task does."""
+        """The reader thread: reads when no task does."""
         lock = self._lock
         followers = self._followers
         while True:
@@ -713,6 +731,8 @@ class _FramedIO(object):
         t, cid, payload = msg
         if self._debug_fd is not None:
             self._trace('<', t, cid, payload)
+        if type(payload) is _Unbuilt:
+            return self._refuse_unbuilt(t, cid, payload)
         h = self._handlers[t] if t < N_CODES else None
         if h is None:
             self._send_msg_quiet(ERROR, 0, 'unknown message type %d' % t)
@@ -741,7 +761,7 @@ class _FramedIO(object):
                 raise ProtocolError('host HELLO payload must be a map')
             proto = payload.get('protocol')
             if type(proto) is not int or proto < 1:
-                raise ProtocolError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
+                raise VersionError('protocol version mismatch: agent speaks versions 1 to %d, host %r'
                                     % (PROTOCOL_VERSION, proto))
             # both sides use the lower of the two highest versions (section 4)
             self.protocol = min(proto, PROTOCOL_VERSION)
@@ -752,4 +772,5 @@ class _FramedIO(object):
             if type(spin) is int and spin >= 0:
                 self.spin = spin / 1e6
             level = payload.get('logLevel')
+            self._set_windows(payload)
             return early, (level if type(level) is int else None)

@@ -96,6 +96,7 @@ class _ObjectRequests(object):
         self._olock = threading.Lock()
         self._objs = {}             # id -> [obj, count]
         self._byaddr = {}           # id(obj) -> object id
+        self._iter_errors = {}      # id(iterator) -> (iterator, the error its next batch raises)
         self._next_oid = 1
         self.object_handoffs = 0    # object requests handed to a worker thread (STATUS objectHandoffs)
         # callbacks to the host
@@ -363,11 +364,21 @@ class _ObjectRequests(object):
         nxt = getattr(it, '__next__', None)
         if nxt is None:
             raise TypeError('%s object is not an iterator' % _typename(it))
+        pending = self._iter_errors.pop(id(it), None)
+        if pending is not None and pending[0] is it:
+            raise pending[1]
         for _ in range(max(1, int(batch))):
             try:
                 x = nxt()
             except StopIteration:
                 done = True
+                break
+            except Exception as e:
+                if not items:
+                    raise
+                # the items before it go first; the next batch raises it (a finished generator would
+                # only say StopIteration then)
+                self._iter_errors[id(it)] = (it, e)
                 break
             items.append(self._apply_rule(x, rtype))
         return items, done

@@ -285,10 +285,6 @@ class _ProcessServices(object):
         if self._debug_fd is not None:
             self._trace('!', ERROR, cid, payload)
 
-    def _h_credit(self, cid, payload):
-        # CREDIT (section 6.4): this agent does not yet hold senders to windows; a grant is accepted
-        pass
-
     def _h_wrong_direction(self, cid, payload):
         raise ValueError('this message type is only sent by agents')
 
@@ -304,7 +300,7 @@ class _ProcessServices(object):
         st = {
             'numexecuting': self.numexecuting,
             'numchannels': numchannels,
-            'execqsize': self._pool.execq,
+            'execqsize': self._pool.execq + len(self._main),
             'numobjects': numobjects,
             'nextid': nextid,
             'pid': os.getpid(),
@@ -351,6 +347,7 @@ class _ProcessServices(object):
             'platform': sys.platform,
             'capabilities': list(CAPABILITIES),
             'maxFrame': self.maxframe,
+            'window': list(self._rwin),
         }
 
     # stdout / stderr and logs
@@ -404,8 +401,8 @@ class _ProcessServices(object):
 
     def _aux_drain(self):
         while self._deferred:
-            cid = self._deferred.popleft()
-            self._send_msg_quiet(LAST_MESSAGE, cid, None)
+            cid, code = self._deferred.popleft()
+            self._send_msg_quiet(code, cid, None)
         while self._logq:
             rec = self._logq.popleft()
             self._send_msg_quiet(LOG, 0, rec)

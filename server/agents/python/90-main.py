@@ -1,7 +1,8 @@
 # The gateway put together from its parts, and the start of the agent process.
 #
-# Threads: the main thread is the background reader; exec tasks and object requests run on a pool of
-# reusable worker threads; one auxiliary thread forwards fd 1/2 output, log records and deferred
+# Threads: the main thread runs the exec tasks that must own it (session runs, execmodel=
+# main_thread_only); a reader thread reads the stream when no task does; other exec tasks and object
+# requests run on a pool of reusable worker threads; one auxiliary thread forwards fd 1/2 output, log records and deferred
 # LAST_MESSAGEs; one more thread (started lazily) runs channel callbacks in order.
 
 
@@ -63,7 +64,7 @@ def main():
     sys.stderr = gw._stderr
     try:
         import signal
-        signal.signal(signal.SIGINT, lambda *a: None)
+        signal.signal(signal.SIGINT, _on_sigint)
     except Exception:
         pass
 
@@ -72,7 +73,8 @@ def main():
     except ProtocolError as e:
         gw._send_msg_quiet(ERROR, 0, str(e))
         gw._wait_writes(1.0)
-        os._exit(1)
+        # section 2: 1 for a version this agent does not speak, 0 for a bad frame
+        os._exit(1 if isinstance(e, VersionError) else 0)
     except (_EOF, OSError):
         os._exit(0)
     _install_hooks(gw, level if level is not None else 30)
@@ -80,9 +82,18 @@ def main():
     aux = threading.Thread(target=gw._aux_loop, name='remote-exec-aux')
     aux.daemon = True
     aux.start()
+    # the stream is read on a thread of its own; the main thread runs the exec jobs that need it
+    reader = threading.Thread(target=_read_until_end, args=(gw, early), name='remote-exec-reader')
+    reader.daemon = True
+    reader.start()
+    gw._main.run()
+
+
+def _read_until_end(gw, early):
     try:
         for msg in early:
             gw._dispatch(msg)
+        early = None
         gw._bg_loop()
     except ProtocolError as e:
         gw._on_eof(str(e))

@@ -128,7 +128,7 @@ export const channelChecks: Check[] = [
     },
   },
   {
-    name: 'LAST_MESSAGE: the agent sends it when remote code drops an open channel',
+    name: 'CLOSE: the agent closes an open channel that remote code drops (as execnet does)',
     needsSnippets: true,
     async run(ctx) {
       const source = optionalSnippet(ctx, 'dropChannel');
@@ -138,7 +138,8 @@ export const channelChecks: Check[] = [
       expectTrue(dropped instanceof Channel, 'item', 'a Channel', dropped);
       expectEqual('item on the dropped channel', await receive(dropped, 'the item on the dropped channel'), 1);
       await expectEnd(dropped, 'receiving on the dropped channel');
-      expectTrue(!dropped.isClosed(), 'the dropped channel', 'still open for sending (LAST_MESSAGE, not CLOSE)', 'closed');
+      await closedCleanly(dropped, 'the dropped channel');
+      expectTrue(dropped.isClosed(), 'the dropped channel', 'closed (CLOSE: it had no callback)', 'still open');
       channel.close();
     },
   },

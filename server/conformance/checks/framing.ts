@@ -71,6 +71,34 @@ export const framingChecks: Check[] = [
     run: (ctx) => expectReportedOrClosed(ctx, 'after a frame whose body is the string "hello"', (raw) => raw.sendBody(raw.encode('hello'))),
   },
   {
+    name: 'framing: a message id beyond 64 bits (5,000 digits) is a protocol error, reported, not a crash',
+    async run(ctx) {
+      const { error, closed, raw } = await afterBadFrame(ctx, (raw) =>
+        raw.send(MessageType.STATUS, (10n ** 5000n) as unknown as number, null),
+      );
+      if (error === undefined && !closed) fail('after a STATUS whose id has 5,000 digits', 'ERROR or the end of the stream', raw.summary());
+      if (error !== undefined) expectTrue(!/agent failure/i.test(String(error)), 'the ERROR', 'a protocol error naming the message', error);
+      if (closed) {
+        const exit = await raw.waitExit(limits.stepMs);
+        if (exit) expectEqual('exit code after a bad message (§2)', exit.signal ?? exit.code, 0);
+      } else {
+        raw.send(MessageType.STATUS, 91, null);
+        await raw.reply(91, limits.stepMs, 'the reply to STATUS after the reported protocol error');
+      }
+    },
+  },
+  {
+    name: 'framing: a malformed frame before HELLO ends the agent with code 0 (§2)',
+    async run(ctx) {
+      const raw = await ctx.raw({ handshake: false });
+      await raw.next((m) => m[0] === MessageType.HELLO, limits.stepMs, 'HELLO');
+      raw.sendBody(Buffer.from([0xc1, 0xc1, 0xc1]));
+      const exit = await raw.waitExit(limits.stepMs);
+      if (!exit) fail('after a malformed frame before the host HELLO', `the agent exits within ${limits.stepMs} ms`, 'still running');
+      expectEqual('exit code', exit.signal ?? exit.code, 0);
+    },
+  },
+  {
     name: 'framing: frames split into single bytes and coalesced into one write are read',
     async run(ctx) {
       const raw = await ctx.raw();

@@ -1,6 +1,6 @@
-import { RemoteError, Tuple } from '../../../protocol';
+import { Complex, FrozenSet, MessageType, RemoteError, Tuple } from '../../../protocol';
 import { expectTrue, fail, sameValue, show, type Check, type CheckContext } from '../check';
-import { receive, snippetsOf } from './helpers';
+import { limits, receive, snippetsOf } from './helpers';
 
 /** Sends each value through the echo snippet and expects it back exactly, type included. */
 async function roundTrip(ctx: CheckContext, values: unknown[]): Promise<void> {
@@ -64,6 +64,20 @@ export const valueChecks: Check[] = [
       [true, null],
     ]),
   ]),
+  valueCheck('ext 8 SET (version 2)', () => [new Set(), new Set<unknown>([1, 'two', Tuple.of(3, 4)]), [new Set([new FrozenSet([1])])]]),
+  valueCheck('ext 9 FROZENSET (version 2)', () => [new FrozenSet(), new FrozenSet<unknown>(['a', 2.5, new FrozenSet([3])])]),
+  valueCheck('ext 10 COMPLEX (version 2)', () => [
+    new Complex(1, -2),
+    new Complex(0, 0),
+    new Complex(1.5e300, -0.25),
+    new Complex(NaN, Infinity),
+  ]),
+  valueCheck('a map key __proto__ (sent back as ext 6, never a plain map)', () => [
+    new Map<unknown, unknown>([
+      ['__proto__', 1],
+      ['b', 2],
+    ]),
+  ]),
   {
     name: 'values: ext 4 EXCEPTION round-trips with type, message and traceback',
     needsSnippets: true,
@@ -77,6 +91,46 @@ export const valueChecks: Check[] = [
       expectTrue(/ValueError$/.test(back.remoteType), 'its type', "'ValueError' or a qualified form", back.remoteType);
       expectTrue(back.remoteMessage === 'conformance-exception', 'its message', "'conformance-exception'", back.remoteMessage);
       expectTrue(typeof back.remoteTraceback === 'string', 'its traceback', 'a string', back.remoteTraceback);
+    },
+  },
+  {
+    name: 'values: a value the agent cannot build fails only its own message (CLOSE_ERROR, REPLY_ERROR)',
+    needsSnippets: true,
+    async run(ctx) {
+      // A list as a map key: a JavaScript agent can build it, a Python one cannot hash it. Either way the
+      // gateway goes on; a failure is the channel's or the request's alone.
+      const raw = await ctx.raw();
+      const from = raw.received.length;
+      raw.send(MessageType.EXEC, 1, { source: snippetsOf(ctx).echo });
+      raw.send(MessageType.DATA, 1, new Map([[[1, 2], 'list key']]));
+      const [type, , payload] = await raw.next(
+        (m) => (m[0] === MessageType.DATA || m[0] === MessageType.CLOSE_ERROR) && m[1] === 1,
+        limits.stepMs,
+        'the echo or a CLOSE_ERROR on channel 1',
+        from,
+      );
+      if (type === MessageType.CLOSE_ERROR)
+        expectTrue(
+          payload instanceof RemoteError && /build|hash/i.test(payload.remoteMessage),
+          'the CLOSE_ERROR',
+          'a RemoteException saying why the value could not be built',
+          payload,
+        );
+      raw.send(MessageType.OBJECT, 93, [null, [['eq', new Set([[1]])]], 'auto']);
+      const answer = await raw.next(
+        (m) => (m[0] === MessageType.REPLY || m[0] === MessageType.REPLY_ERROR) && m[1] === 93,
+        limits.stepMs,
+        'the answer to request 93',
+        from,
+      );
+      expectTrue(
+        answer[0] === MessageType.REPLY || answer[2] instanceof RemoteError,
+        'the answer',
+        'REPLY, or REPLY_ERROR with a RemoteException',
+        answer[2],
+      );
+      raw.send(MessageType.STATUS, 94, null);
+      await raw.reply(94, limits.stepMs, 'the reply to STATUS after the value that could not be built');
     },
   },
 ];

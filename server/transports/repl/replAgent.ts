@@ -140,10 +140,8 @@ export class ReplAgent {
       this.send(MessageType.CLOSE_ERROR, channel, new RemoteError('TypeError', 'EXEC needs {source: str}', ''));
       return;
     }
-    if (this.terminating) {
-      this.send(MessageType.CLOSE_ERROR, channel, new RemoteError('GatewayClosed', 'the REPL is exiting', ''));
-      return;
-    }
+    // The REPL is exiting: its exit ends the gateway, and with it this channel (GatewayClosedError).
+    if (this.terminating) return;
     this.queue.push({ channel, source: payload.source });
     this.next();
   }
@@ -160,8 +158,9 @@ export class ReplAgent {
           if (result.error) this.send(MessageType.CLOSE_ERROR, job.channel, new RemoteError(...result.error));
           else this.send(MessageType.CLOSE, job.channel, null);
         },
-        (err: Error) =>
-          this.send(MessageType.CLOSE_ERROR, job.channel, new RemoteError('GatewayClosed', err.message, this.session.diagnostics)),
+        // A run fails only when the REPL exited: that exit closes the gateway, and every channel waiting on
+        // it rejects with GatewayClosedError, as on any other gateway whose agent died.
+        () => undefined,
       )
       .finally(() => {
         this.running = undefined;

@@ -1,5 +1,3 @@
-import * as assert from 'assert';
-
 type TestFn = () => Promise<void> | void;
 const tests: { name: string; fn: TestFn }[] = [];
 
@@ -23,20 +21,4 @@ export async function runAll(): Promise<void> {
   }
   console.log(`${tests.length - failed} passed, ${failed} failed`);
   if (failed) throw new Error(`${failed} of ${tests.length} extension host tests failed`);
-}
-
-/** Polls `probe` until it returns a truthy value: UI state arrives through notifications, not at once. */
-export async function eventually<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 20000): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new assert.AssertionError({ message: `${what}: not so within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}` });
 }

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { ExecSelectionResult } from '../../../contract/service';
 import type { RemoteExecExtension } from '../../../extension/extension';
 import type { ObjectNode } from '../../../extension/objectsTree';
-import { eventually, runAll, test } from './runner';
+import { eventually } from '../../helpers/eventually';
+import { runAll, test } from './runner';
 
 let api: RemoteExecExtension;
 let editor: vscode.TextEditor;
@@ -208,6 +209,33 @@ test('a JavaScript cell that declares const runs again; the results view has eac
       ['cell 1 · setup', 'done', [0, 3]],
       ['cell 2 · use', 'done', [5, 6]],
     ],
+  );
+  editor = await vscode.window.showTextDocument(editor.document);
+});
+
+test("Run Above runs the cells before the cursor's cell, Run Below that cell and the ones after, each a run of its own", async () => {
+  const [file] = await vscode.workspace.findFiles('cells.js');
+  const js = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  const before = api.results.runs().length;
+  const above = await vscode.commands.executeCommand<ExecSelectionResult[]>('remoteExec.runAbove', js.document.uri, 6);
+  assert.deepEqual(
+    above?.map((r) => [r?.status, r?.range]),
+    [['ok', [0, 3]]],
+  );
+  const below = await vscode.commands.executeCommand<ExecSelectionResult[]>('remoteExec.runBelow', js.document.uri, 2);
+  assert.deepEqual(
+    below?.map((r) => [r?.status, r?.range, r?.value?.repr]),
+    [
+      ['ok', [0, 3], '"linux"'],
+      ['ok', [5, 6], '"function"'],
+    ],
+  );
+  assert.deepEqual(
+    api.results
+      .runs()
+      .slice(before)
+      .map((r) => r.label),
+    ['cell 1 · setup', 'cell 1 · setup', 'cell 2 · use'],
   );
   editor = await vscode.window.showTextDocument(editor.document);
 });

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { GatewayClosedError, type Gateway } from '../../server/api';
+
+// Pending things of every kind on one gateway, for the fault battery's death cases.
+
+export const AGENTS = [
+  {
+    name: 'Python',
+    spec: 'popen',
+    flood: 'while True:\n    channel.send(b"x" * 100)',
+    sink: 'channel.receive()\nchannel.receive()',
+    module: 'os',
+  },
+  {
+    name: 'Node',
+    spec: 'popen//node=node',
+    flood: 'for (;;) await channel.send(Buffer.alloc(100));',
+    sink: 'await channel.receive();\nawait channel.receive();',
+    module: 'os',
+  },
+];
+
+/**
+ * Starts one of every pending thing; resolves with the promises that cannot settle while the gateway
+ * lives (a receive nobody answers, a send held by the window, a waitClose of code that never ends), and
+ * the module proxy for calls made later.
+ */
+export async function pendingEverything(
+  gw: Gateway,
+  agent: (typeof AGENTS)[number],
+): Promise<{ pending: Promise<unknown>[]; module: any }> {
+  gw.remoteExec(agent.flood); // blocks in the agent once the host's window (4 items) is spent
+  const sink = gw.remoteExec(agent.sink);
+  const data = gw.newChannel();
+  await sink.send(data);
+  for (let i = 0; i < 4; i++) await data.send(i);
+  const module = await gw.wrap(agent.module);
+  return { pending: [gw.remoteExec(agent.sink).receive(), data.send('held back by the window'), sink.waitClose()], module };
+}
+
+export async function expectAllClosed(pending: Promise<unknown>[], what: string): Promise<void> {
+  const settled = await Promise.allSettled(pending);
+  settled.forEach((s, i) => {
+    assert.equal(s.status, 'rejected', `${what}: pending #${i} settles`);
+    assert.ok((s as PromiseRejectedResult).reason instanceof GatewayClosedError, `${what}: #${i} with GatewayClosedError`);
+  });
+}
