@@ -61,6 +61,7 @@ import collections
 import select
 import builtins
 import warnings
+import linecache
 import weakref
 import importlib
 import io

@@ -205,45 +205,29 @@ def _attach_log_handler(gw, level):
     gw._loghandler = handler
 
 
-# Sources of code run here, for tracebacks: linecache (with tokenize and re, a third of a start) is
-# imported only when something formats a traceback or reads source lines; until then they wait here.
-_sources = {}
-
-
+# Sources of code run here, for tracebacks. linecache stays imported at start: held back until first
+# use (it brings tokenize and re), an INTERRUPT of two tasks at once sometimes ended one with CLOSE
+# instead of CLOSE_ERROR (the conformance check, about 1 run in 4).
 def _remember_source(filename, source):
-    entry = (len(source), None, source.splitlines(True), filename)
-    linecache = sys.modules.get('linecache')
-    if linecache is not None:
-        linecache.cache[filename] = entry
-        return
-    if not _sources:
-        sys.meta_path.insert(0, _OnImport('linecache', _fill_linecache))
-    _sources[filename] = entry
-
-
-def _fill_linecache():
-    cache = sys.modules['linecache'].cache
-    while _sources:
-        filename, entry = _sources.popitem()
-        cache[filename] = entry
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
 class _OnImport(object):
-    """A meta path finder that runs `then()` right after the module `name` is first imported."""
+    """A meta path finder that runs `then()` right after the module `name` is first imported.  It
+    stays in sys.meta_path, answering None once it has fired: removing it while another thread's
+    import walks the list would make that import skip the finder after it."""
 
     def __init__(self, name, then):
         self._name = name
         self._then = then
+        self._fired = False
 
     def find_spec(self, name, path=None, target=None):
-        if name != self._name:
+        if name != self._name or self._fired:
             return None
-        try:
-            sys.meta_path.remove(self)
-        except ValueError:
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, 'find_spec', None)
+        self._fired = True
+        for finder in list(sys.meta_path):
+            find = getattr(finder, 'find_spec', None) if finder is not self else None
             spec = find(name, path, target) if find is not None else None
             if spec is not None:
                 break

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeGateway, RemoteError, type Gateway } from '../../../server/api';
 
-// The agent does not import logging, traceback or linecache (with tokenize and re, most of its start)
-// before something needs them; what they serve still works the moment it is needed.
-const LAZY = ['logging', 'traceback', 'linecache'];
+// The agent does not import logging or traceback before something needs them; what they serve still
+// works the moment it is needed.
+const LAZY = ['logging', 'traceback'];
 
-describe('the Python agent imports logging, traceback and linecache only when they are used', () => {
+describe('the Python agent imports logging and traceback only when they are used', () => {
   let gw: Gateway;
   before(async () => {
     gw = await makeGateway('popen');
