@@ -288,7 +288,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
       }
       this.writer.end();
     }
-    const timer = setTimeout(() => this.transport.kill(), timeoutMs);
+    const timer = setTimeout(() => {
+      if (this.info?.pid) this.transport.killAgent?.(this.info.pid);
+      this.transport.kill();
+    }, timeoutMs);
     try {
       return await this.closed;
     } finally {

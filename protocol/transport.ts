@@ -21,4 +21,9 @@ export interface Transport {
   readonly exited: Promise<TransportExit>;
   /** Ends the agent by force (SIGKILL for a process, destroy for a socket). */
   kill(): void;
+  /**
+   * Ends the agent process `pid` (from its HELLO) by force where `kill` does not reach it: over ssh, `kill`
+   * ends the local client, and an agent that cannot read (stopped by SIGSTOP) would outlive it.
+   */
+  killAgent?(pid: number): void;
 }

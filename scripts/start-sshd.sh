@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a throwaway OpenSSH server on 127.0.0.1 for the ssh tests, without systemd, and prints
+# Starts a throwaway OpenSSH server on 127.0.0.1 (and ::1 when there is IPv6 loopback) for the ssh tests, without systemd, and prints
 # shell-sourceable variables describing it. Host and client keys are made fresh in a temp folder per run;
 # the port is chosen at run time. As root, logins go to a non-root test user (created if missing);
 # otherwise sshd runs as the calling user and only that user can log in.
@@ -42,12 +42,17 @@ free_port() {
     node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
+# ::1 too when this machine has IPv6 loopback, for the ssh=[::1] tests.
+IPV6=0
+if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then IPV6=1; fi
+
 # Another process may take the port between choosing and binding it: try a few.
 for attempt in 1 2 3 4 5; do
   PORT="$(free_port)"
   cat > "$DIR/sshd_config" <<EOF
 Port $PORT
 ListenAddress 127.0.0.1
+$([ "$IPV6" = 1 ] && echo "ListenAddress ::1")
 HostKey $DIR/host_key
 PidFile $DIR/sshd.pid
 AuthorizedKeysFile $DIR/authorized_keys
@@ -80,12 +85,14 @@ EOF
 done
 
 echo "[127.0.0.1]:$PORT $(cat "$DIR/host_key.pub")" > "$DIR/known_hosts"
+if [ "$IPV6" = 1 ]; then echo "[::1]:$PORT $(cat "$DIR/host_key.pub")" >> "$DIR/known_hosts"; fi
 
 cat <<EOF
 SSHD_DIR=$DIR
 SSHD_PID=$PID
 SSHD_PORT=$PORT
 SSHD_USER=$USER_NAME
+SSHD_IPV6=$IPV6
 SSH_KEY=$DIR/client_key
 SSH_KNOWN_HOSTS=$DIR/known_hosts
 SSH_OPTIONS='-i $DIR/client_key -o IdentitiesOnly=yes -o UserKnownHostsFile=$DIR/known_hosts -o StrictHostKeyChecking=yes -o LogLevel=ERROR'

@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import { commandTarget, formatHeader, formatResult, formatSummary, runConformance, specTarget, type AgentTarget } from '../conformance';
 
-const HELP = `usage: remote-exec conformance (--agent CMD | --spec XSPEC) [--json] [--grep PATTERN] [--timeout MS] [--step-timeout MS]
+export const HELP = `usage: remote-exec conformance (--agent CMD | --spec XSPEC) [--json] [--grep PATTERN] [--timeout MS] [--step-timeout MS]
 
 Runs the protocol conformance suite (protocol/PROTOCOL.md) against one agent and prints one line per
 check: ✓ passed, ✗ failed (with expected vs got), – skipped. Exits 0 only when no check failed.
@@ -29,10 +29,6 @@ export async function commandConformance(argv: string[]): Promise<number> {
     allowPositionals: false,
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if ((values.agent === undefined) === (values.spec === undefined)) {
     process.stderr.write(`remote-exec conformance: give one of --agent CMD or --spec XSPEC\n\n${HELP}\n`);
     return 2;

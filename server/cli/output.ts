@@ -1,5 +1,6 @@
 import { inspect } from 'util';
 import type { Gateway, LogRecord } from '../../protocol';
+import { useColour } from './colour';
 
 /** Streams a gateway's remote stdout, stderr and log records to this process's own streams. */
 export function streamGatewayOutput(gateway: Gateway): void {
@@ -16,7 +17,7 @@ const LEVEL_COLOURS: [number, string][] = [
 ];
 
 /** `[LEVEL] logger (thread): message`, then any exception text; the level coloured when `colour`. */
-export function formatLogRecord(record: LogRecord, colour = process.stderr.isTTY === true): string {
+export function formatLogRecord(record: LogRecord, colour = useColour(process.stderr)): string {
   const name = record.levelname || String(record.level);
   const level = colour ? `${LEVEL_COLOURS.find(([n]) => record.level >= n)?.[1] ?? ''}[${name}]\x1b[0m` : `[${name}]`;
   const where = record.thread && record.thread !== 'MainThread' ? `${record.logger} (${record.thread})` : record.logger;
@@ -26,5 +27,5 @@ export function formatLogRecord(record: LogRecord, colour = process.stderr.isTTY
 
 /** How a value received on a channel is shown: strings as they are, anything else inspected. */
 export function formatItem(item: unknown): string {
-  return typeof item === 'string' ? item : inspect(item, { depth: 6, colors: process.stdout.isTTY });
+  return typeof item === 'string' ? item : inspect(item, { depth: 6, colors: useColour(process.stdout) });
 }

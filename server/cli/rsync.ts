@@ -1,8 +1,8 @@
-import { makeGateway } from '../gateway/makeGateway';
 import { RSync, type RSyncTargetStats } from '../rsync/rsync';
+import { openGateway } from './openGateway';
 import { parseCommand } from './options';
 
-const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]
+export const HELP = `usage: remote-exec rsync SRC [--spec XSPEC] DEST [--delete] [--verbose] [--json]
 
 Copies the directory SRC to DEST on the gateway (default: a local Python; DEST is relative to the remote
 working directory, "~" is expanded there). Only what changed crosses the wire: files of the same size and
@@ -15,16 +15,12 @@ export async function commandRsync(argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v' },
     json: { type: 'boolean' },
   });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (positionals.length !== 2) {
     process.stderr.write(`${HELP}\n`);
     return 2;
   }
   const [source, dest] = positionals;
-  const gateway = await makeGateway(values.spec);
+  const gateway = await openGateway(values.spec);
   try {
     const rsync = new RSync(source, { verbose: values.verbose === true });
     rsync.addTarget(gateway, dest, { delete: values.delete });

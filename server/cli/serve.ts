@@ -5,9 +5,10 @@ import * as path from 'path';
 import { isLoopback, startSocketServer } from '../socket/socketServer';
 import { expandHome, readTokenFile, TOKEN_ENV } from '../socket/auth';
 import { splitCommandLine } from '../gateway/xspec';
+import { findOnPath } from '../transports/findOnPath';
 import { parseCommand } from './options';
 
-const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]
+export const HELP = `usage: remote-exec serve [--listen HOST:PORT] [--token-file FILE | --token T] [--python ARGV] [--node ARGV]
 
 Runs a socket agent server (execnet's socketserver, authenticated). Every connection must pass a
 challenge-response proving it holds the token (the token never crosses the wire); only then is a fresh
@@ -34,40 +35,55 @@ export async function commandServe(argv: string[]): Promise<number> {
     },
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   const m = /^(.+):(\d+)$/.exec(values.listen);
-  if (!m) {
-    process.stderr.write(`remote-exec serve: --listen needs HOST:PORT, not ${JSON.stringify(values.listen)}\n`);
+  if (!m || Number(m[2]) > 65535) {
+    process.stderr.write(`remote-exec serve: --listen needs HOST:PORT with a port from 0 to 65535, not ${JSON.stringify(values.listen)}\n`);
     return 2;
   }
   const host = m[1].replace(/^\[(.*)\]$/, '$1');
   const port = Number(m[2]);
-  let token = values.token ?? process.env[TOKEN_ENV]?.trim();
-  let tokenFile = values['token-file'] ? expandHome(values['token-file']) : undefined;
-  if (!token && tokenFile) token = loadOrCreateTokenFile(tokenFile);
-  if (!token) {
-    if (!isLoopback(host)) {
-      process.stderr.write(
-        `remote-exec serve: refusing to listen on ${host} without a token; give --token-file FILE (or --token, or $${TOKEN_ENV})\n`,
-      );
+  const interpreters = {
+    python: values.python ? splitCommandLine(values.python, '--python') : undefined,
+    node: values.node ? splitCommandLine(values.node, '--node') : undefined,
+  };
+  for (const [option, argv] of Object.entries(interpreters))
+    if (argv && !findOnPath(argv[0])) {
+      process.stderr.write(`remote-exec serve: --${option} ${argv[0]}: no such interpreter on this machine (not found on PATH)\n`);
       return 2;
     }
-    tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-serve-')), 'token');
-    token = loadOrCreateTokenFile(tokenFile);
+  let token = values.token ?? process.env[TOKEN_ENV]?.trim();
+  let tokenFile = values['token-file'] ? expandHome(values['token-file']) : undefined;
+  if (!token && tokenFile && fs.existsSync(tokenFile)) token = readExistingTokenFile(tokenFile);
+  if (!token && !tokenFile && !isLoopback(host)) {
+    process.stderr.write(
+      `remote-exec serve: refusing to listen on ${host} without a token; give --token-file FILE (or --token, or $${TOKEN_ENV})\n`,
+    );
+    return 2;
   }
-  const server = await startSocketServer({
-    host,
-    port,
-    token,
-    interpreters: {
-      python: values.python ? splitCommandLine(values.python, '--python') : undefined,
-      node: values.node ? splitCommandLine(values.node, '--node') : undefined,
-    },
-  });
-  const where = `${host}:${server.port}`;
+  // Nothing is written before the server listens: a bad port or an address in use leaves no file behind.
+  const newToken = token ? undefined : crypto.randomBytes(32).toString('hex');
+  let server;
+  try {
+    server = await startSocketServer({ host, port, token: token ?? newToken!, interpreters });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw err;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'another program listens there; pick another port (0 picks a free one)'
+        : code === 'EACCES'
+          ? 'ports below 1024 need privileges; pick a higher one'
+          : `${host} is not an address of this machine`;
+    process.stderr.write(`remote-exec serve: cannot listen on ${host}:${port}: ${why}\n`);
+    return 2;
+  }
+  let tempDir: string | undefined;
+  if (newToken) {
+    if (!tokenFile) tokenFile = path.join((tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-serve-'))), 'token');
+    fs.writeFileSync(tokenFile, newToken + '\n', { mode: 0o600, flag: 'wx' });
+    process.stderr.write(`remote-exec serve: wrote a new token to ${tokenFile}\n`);
+  }
+  const where = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
   const spec = `socket=${where}${tokenFile ? `//token-file=${tokenFile}` : ''}`;
   process.stdout.write(
     `remote-exec serve: listening on ${where}; connect with --spec '${spec}'${tokenFile ? '' : ` and ${TOKEN_ENV} set`}\n`,
@@ -78,14 +94,13 @@ export async function commandServe(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
+  // The token of this run only: a file the user named stays for the next run.
+  if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
   return 0;
 }
 
-function loadOrCreateTokenFile(file: string): string {
-  if (!fs.existsSync(file)) {
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    process.stderr.write(`remote-exec serve: wrote a new token to ${file}\n`);
-  } else if ((fs.statSync(file).mode & 0o077) !== 0) {
+function readExistingTokenFile(file: string): string {
+  if ((fs.statSync(file).mode & 0o077) !== 0) {
     process.stderr.write(`remote-exec serve: warning: ${file} is readable by other users (chmod 600 it)\n`);
   }
   return readTokenFile(file);

@@ -4,8 +4,9 @@ import { serviceLog } from '../service/events';
 import { GatewayManager } from '../service/gatewayManager';
 import { GuardedMessageReader } from '../service/guardedReader';
 import { notifier, registerHandlers } from '../service/handlers';
+import { setPasswordPrompt } from '../transports/sudoPassword';
 
-const HELP = `usage: remote-exec server --stdio
+export const HELP = `usage: remote-exec server --stdio
 
 The backend the VS Code extension starts: JSON-RPC (LSP framing) on stdin/stdout, answering the LSP
 lifecycle (initialize, shutdown, exit) and the remoteExec/* requests. It owns every gateway it opens
@@ -16,10 +17,6 @@ and closes them all on shutdown or when its input ends. Its own logging goes to 
  * console output is moved to stderr before anything runs.
  */
 export async function commandServer(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!argv.includes('--stdio')) {
     process.stderr.write(`${HELP}\n`);
     return 2;
@@ -32,7 +29,10 @@ export async function commandServer(argv: string[]): Promise<number> {
   const writer = new StreamMessageWriter(process.stdout);
   const reader = new GuardedMessageReader(process.stdin, (response) => void writer.write(response));
   const connection = createMessageConnection(reader, writer);
-  const manager = new GatewayManager(notifier(connection));
+  const events = notifier(connection);
+  const manager = new GatewayManager(events);
+  // sudo= asks for its password with the extension's password box (remoteExec/input, no run).
+  setPasswordPrompt((question, spec) => events.input!({ gatewayId: spec, prompt: question, password: true }, new AbortController().signal));
   const handlers = registerHandlers(connection, manager);
 
   let shutdownRequested = false;

@@ -1,18 +1,14 @@
-import { makeGateway } from '../gateway/makeGateway';
+import { openGateway } from './openGateway';
 import { parseCommand } from './options';
 
-const HELP = `usage: remote-exec status [--spec XSPEC] [--json]
+export const HELP = `usage: remote-exec status [--spec XSPEC] [--json]
 
 Opens a gateway and prints what its agent says of itself (language, version, pid, cwd) and its remote
 status: execnet's numexecuting, numchannels, execqsize, the exported objects, uptime and counters.`;
 
 export async function commandStatus(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, { json: { type: 'boolean' } }, false);
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
-  const gateway = await makeGateway(values.spec);
+  const gateway = await openGateway(values.spec);
   try {
     const status = await gateway.remoteStatus();
     const report = { id: gateway.id, spec: gateway.spec, ...gateway.info, status };

@@ -37,6 +37,7 @@ export const TRANSPORT_OPTION_KEYS = new Set([
   'via',
   'sudo',
   'docker',
+  'podman',
   'kubectl',
   'namespace',
   'context',
@@ -45,6 +46,14 @@ export const TRANSPORT_OPTION_KEYS = new Set([
   'dont_write_bytecode',
   'loglevel',
 ]);
+
+/** `[user@]host[:port]`, the host a name, an IPv4 address or an IPv6 address in brackets (`alice@[::1]:2222`). */
+export const SSH_ADDRESS = /^(?:([^@\s/[\]]+)@)?(\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[^@\s:/[\]]+)(?::(\d+))?$/;
+
+function checkPort(port: string | undefined, where: string): void {
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))
+    throw new XSpecError(`port ${port} is not a TCP port (1 to 65535): ${where}`);
+}
 
 const DEFAULT_ARGV: Record<InterpreterKind, string[]> = { python: ['python3'], node: ['node'], repl: [] };
 
@@ -87,12 +96,18 @@ export function parseXSpec(raw: string): XSpec {
       case 'popen':
         if (eq >= 0) throw new XSpecError(`popen takes no value (use python=... for the interpreter): ${where}`);
         return setTransport('popen');
-      case 'ssh':
-        if (!/^([^@\s/]+@)?[^@\s:/]+(:\d+)?$/.test(value)) throw new XSpecError(`ssh= needs [user@]host[:port]: ${where}`);
+      case 'ssh': {
+        const m = SSH_ADDRESS.exec(value);
+        if (!m) throw new XSpecError(`ssh= needs [user@]host[:port] (an IPv6 host in brackets: [::1]): ${where}`);
+        checkPort(m[3], where);
         return setTransport('ssh', value);
-      case 'socket':
-        if (!/^[^\s:]+:\d+$/.test(value)) throw new XSpecError(`socket= needs host:port: ${where}`);
+      }
+      case 'socket': {
+        const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d+)$/.exec(value);
+        if (!m) throw new XSpecError(`socket= needs host:port (an IPv6 host in brackets: [::1]:8888): ${where}`);
+        checkPort(m[1], where);
         return setTransport('socket', value);
+      }
       case 'python':
         return setInterpreter('python');
       case 'node':

@@ -1,7 +1,7 @@
 import { del, type Channel, type Gateway, type GatewayExit, isProxy } from '../../protocol';
 import type { ChannelSummary, GatewayState, GatewaySummary } from '../../contract/service';
 import type { OutputAttribution } from '../logs/gatewayLogs';
-import type { ServiceEvents } from './events';
+import { serviceLog, type ServiceEvents } from './events';
 import { RunQueue } from './runQueue';
 import type { FrameResolver, SourceOrigin } from './traceback';
 import type { RefResolver } from './values';
@@ -58,6 +58,10 @@ export class ManagedGateway implements RefResolver, OutputAttribution, FrameReso
       this.notifyChannels();
     });
     gateway.on('exit', (exit: GatewayExit) => this.onExit(exit));
+    // A failing listener of ours is a bug to log, never a reason to lose the gateway or the server.
+    gateway.on('error', (err: unknown) =>
+      serviceLog(`gateway ${this.id}: a listener failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, 'error'),
+    );
   }
 
   get language(): string {

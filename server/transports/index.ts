@@ -19,7 +19,8 @@ export type TransportOpener = (spec: XSpec, context?: OpenContext) => Promise<Tr
 export const TRANSPORTS: Record<TransportKind, TransportOpener> = {
   popen: (spec, context) => {
     if (spec.options.via !== undefined) return openVia(spec, context?.via);
-    return hasPrefix(spec) ? openPrefixed(spec) : openPopen(spec);
+    // A REPL runs in a terminal, prefixes and all (openPopen hands it to the repl transport).
+    return hasPrefix(spec) && spec.interpreter !== 'repl' ? openPrefixed(spec) : openPopen(spec);
   },
   ssh: (spec) => {
     if (spec.options.via !== undefined)

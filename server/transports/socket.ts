@@ -23,7 +23,7 @@ export async function openSocket(spec: XSpec): Promise<Transport> {
   const token = socketToken(spec);
   if (!token) throw new AuthenticationError(`${what}: no token; give token-file=FILE or token=T in the spec, or set ${TOKEN_ENV}`);
   const sep = spec.address!.lastIndexOf(':');
-  const host = spec.address!.slice(0, sep);
+  const host = spec.address!.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
   const port = Number(spec.address!.slice(sep + 1));
   const socket = await connect(host, port, what);
   try {
@@ -52,7 +52,13 @@ function connect(host: string, port: number, what: string): Promise<net.Socket> 
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new HostUnreachableError(`${what}: the host is unreachable`, null, `${err.code ?? ''} ${err.message}`.trim()));
+      const why =
+        err.code === 'ECONNREFUSED'
+          ? `nothing listens on ${host}:${port} (connection refused); start "remote-exec serve" there, or check the port`
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+            ? `the host name ${host} does not resolve; check its spelling`
+            : 'the host is unreachable';
+      reject(new HostUnreachableError(`${what}: ${why}`, null, `${err.code ?? ''} ${err.message}`.trim()));
     });
   });
 }

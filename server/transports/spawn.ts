@@ -10,7 +10,10 @@ export interface ProcessOptions {
 
 /** A Transport over a child process's stdin and stdout; its stderr is kept for diagnostics. */
 export function spawnTransport(argv: string[], options: ProcessOptions = {}): Transport & { child: ChildProcess } {
-  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // detached: a session of its own, away from the user's terminal. Ctrl-C there is the host's to turn
+  // into an INTERRUPT; it must not kill ssh, srun or docker under the agent, and sudo must not prompt
+  // on the terminal behind the host's back. The agent still ends with its stdin, as always.
+  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');
   // REMOTE_EXEC_DEBUG=2: the agent writes its trace to its stderr; it belongs on ours, beside the host's.

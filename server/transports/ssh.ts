@@ -1,11 +1,13 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Transport } from '../../protocol';
 import { bootstrapPayload } from '../agents';
-import { shellQuote, splitCommandLine, XSpecError, type XSpec } from '../gateway/xspec';
+import { shellQuote, splitCommandLine, SSH_ADDRESS, XSpecError, type XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
 import { agentCommand, hasPrefix, interpreterArgv, MAKE_AND_CD } from './prefix';
+import { prefixFailure } from './prefixErrors';
 import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 import { openRepl } from './repl';
 
@@ -18,10 +20,11 @@ export interface SshAddress {
   port?: number;
 }
 
+/** `host` is bare (`::1`, as ssh takes it), without the brackets the spec needs around an IPv6 address. */
 export function parseSshAddress(address: string): SshAddress {
-  const m = /^(?:([^@\s/]+)@)?([^@\s:/]+)(?::(\d+))?$/.exec(address);
+  const m = SSH_ADDRESS.exec(address);
   if (!m) throw new XSpecError(`ssh= needs [user@]host[:port], not ${JSON.stringify(address)}`);
-  return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
+  return { user: m[1], host: m[2].replace(/^\[(.*)\]$/, '$1'), port: m[3] ? Number(m[3]) : undefined };
 }
 
 /**
@@ -85,8 +88,26 @@ export function sshArgv(spec: XSpec, env: NodeJS.ProcessEnv = process.env): stri
 export async function openSsh(spec: XSpec): Promise<Transport> {
   if (spec.interpreter === 'repl') return openRepl(spec);
   const argv = sshArgv(spec);
-  const transport = spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') });
-  return withStartDiagnosis(transport, (exit, cause) => classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }));
+  const transport = Object.assign(spawnTransport(argv, { preamble: bootstrapPayload(spec.interpreter as 'python' | 'node') }), {
+    killAgent: (pid: number) => killRemote(spec, pid),
+  });
+  return withStartDiagnosis(
+    transport,
+    (exit, cause) =>
+      (exit.code !== 255 && hasPrefix(spec) ? prefixFailure(spec, agentCommand(spec), exit, spec.address) : undefined) ??
+      classifyStartFailure(exit, `ssh=${spec.address}`, { ssh: true, cause }),
+  );
+}
+
+/** SIGKILL to the remote agent itself, over the shared connection when there is one; bounded in time. */
+function killRemote(spec: XSpec, pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const address = parseSshAddress(spec.address ?? '');
+  const child = spawn('ssh', [...sshOptions(spec, address), '-T', '--', sshDestination(address), `kill -KILL ${pid}`], { stdio: 'ignore' });
+  child.on('error', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+  child.on('exit', () => clearTimeout(timer));
+  child.unref();
 }
 
 function expandHome(p: string): string {

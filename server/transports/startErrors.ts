@@ -76,6 +76,8 @@ export function classifyStartFailure(
 ): GatewayStartError {
   const text = exit.stderrTail;
   const code = exit.code;
+  // The gateway's own message repeats the stderr tail, which this error shows once below.
+  cause = cause?.split('\n--- agent stderr')[0];
   const tail = text.trim();
   const matches = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
   if (ssh && code === 255) {
@@ -89,6 +91,18 @@ export function classifyStartFailure(
     if (matches(HOST_KEY))
       return new HostKeyError(`${what}: the host key is not known; connect once with ssh to check and record it`, code, tail);
     if (matches(AUTH)) return new AuthenticationError(`${what}: authentication failed`, code, tail);
+    if (/Connection refused/i.test(text))
+      return new HostUnreachableError(
+        `${what}: nothing listens on its ssh port (connection refused); is sshd running there, on that port?`,
+        code,
+        tail,
+      );
+    if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(text))
+      return new HostUnreachableError(
+        `${what}: the host name does not resolve; check its spelling, or its Host entry in ~/.ssh/config`,
+        code,
+        tail,
+      );
     if (matches(UNREACHABLE)) return new HostUnreachableError(`${what}: the host is unreachable`, code, tail);
     return new AgentStartError(`${what}: ssh failed (exit 255)`, code, tail);
   }

@@ -71,8 +71,14 @@ function channelTransport(channel: Channel, via: Gateway): Transport {
       }
     },
     final(callback) {
-      if (!channel.isClosed()) channel.close();
-      callback();
+      // The end of input is an item, not a close: the relay then still sends the child's exit status, so
+      // exit() resolves after the nested agent has exited, with its real code.
+      if (channel.isClosed()) return callback();
+      try {
+        channel.send(null).then(() => callback(), callback);
+      } catch (err) {
+        callback(err as Error);
+      }
     },
   });
   return {

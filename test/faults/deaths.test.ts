@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { makeGateway } from '../../server/api';
 import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
-import { isAlive, waitGone } from '../helpers/processes';
+import { isAlive, waitGone, waitStopped } from '../helpers/processes';
 
 // Nothing waits forever: whatever is pending when the agent or the host dies settles. Every pending kind
 // is set up at once — a receive, a STATUS, an object call, a waitClose, a host send held back by a spent
@@ -26,6 +26,7 @@ for (const agent of AGENTS) {
       const gw = await makeGateway(`${agent.spec}//window=4:1M`);
       const { pending, module } = await pendingEverything(gw, agent);
       process.kill(gw.info.pid, 'SIGSTOP');
+      await waitStopped(gw.info.pid);
       // Asked of a stopped agent: these wait for it, like the others.
       pending.push(gw.remoteStatus(), module.getpid(), gw.remoteExec(agent.sink).receive());
       const exit = await gw.exit(500);

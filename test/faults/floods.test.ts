@@ -88,3 +88,34 @@ for (const agent of AGENTS) {
     });
   });
 }
+
+describe('a flood of log records', () => {
+  test('1,000,000 log records from the Python agent: each one arrives or is counted as dropped, both sides within the bound', async () => {
+    const gw = await makeGateway('popen//loglevel=20');
+    try {
+      const host = peakRss('self');
+      const remote = peakRss(gw.info.pid);
+      let received = 0;
+      let dropped = 0;
+      let last = -1;
+      gw.on('log', (record: { message: string }) => {
+        const m = /^record (\d+)$/.exec(record.message);
+        if (m) {
+          received++;
+          last = Number(m[1]);
+        }
+        const d = /^(\d+) log records dropped$/.exec(record.message);
+        if (d) dropped += Number(d[1]);
+      });
+      const ch = gw.remoteExec("import logging\nlog = logging.getLogger('flood')\nfor i in range(1000000):\n    log.info('record %d', i)");
+      await ch.waitClose(120000);
+      const end = Date.now() + 60000;
+      while (received + dropped < 1000000 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(received + dropped, 1000000, `received ${received}, dropped ${dropped}, last ${last}`);
+      assert.ok(peakRss(gw.info.pid) - remote < BOUND, `agent peak RSS grew by ${(peakRss(gw.info.pid) - remote) / MiB} MiB`);
+      assert.ok(peakRss('self') - host < BOUND, `host peak RSS grew by ${(peakRss('self') - host) / MiB} MiB`);
+    } finally {
+      await gw.exit();
+    }
+  });
+});

@@ -8,14 +8,14 @@ export const AGENTS = [
     name: 'Python',
     spec: 'popen',
     flood: 'while True:\n    channel.send(b"x" * 100)',
-    sink: 'channel.receive()\nchannel.receive()',
+    sink: 'kept = channel.receive()  # held, or the agent closes a dropped channel\nchannel.receive()',
     module: 'os',
   },
   {
     name: 'Node',
     spec: 'popen//node=node',
     flood: 'for (;;) await channel.send(Buffer.alloc(100));',
-    sink: 'await channel.receive();\nawait channel.receive();',
+    sink: 'const kept = await channel.receive();\nawait channel.receive();',
     module: 'os',
   },
 ];

@@ -25,3 +25,17 @@ export function rssOf(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb * 1024;
 }
+
+/**
+ * Resolves once every thread of `pid` is stopped (after SIGSTOP): the signal is queued at once but lands
+ * in each thread a moment later, and a thread still running could answer what is sent meanwhile.
+ */
+export async function waitStopped(pid: number, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const stopped = () =>
+    fs.readdirSync(`/proc/${pid}/task`).every((tid) => /^\d+ \(.*\) [Tt]/.test(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
+  while (!stopped()) {
+    if (Date.now() > until) throw new Error(`process ${pid} not stopped after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

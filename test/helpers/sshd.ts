@@ -20,6 +20,8 @@ export interface Sshd {
   options: string;
   /** `user@127.0.0.1:port`, for `ssh=`. */
   address: string;
+  /** Whether it listens on ::1 too. */
+  ipv6: boolean;
   log(): string;
   /** Runs `ssh -O CMD` against the shared connection of this server; resolves to ssh's exit code and output. */
   control(command: 'check' | 'exit'): Promise<{ code: number; output: string }>;
@@ -36,7 +38,7 @@ export async function startSshd(): Promise<Sshd | string> {
   }
   const vars: Record<string, string> = {};
   for (const line of out.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
     if (m) vars[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
   }
   const previousOptions = process.env[SSH_OPTIONS_ENV];
@@ -52,6 +54,7 @@ export async function startSshd(): Promise<Sshd | string> {
     knownHosts: vars.SSH_KNOWN_HOSTS,
     options: vars.SSH_OPTIONS,
     address: `${vars.SSHD_USER}@127.0.0.1:${port}`,
+    ipv6: vars.SSHD_IPV6 === '1',
     log: () => fs.readFileSync(path.join(vars.SSHD_DIR, 'sshd.log'), 'utf8'),
     control: (command) =>
       new Promise((resolve) => {

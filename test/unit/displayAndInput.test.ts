@@ -36,17 +36,18 @@ describe('DISPLAY and INPUT on the host (PROTOCOL.md §5)', () => {
     assert.equal(gw.isClosed(), false);
   });
 
-  test("a throwing display listener does not close the gateway; its error reaches the gateway's 'error' listeners", async () => {
+  test('a throwing display listener does not close the gateway', async () => {
     const { agent, gw } = await openGateway();
     gw.on('display', () => {
       throw new Error('listener bug');
     });
-    const errors: Error[] = [];
-    gw.on('error', (err: Error) => errors.push(err));
+    const errors: string[] = [];
+    // A listener's own failure is reported as the gateway's 'error' event, like any other listener's.
+    gw.on('error', (e: Error) => errors.push(e.message));
     agent.send(MessageType.DISPLAY, 0, { data: { 'text/plain': 'x' } });
     await delivered(agent, gw);
     assert.equal(gw.isClosed(), false);
-    assert.match(errors[0]?.message, /listener bug/);
+    assert.match(errors[0], /listener bug/);
   });
 
   test('with no input handler an INPUT is answered with EOFError at once', async () => {

@@ -2,10 +2,29 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loaderArgs } from '../../server/agents';
 import { agentCommand, prefixArgv } from '../../server/transports/prefix';
+import { prefixFailure } from '../../server/transports/prefixErrors';
+import { AgentStartError, InterpreterNotFoundError } from '../../server/transports/startErrors';
 import { remoteAgentCommand, sshArgv } from '../../server/transports/ssh';
-import { parseXSpec } from '../../server/gateway/xspec';
+import { parseXSpec, XSpecError } from '../../server/gateway/xspec';
 
 const PY = ['python3', ...loaderArgs('python')];
+
+describe('srun= is one task on one stream', () => {
+  for (const args of ['-n2', '-n 2', '--ntasks=4', '--ntasks 3', '-N2', '--nodes=2-4', '--ntasks-per-node=2'])
+    test(`srun=${args} is refused, saying why and suggesting a Group`, () => {
+      assert.throws(
+        () => prefixArgv(parseXSpec(`popen//srun=${args}`)),
+        (err: unknown) =>
+          err instanceof XSpecError &&
+          /asks for \d+ tasks .*a gateway is one task on one stream.*use a Group: "\d+\*popen\/\/srun=/.test(err.message),
+      );
+    });
+
+  test('one task, or options that only look alike, are accepted', () => {
+    for (const args of ['-n1', '--ntasks=1', '-N 1', '--nice=5', '--job-name=-n2'])
+      assert.equal(prefixArgv(parseXSpec(`popen//srun=${args}`))[0], 'srun', args);
+  });
+});
 
 describe('prefix transports build the command line users would type', () => {
   test('sudo=user never prompts and ends its options', () => {
@@ -31,8 +50,20 @@ describe('prefix transports build the command line users would type', () => {
     assert.deepEqual(prefixArgv(parseXSpec('popen//kubectl=web-0')), ['kubectl', 'exec', '-i', 'web-0', '--']);
   });
 
-  test('srun=ARGS and cmd=PREFIX are split like a shell', () => {
-    assert.deepEqual(prefixArgv(parseXSpec("popen//srun=-N1 -n1 --job-name='my job'")), ['srun', '-N1', '-n1', '--job-name=my job']);
+  test('docker=, podman=container keep stdin open, each with its own command', () => {
+    assert.deepEqual(prefixArgv(parseXSpec('popen//podman=build-box')), ['podman', 'exec', '-i', 'build-box']);
+  });
+
+  test('srun=ARGS and cmd=PREFIX are split like a shell; srun gets --unbuffered, or the binary stream waits for newlines', () => {
+    assert.deepEqual(prefixArgv(parseXSpec("popen//srun=-N1 -n1 --job-name='my job'")), [
+      'srun',
+      '--unbuffered',
+      '-N1',
+      '-n1',
+      '--job-name=my job',
+    ]);
+    assert.deepEqual(prefixArgv(parseXSpec('popen//srun=')), ['srun', '--unbuffered']);
+    assert.deepEqual(prefixArgv(parseXSpec('popen//srun=-u -p debug')), ['srun', '-u', '-p', 'debug']);
     assert.deepEqual(prefixArgv(parseXSpec('popen//cmd=env FOO=1')), ['env', 'FOO=1']);
   });
 
@@ -93,4 +124,29 @@ describe('ssh command lines', () => {
       'sudo -n -u www-data -- /usr/bin/python3',
     );
   });
+});
+
+describe("srun's own words", () => {
+  test('a job Slurm queued but never started is told with its reason', () => {
+    const spec = parseXSpec('popen//srun=--cpus-per-task=64');
+    const err = prefixFailure(spec, agentCommand(spec), {
+      code: null,
+      stderrTail: 'srun: Requested partition configuration not available now\nsrun: job 2 queued and waiting for resources\n',
+    });
+    assert.ok(err instanceof AgentStartError);
+    assert.match(err.message, /Slurm queued the job but had not started it .*\(Requested partition configuration not available now\)/);
+  });
+});
+
+describe('prefixes over ssh name what the remote host lacks', () => {
+  for (const [shell, stderr] of [
+    ['bash', 'bash: line 1: srun: command not found'],
+    ['dash', 'sh: 1: srun: not found'],
+  ])
+    test(`a remote host without srun (${shell}) is told as such, not as a missing interpreter`, () => {
+      const spec = parseXSpec('ssh=login-node//srun=-p debug');
+      const err = prefixFailure(spec, agentCommand(spec), { code: 127, stderrTail: stderr }, 'login-node');
+      assert.ok(err instanceof AgentStartError && !(err instanceof InterpreterNotFoundError));
+      assert.match(err.message, /srun is not installed on login-node/);
+    });
 });

@@ -31,6 +31,15 @@ describe('ssh start failures are named precisely', () => {
     }
   });
 
+  test('nothing listening, an unknown host name and a silent host say different things', () => {
+    assert.match(classify(255, 'ssh: connect to host 127.0.0.1 port 1: Connection refused').message, /nothing listens on its ssh port/);
+    assert.match(
+      classify(255, 'ssh: Could not resolve hostname nope.invalid: Name or service not known').message,
+      /host name does not resolve/,
+    );
+    assert.match(classify(255, 'ssh: connect to host 10.1.2.3 port 22: Connection timed out').message, /the host is unreachable/);
+  });
+
   test('a changed key and an unknown key say different things', () => {
     assert.match(
       classify(255, 'REMOTE HOST IDENTIFICATION HAS CHANGED!\nHost key verification failed.').message,

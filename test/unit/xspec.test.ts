@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseXSpec, splitCommandLine, XSpecError } from '../../server/gateway/xspec';
+import { parseSshAddress, sshArgv } from '../../server/transports/ssh';
 
 describe('xspec', () => {
   test('popen defaults to python3', () => {
@@ -35,6 +36,20 @@ describe('xspec', () => {
     assert.throws(() => parseXSpec('popen//spin=fast'), /spin= needs microseconds/);
   });
 
+  test('ssh= takes IPv6 addresses in brackets, as ssh takes them bare with -p', () => {
+    for (const [spec, user, host, port] of [
+      ['ssh=alice@[::1]:2222', 'alice', '::1', 2222],
+      ['ssh=[::1]', undefined, '::1', undefined],
+      ['ssh=bob@[fe80::1%eth0]', 'bob', 'fe80::1%eth0', undefined],
+      ['ssh=alice@host.example:22', 'alice', 'host.example', 22],
+    ] as const) {
+      assert.deepEqual(parseSshAddress(parseXSpec(spec).address!), { user, host, port }, spec);
+    }
+    const argv = sshArgv(parseXSpec('ssh=alice@[::1]:2222'), {});
+    assert.deepEqual(argv.slice(argv.indexOf('-p'), argv.indexOf('-p') + 2), ['-p', '2222']);
+    assert.equal(argv[argv.indexOf('--') + 1], 'alice@::1');
+  });
+
   test('a bad spec names the bad part', () => {
     const cases: [string, RegExp][] = [
       ['popen//pyhton=python3', /unknown key "pyhton" in part 2 "pyhton=python3"/],
@@ -42,6 +57,9 @@ describe('xspec', () => {
       ['popen//python=a//node=b', /second interpreter in part 3/],
       ['popen//ssh=h', /second transport/],
       ['ssh=', /ssh= needs \[user@\]host\[:port\]/],
+      ['ssh=::1', /an IPv6 host in brackets: \[::1\]/],
+      ['ssh=host:0', /port 0 is not a TCP port \(1 to 65535\)/],
+      ['socket=127.0.0.1:99999', /port 99999 is not a TCP port/],
       ['popen////id=x', /empty part 2/],
       ['popen//env:1X=y', /bad environment variable name "1X"/],
       ["popen//python=python3 'unterminated", /unterminated ' quote/],

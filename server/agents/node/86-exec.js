@@ -36,7 +36,30 @@ const SESSION_HIDDEN = new Set(['require', 'gateway', 'Tuple', 'FrozenSet', 'Com
 /** Session runs so far: a sorted or filtered table's row order holds until the next one (sec. 7.7). */
 let sessionRuns = 0;
 
+let watchdog = null;
+/**
+ * User code that spins in a synchronous loop never lets the event loop see the end of stdin, so a
+ * worker thread (its own event loop) watches for the host's death: the agent's parent changing, as it
+ * does when the host process or the ssh session behind it ends. Started with the first task, so an
+ * agent that runs nothing pays nothing for it.
+ */
+function ensureWatchdog() {
+  if (watchdog) return;
+  try {
+    const { Worker } = require('worker_threads');
+    const source =
+      "const { workerData: w } = require('worker_threads');" +
+      "setInterval(() => { if (process.ppid !== w.ppid) process.kill(w.pid, 'SIGKILL'); }, 250);";
+    watchdog = new Worker(source, { eval: true, workerData: { ppid: process.ppid, pid: process.pid }, stdout: true, stderr: true });
+    watchdog.unref();
+    watchdog.on('error', () => {});
+  } catch {
+    watchdog = false; // no worker threads here: the end of stdin, once read, still ends the agent
+  }
+}
+
 function startExec(id, payload) {
+  ensureWatchdog();
   const ch = channelFor(id, true);
   if (tasks.has(id)) {
     try {

@@ -91,8 +91,7 @@ class _Task(object):
             else:
                 self.pending = True
                 if self.main:
-                    import signal
-                    signal.pthread_kill(self.tid, signal.SIGINT)
+                    _sigint_until_delivered(self, gw)
                 else:
                     _set_async_exc(self.tid, _Interrupt)
 
@@ -100,13 +99,46 @@ class _Task(object):
 _MAIN_TID = threading.main_thread().ident
 
 
+def _sigint_until_delivered(task, gw):
+    """SIGINT to the main thread, again every 50 ms while the task has not raised it: a signal that
+    lands just before a blocking call enters the kernel does not break that call (the handler ignores
+    the repeats once the KeyboardInterrupt is raised).  A task that has meanwhile entered one of the
+    agent's own waits gets the interrupt there instead, as interrupt() gives it."""
+    import signal
+
+    def repeat():
+        while task.pending and not task.done:
+            with task.lock:
+                if task.in_op and task.pending:
+                    task.pending = False
+                    task.interrupted = True
+                    ch = task.waiting_on
+                    if ch is not None:
+                        with gw._lock:
+                            ch._cond.notify_all()
+                    return
+            try:
+                signal.pthread_kill(task.tid, signal.SIGINT)
+            except (OSError, ValueError):
+                return
+            time.sleep(0.05)
+    t = threading.Thread(target=repeat, name='remote-exec-sigint')
+    t.daemon = True
+    t.start()
+
+
 def _on_sigint(signum, frame):
     """SIGINT on the main thread: a KeyboardInterrupt for the main-thread task an INTERRUPT aimed at,
     unless it is inside the agent's own code (enter() raises it there); otherwise ignored."""
     task = getattr(_tls, 'task', None)
-    if task is not None and task.main and task.pending and not task.in_op and not task.done:
-        task.pending = False
-        raise _Interrupt()
+    if task is None or not task.main or not task.pending or task.done:
+        return
+    task.pending = False
+    if task.in_op:
+        # inside the agent's own code: raised when it leaves it, never in the middle of it
+        task.interrupted = True
+        return
+    raise _Interrupt()
 
 
 class _MainThread(object):

@@ -30,8 +30,13 @@ async function main(channel) {
     tail += String(e.message);
   });
   child.stdin.write(Buffer.from(cfg.payload));
-  for await (const item of channel) child.stdin.write(Buffer.from(item));
-  // The host closed the channel: the child's stdin ends, which ends an agent; one that lingers is killed.
+  for await (const item of channel) {
+    // null: the host's end of input, so the child's exit status can still come back on the channel.
+    if (item === null) break;
+    child.stdin.write(Buffer.from(item));
+  }
+  // The host ended its input or closed the channel: the child's stdin ends, which ends an agent; one
+  // that lingers is killed.
   child.stdin.end();
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await done;

@@ -5,7 +5,8 @@ Conversation on the channel:
   {argv, cwd, env, payload}     the child's command line, working directory (None: ours), extra
                                 environment, and the bytes written to its stdin first (the agent's bootstrap)
   bytes items, both ways        host -> child's stdin, child's stdout -> host
-  the host closing the channel  closes the child's stdin, which ends an agent
+  None, or the host closing     closes the child's stdin, which ends an agent; after None the channel
+  the channel                   stays open for the exit status
   <- {exit, stderr}             the child is gone: its exit code and the last 4 KiB of its stderr
 """
 import os
@@ -41,7 +42,7 @@ def main(channel):
     # the channel (the host closing it) closes the child's stdin, which ends an agent.
     def to_child(item):
         try:
-            if item is end:
+            if item is end or item is None:
                 child.stdin.close()
             else:
                 child.stdin.write(item)

@@ -26,6 +26,15 @@ type Row = {
   budget?: Budget;
 };
 
+export const HELP = `usage: remote-exec bench [--quick] [--json]
+
+Measures round trips, one-way messages, payloads, proxies, remote prints and ssh on this machine, beside
+execnet, RPyC and pythonia in the same run, and prints tables with the ratios and targets. Peers
+missing here are installed from Debian and npm first (or reported as missing).
+
+  --quick   a fifth of the iterations
+  --json    print the report as JSON`;
+
 const SYSTEM_PYTHON = '/usr/bin/python3';
 /** pyacq's rpc is not in Debian and not installable here: its callback figure from issue 13, measured on this kind of machine. */
 const PYACQ_CALLBACK_US = 350;

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { PassThrough } from 'stream';
 import type { Gateway, Transport, TransportExit } from '../../../protocol';
 import { shellQuote, type XSpec } from '../../gateway/xspec';
+import { behindPrefixes, hasPrefix } from '../prefix';
 import { parseSshAddress, sshDestination, sshOptions } from '../ssh';
 import { pickProfile, type ReplProfile } from './profiles';
 import { loadNodePty } from './ptyLoader';
@@ -35,13 +36,17 @@ export async function openRepl(spec: XSpec): Promise<ReplTransport> {
   const remote = spec.transport === 'ssh';
   if (spec.transport !== 'popen' && !remote) throw new Error(`repl= runs over popen or ssh=, not ${spec.transport}= (${spec.raw})`);
   const replArgv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...spec.argv];
-  const argv = remote ? sshReplArgv(spec, replEnv, replArgv) : replArgv;
+  // Behind prefixes (sudo= resets the environment, docker= has its own) the REPL's variables and
+  // chdir= are applied inside them, where the REPL runs.
+  const prefixed = hasPrefix(spec);
+  const command = prefixed ? behindPrefixes(spec, ['env', ...envPairs(replEnv), ...replArgv]) : replArgv;
+  const argv = remote ? sshReplArgv(spec, replEnv, command, prefixed) : command;
   const env = remote ? { ...process.env } : { ...process.env, ...replEnv };
   const term = pty.spawn(argv[0], argv.slice(1), {
     name: remote ? 'dumb' : replEnv.TERM,
     cols: DEFAULT_COLS,
     rows: DEFAULT_ROWS,
-    cwd: remote ? process.cwd() : (spec.chdir ?? process.cwd()),
+    cwd: remote || prefixed ? process.cwd() : (spec.chdir ?? process.cwd()),
     env: env as Record<string, string>,
   });
   const session = new ReplSession(term, profile);
@@ -93,13 +98,16 @@ export function resizeRepl(gateway: Gateway, cols: number, rows: number): void {
   (transport as ReplTransport).resize(cols, rows);
 }
 
-/** `ssh -tt HOST 'cd DIR && env TERM=dumb ... REPL'`: the remote side gets a terminal of its own. */
-function sshReplArgv(spec: XSpec, replEnv: Record<string, string>, replArgv: string[]): string[] {
+/** `ssh -tt HOST 'cd DIR && env TERM=dumb ... REPL'`: the remote side gets a terminal of its own (`prefixed`: the command does its own chdir and env). */
+function sshReplArgv(spec: XSpec, replEnv: Record<string, string>, replArgv: string[], prefixed: boolean): string[] {
   const address = parseSshAddress(spec.address ?? '');
-  const envArgs = Object.entries(replEnv).map(([k, v]) => `${k}=${v}`);
-  const command = shellQuote(['env', ...envArgs, ...replArgv]);
-  const remoteCommand = spec.chdir ? `cd ${shellQuote([spec.chdir])} && exec ${command}` : `exec ${command}`;
+  const command = shellQuote(prefixed ? replArgv : ['env', ...envPairs(replEnv), ...replArgv]);
+  const remoteCommand = spec.chdir && !prefixed ? `cd ${shellQuote([spec.chdir])} && exec ${command}` : `exec ${command}`;
   return ['ssh', ...sshOptions(spec, address), '-tt', '-e', 'none', '--', sshDestination(address), remoteCommand];
+}
+
+function envPairs(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 function signalName(signal: number): string {

@@ -116,10 +116,15 @@ export class ReplAgent {
           new RemoteError('NotImplementedError', 'objects are not supported by REPL gateways', ''),
         );
       case MessageType.DATA:
+        // A line for the running code's standard input (`read x` in a shell), as if typed at its terminal.
+        if (this.running && this.running.channel === id && typeof payload === 'string') {
+          this.session.pty.write(payload.replace(/\r?\n$/, '') + '\r');
+          return;
+        }
         return this.send(
           MessageType.ERROR,
           0,
-          `channel ${id}: REPL gateways take no channel data (the code runs in the REPL, which has no channel)`,
+          `channel ${id}: REPL gateways take no channel data but str lines for the running code's input (the code runs in the REPL, which has no channel)`,
         );
       case MessageType.CLOSE:
       case MessageType.CLOSE_ERROR:

@@ -1,7 +1,7 @@
 // execnet's documented behaviour, ported: the remote code is written as execnet's documentation writes
 // it, indented triple-quoted strings (here template literals) that the gateway dedents.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,10 +15,13 @@ import {
   makeGateway,
   RemoteError,
   RSync,
+  TimeoutError,
   Tuple,
   type Gateway,
   type RSyncFileEvent,
 } from '../../../server/api';
+import { isAlive, waitGone } from '../../helpers/processes';
+import { startSshd } from '../../helpers/sshd';
 
 describe('execnet compatibility: remote_exec', () => {
   let gw: Gateway;
@@ -572,5 +575,205 @@ describe('robustness: the agents and the REPL gateway', () => {
     } finally {
       await gw.exit();
     }
+  });
+});
+
+describe('robustness: an agent outlives no host', () => {
+  test('a Node agent whose code spins in a loop exits when its host dies', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-spin-')), 'spinning');
+    // The agent writes the marker itself just before it spins: then it is surely in the loop.
+    const spin = `require('fs').writeFileSync(${JSON.stringify(marker)}, String(process.pid)); while (true) {}`;
+    const script = `
+      const { makeGateway } = require(${JSON.stringify(path.resolve(__dirname, '../../../server/api'))});
+      makeGateway('popen//node=node').then((gw) => gw.remoteExec(${JSON.stringify(spin)}));
+    `;
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
+    let agentPid: number | undefined;
+    try {
+      for (let i = 0; i < 600 && agentPid === undefined; i++) {
+        if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') !== '') agentPid = Number(fs.readFileSync(marker, 'utf8'));
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(agentPid, 'the agent started spinning');
+      host.kill('SIGKILL');
+      await waitGone(agentPid, 10000);
+    } finally {
+      host.kill('SIGKILL');
+      if (agentPid) {
+        try {
+          process.kill(agentPid, 'SIGKILL');
+        } catch {
+          // Gone, as it should be.
+        }
+      }
+      fs.rmSync(path.dirname(marker), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('execnet compatibility: via', () => {
+  test('exit() of a via= gateway resolves after the nested agent has exited, with its real exit code', async () => {
+    for (const base of ['popen', 'popen//node=node']) {
+      const via = await makeGateway(base);
+      try {
+        for (const inner of [`popen//via=${via.id}`, `popen//node=node//via=${via.id}`]) {
+          const gw = await makeGateway(inner);
+          const pid = gw.info.pid;
+          const exit = await gw.exit();
+          assert.equal(exit.code, 0, `${inner} through ${base}: ${JSON.stringify(exit)}`);
+          assert.equal(isAlive(pid), false, 'the nested agent is gone when exit() resolves');
+        }
+      } finally {
+        await via.exit();
+      }
+    }
+  });
+});
+
+describe('robustness: ssh', () => {
+  test('exit() of a stopped (SIGSTOP) agent over ssh ends the remote agent too, not only the local ssh', async (t) => {
+    const sshd = await startSshd();
+    if (typeof sshd === 'string') {
+      // Without OpenSSH here there is nothing to test; the ssh suite says why.
+      t.diagnostic(`no sshd: ${sshd}`);
+      return;
+    }
+    try {
+      const gw = await makeGateway(`ssh=${sshd.address}`);
+      const pid = gw.info.pid;
+      process.kill(pid, 'SIGSTOP'); // the sshd runs on this machine: the remote agent is a local process
+      try {
+        await gw.exit(500);
+        await waitGone(pid, 10000);
+      } finally {
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    } finally {
+      await sshd.stop();
+    }
+  });
+});
+
+describe('execnet compatibility: channels, as its documentation shows them', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await makeGateway('popen');
+  });
+  after(async () => {
+    await gw.exit();
+  });
+
+  test('remote_exec with a receive loop, then close: the remote iteration ends', async () => {
+    const channel = gw.remoteExec(`
+        total = 0
+        for item in channel:
+            total += item
+        # the host closed its end: iteration stopped, the channel can still not be used to send
+        import sys
+        sys.stdout.write("total=%d\\n" % total)
+    `);
+    const out: string[] = [];
+    gw.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+    for (const n of [1, 2, 3]) await channel.send(n);
+    channel.close();
+    // Closed here, waitClose returns at once (as execnet's); the remote code's own end comes after.
+    await channel.waitClose(5000);
+    assert.equal(await channel.whenRemoteEnds(), undefined, 'the remote code ended cleanly');
+    assert.ok(out.join('').includes('total=6'), out.join(''));
+  });
+
+  test('channel.close(error) on the remote side raises RemoteError here, with the text given', async () => {
+    const channel = gw.remoteExec(`
+        channel.close("no such file")
+    `);
+    await assert.rejects(channel.receive(), (e: Error) => e instanceof RemoteError && /no such file/.test(e.message));
+  });
+
+  test('receive(timeout) raises channel.TimeoutError remotely and TimeoutError here', async () => {
+    const channel = gw.remoteExec(`
+        try:
+            channel.receive(timeout=0.05)
+        except channel.TimeoutError:
+            channel.send("timed out")
+    `);
+    assert.equal(await channel.receive(), 'timed out');
+    const idle = gw.remoteExec('channel.receive()');
+    await assert.rejects(idle.receive(50), TimeoutError);
+    idle.close();
+  });
+
+  test('setcallback with an endmarker, and channels sent inside messages, both ways', async () => {
+    const channel = gw.remoteExec(`
+        import threading
+        seen = []
+        done = threading.Event()
+        def callback(item):
+            if item is None:
+                done.set()
+            else:
+                seen.append(item)
+        other = channel.receive()
+        other.setcallback(callback, endmarker=None)
+        done.wait(10)
+        back = channel.gateway.newchannel()
+        channel.send(back)
+        back.send(sum(seen))
+    `);
+    const other = gw.newChannel();
+    await channel.send(other);
+    for (const n of [10, 20, 12]) await other.send(n);
+    other.close();
+    const back = (await channel.receive()) as typeof other;
+    assert.equal(await back.receive(), 42);
+    await channel.waitClose(5000);
+  });
+
+  test('makefile: remote code writes to a channel as to a file', async () => {
+    const channel = gw.remoteExec(`
+        f = channel.makefile("w")
+        f.write("hello ")
+        f.write("world")
+        f.close()
+    `);
+    const parts: string[] = [];
+    for await (const item of channel) parts.push(Buffer.isBuffer(item) ? item.toString() : String(item));
+    assert.equal(parts.join(''), 'hello world');
+  });
+
+  test("remote_status reports execnet's counts", async () => {
+    const status = await gw.remoteStatus();
+    for (const key of ['numexecuting', 'numchannels', 'execqsize'])
+      assert.equal(typeof (status as unknown as Record<string, unknown>)[key], 'number', key);
+  });
+});
+
+describe('execnet compatibility: groups, as its documentation shows them', () => {
+  test('a group of two: remote_exec on each, receive each, a receive queue with an endmarker, terminate', async () => {
+    const group = await Group.create(['popen', 'popen']);
+    try {
+      assert.equal(group.length, 2);
+      const mch = await group.remoteExec(`
+          import os
+          channel.send(os.getpid())
+      `);
+      const pids = (await mch.receiveEach()) as number[];
+      assert.deepEqual(new Set(pids), new Set(Array.from(group).map((g) => g.info.pid)));
+      const mch2 = await group.remoteExec(`
+          channel.send(channel.receive() * 2)
+      `);
+      const queue = mch2.makeReceiveQueue('END');
+      await mch2.sendEach(21);
+      const items: unknown[] = [];
+      while (items.filter((x) => x === 'END').length < 2) items.push((await queue.get(10000))[1]);
+      assert.deepEqual(
+        items.filter((x) => x !== 'END'),
+        [42, 42],
+      );
+      const failing = await group.remoteExec('raise ValueError("in every member")');
+      await assert.rejects(failing.waitClose(10000), (e: Error) => e instanceof RemoteError && e.remoteType === 'ValueError');
+    } finally {
+      await group.terminate();
+    }
+    assert.ok(Array.from(group).every((g) => g.isClosed()));
   });
 });

@@ -35,6 +35,18 @@ describe('prefix transports, for real', () => {
     }
   });
 
+  test('a REPL gateway through a prefix: cmd= in front of the REPL', async () => {
+    const gw = await makeGateway('popen//cmd=env FROM_PREFIX=yes//repl=bash');
+    try {
+      const out: string[] = [];
+      gw.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+      await gw.remoteExec('echo "$FROM_PREFIX"').waitClose(20000);
+      assert.equal(out.join(''), 'yes\n');
+    } finally {
+      await gw.exit();
+    }
+  });
+
   test('a prefix that fails says why, with its own message', async () => {
     await assert.rejects(
       makeGateway('popen//cmd=sh -c "echo no such sandbox >&2; exit 3"'),
@@ -60,6 +72,19 @@ describe('prefix transports, for real', () => {
     });
     after(() => {
       if (created) execFileSync('userdel', [SUDO_USER]);
+    });
+
+    test('a REPL gateway through sudo= runs the REPL as that user, in chdir=', async (t) => {
+      if (skip) return t.skip(skip);
+      const gw = await makeGateway(`popen//sudo=${SUDO_USER}//repl=bash//chdir=/tmp`);
+      try {
+        const out: string[] = [];
+        gw.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+        await gw.remoteExec('id -un; pwd').waitClose(20000);
+        assert.equal(out.join(''), `${SUDO_USER}\n/tmp\n`);
+      } finally {
+        await gw.exit();
+      }
     });
 
     test('runs the agent as that user', async (t) => {
@@ -127,6 +152,10 @@ describe('via=: a gateway reached through another open gateway', () => {
       makeGateway('popen//via=via-master//python=/nonexistent/python3'),
       (err: unknown) => err instanceof InterpreterNotFoundError && /nonexistent\/python3/.test(err.message),
     );
+  });
+
+  test('a REPL through via= is refused with a clear error that says what works', async () => {
+    await assert.rejects(makeGateway('popen//via=via-master//repl=bash'), /repl= gateways do not start through via= .*use ssh= or popen/);
   });
 
   test('an unknown via= id names the open gateways', async () => {

@@ -162,6 +162,19 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
     }
   });
 
+  test('a REPL behind a prefix over ssh: the prefix and chdir= apply on the remote side', async (t) => {
+    if (skip) return t.skip(skip);
+    const g = await makeGateway(`ssh=${sshd!.address}//cmd=env FROM_PREFIX=yes//repl=bash//chdir=/tmp`);
+    try {
+      const out: string[] = [];
+      g.on('stdout', (chunk: Buffer) => out.push(chunk.toString()));
+      await g.remoteExec('echo "$FROM_PREFIX"; pwd; id -un').waitClose(20000);
+      assert.equal(out.join(''), `yes\n/tmp\n${sshd!.user}\n`);
+    } finally {
+      await g.exit();
+    }
+  });
+
   test('via= an ssh gateway starts the new agent on the remote host', async (t) => {
     if (skip) return t.skip(skip);
     const master = await makeGateway(`ssh=${sshd!.address}//id=ssh-master`);
@@ -175,6 +188,30 @@ describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
       await g.exit();
     } finally {
       await master.exit();
+    }
+  });
+
+  test('ssh=user@[::1]:PORT reaches the sshd over IPv6', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!sshd!.ipv6) return t.skip('no IPv6 loopback on this machine');
+    const g = await makeGateway(`ssh=${sshd!.user}@[::1]:${sshd!.port}`);
+    try {
+      const ch = g.remoteExec('import os\nchannel.send(os.environ["SSH_CONNECTION"].split()[2])');
+      assert.equal(await ch.receive(), '::1');
+    } finally {
+      await g.exit();
+    }
+  });
+
+  test('ssh=[::1] with user and port from the ssh options', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!sshd!.ipv6) return t.skip('no IPv6 loopback on this machine');
+    const g = await withSshOptions(`${sshd!.options} -p ${sshd!.port} -l ${sshd!.user}`, () => makeGateway('ssh=[::1]'));
+    try {
+      const ch = g.remoteExec('import os, getpass\nchannel.send([os.environ["SSH_CONNECTION"].split()[2], getpass.getuser()])');
+      assert.deepEqual(await ch.receive(), ['::1', sshd!.user]);
+    } finally {
+      await g.exit();
     }
   });
 
