@@ -13,57 +13,75 @@ export function frameHeader(length: number): Buffer {
 
 /**
  * Splits a byte stream into frame bodies. Chunks may hold part of a frame or many frames; bodies are
- * returned without copying when one chunk holds the whole frame.
+ * returned without copying when one chunk holds the whole frame. A frame that spans chunks is assembled
+ * in a buffer of its size, allocated once its header is read, each chunk copied in as it arrives: the
+ * copy happens while the agent is still writing the rest, not all at once at the end.
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Length of the frame being assembled, or -1 while the header is incomplete. */
-  private need = -1;
+  /** The bytes of a header split across chunks (fewer than 4). */
+  private head = Buffer.alloc(HEADER);
+  private headBytes = 0;
+  /** The frame being assembled, and how much of it has arrived. */
+  private body: Buffer | undefined;
+  private filled = 0;
 
   constructor(public maxFrame = DEFAULT_MAX_FRAME) {}
 
   /** Feeds one chunk; calls `onBody` for every complete frame body. Throws ProtocolError on an oversized frame. */
   push(chunk: Buffer, onBody: (body: Buffer) => void): void {
-    let buf = chunk;
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      const total = this.need < 0 ? HEADER : HEADER + this.need;
-      if (this.pendingBytes < total) return;
-      buf = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
     let pos = 0;
-    const end = buf.length;
-    while (end - pos >= HEADER) {
-      const length = buf.readUInt32BE(pos);
-      if (length > this.maxFrame) {
-        throw new ProtocolError(
-          `frame of ${length} bytes exceeds the maximum of ${this.maxFrame} bytes` +
-            (length === 0x0a0a0a0a || looksLikeText(buf, pos)
-              ? ` (the stream carries text, not frames: ${JSON.stringify(buf.subarray(pos, pos + 60).toString('latin1'))})`
-              : ''),
-        );
-      }
-      if (end - pos - HEADER < length) {
-        this.need = length;
-        break;
-      }
-      const body = buf.subarray(pos + HEADER, pos + HEADER + length);
-      pos += HEADER + length;
-      this.need = -1;
+    const end = chunk.length;
+    if (this.body) {
+      const take = Math.min(end, this.body.length - this.filled);
+      chunk.copy(this.body, this.filled, 0, take);
+      this.filled += take;
+      pos = take;
+      if (this.filled < this.body.length) return;
+      const body = this.body;
+      this.body = undefined;
       onBody(body);
+    } else if (this.headBytes > 0) {
+      const take = Math.min(end, HEADER - this.headBytes);
+      chunk.copy(this.head, this.headBytes, 0, take);
+      this.headBytes += take;
+      pos = take;
+      if (this.headBytes < HEADER) return;
+      this.headBytes = 0;
+      if (!this.begin(this.head, 0, chunk, pos, onBody)) return;
+      pos += this.head.readUInt32BE(0);
+    }
+    while (end - pos >= HEADER) {
+      const length = chunk.readUInt32BE(pos);
+      if (!this.begin(chunk, pos, chunk, pos + HEADER, onBody)) return;
+      pos += HEADER + length;
     }
     if (pos < end) {
-      const rest = buf.subarray(pos);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
-      if (rest.length < HEADER) this.need = -1;
-    } else {
-      this.need = -1;
+      chunk.copy(this.head, 0, pos, end);
+      this.headBytes = end - pos;
     }
+  }
+
+  /**
+   * The header at `header[at]` is read and its body starts at `chunk[from]`: delivers the body if the
+   * chunk holds all of it (true), else starts assembling it (false: the chunk is used up).
+   */
+  private begin(header: Buffer, at: number, chunk: Buffer, from: number, onBody: (body: Buffer) => void): boolean {
+    const length = header.readUInt32BE(at);
+    if (length > this.maxFrame) {
+      throw new ProtocolError(
+        `frame of ${length} bytes exceeds the maximum of ${this.maxFrame} bytes` +
+          (length === 0x0a0a0a0a || looksLikeText(header, at)
+            ? ` (the stream carries text, not frames: ${JSON.stringify(header.subarray(at, at + 60).toString('latin1'))})`
+            : ''),
+      );
+    }
+    if (chunk.length - from >= length) {
+      onBody(chunk.subarray(from, from + length));
+      return true;
+    }
+    this.body = Buffer.allocUnsafe(length);
+    this.filled = chunk.copy(this.body, 0, from);
+    return false;
   }
 }
 

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   maxFrame?: number;
   /** Threshold of the agent's log forwarding (Python logging numbers). */
   logLevel?: number;
+  /** How long the agent's reader polls for input after traffic before it blocks, in µs (0: never). */
+  spinUs?: number;
   /** How long to wait for the agent's HELLO. */
   helloTimeoutMs?: number;
   /**
@@ -538,6 +540,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
     const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
     if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
+    if (this.options.spinUs !== undefined) hello.spinUs = this.options.spinUs;
     // An agent that announces its window holds its own sending to ours (§6.4); one that does not gets none.
     const agentWindow = version >= 2 ? parseWindow(info.window) : undefined;
     if (agentWindow) {
@@ -735,10 +738,13 @@ export class Gateway extends EventEmitter implements ChannelHost {
   private streamEnded(reason: string): void {
     if (this.closeError || this.streamEnding) return;
     this.streamEnding = true;
-    const grace = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 300)));
     // When the exit comes first, the `exited` handler set up in the constructor has already closed the
-    // gateway with it (it was registered first, so it runs first).
+    // gateway with it (it was registered first, so it runs first). The grace timer is cleared then: left
+    // running, it would hold every CLI run open for its whole length after the agent is gone.
     void Promise.race([this.transport.exited, grace]).then((exit) => {
+      clearTimeout(timer);
       if (!exit) this.shutdown(reason);
     });
   }

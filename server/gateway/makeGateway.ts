@@ -25,6 +25,7 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
     id,
     spec: xspec.raw,
     logLevel: options.logLevel ?? (xspec.options.loglevel ? Number(xspec.options.loglevel) : undefined),
+    spinUs: xspec.options.spin !== undefined ? Number(xspec.options.spin) : undefined,
     maxFrame: options.maxFrame,
     window: xspec.window,
     agentWindow: xspec.window,

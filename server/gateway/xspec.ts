@@ -123,6 +123,10 @@ export function parseXSpec(raw: string): XSpec {
         spec.nice = Number(value);
         return;
       }
+      case 'spin':
+        if (!/^\d+$/.test(value)) throw new XSpecError(`spin= needs microseconds, 0 or more (0: the agent never spins): ${where}`);
+        spec.options.spin = value;
+        return;
       case 'execmodel':
         // execnet's execution models; the agent reads it from its environment (PROTOCOL.md §1).
         if (value !== 'thread' && value !== 'main_thread_only') throw new XSpecError(`execmodel= is thread or main_thread_only: ${where}`);
@@ -148,7 +152,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, execmodel=, window=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, execmodel=, window=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')

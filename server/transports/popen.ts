@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Transport } from '../../protocol';
 import { bootstrapPayload, loaderArgs } from '../agents';
+import { pythonBootstrap } from '../agents/compiledCache';
 import { resolveInterpreter } from '../gateway/interpreters';
 import type { XSpec } from '../gateway/xspec';
 import { spawnTransport } from './spawn';
@@ -23,7 +24,8 @@ export async function openPopen(spec: XSpec): Promise<Transport> {
   const interpreter = await resolveInterpreter(spec.interpreter, spec.argv, env, spec.chdir);
   const loader = loaderArgs(spec.interpreter, { dontWriteBytecode: 'dont_write_bytecode' in spec.options });
   const argv = [...(spec.nice !== undefined ? ['nice', '-n', String(spec.nice)] : []), ...interpreter, ...loader];
-  return spawnTransport(argv, { cwd: spec.chdir, env, preamble: bootstrapPayload(spec.interpreter) });
+  const preamble = spec.interpreter === 'python' ? pythonBootstrap(interpreter, env, spec.chdir) : bootstrapPayload(spec.interpreter);
+  return spawnTransport(argv, { cwd: spec.chdir, env, preamble });
 }
 
 /** `chdir=` to a missing folder creates it (one level, as execnet does); failing that, says which folder. */

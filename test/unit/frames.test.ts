@@ -21,6 +21,20 @@ describe('frames', () => {
     assert.deepEqual(collect(new FrameDecoder(), [bytes]), ['a', 'bb', '', 'ccc']);
   });
 
+  test('a 4 MiB frame read in 64 KiB chunks, between small frames, comes out whole and in order', () => {
+    const big = Buffer.alloc(4 << 20);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+    const bytes = Buffer.concat([frame(Buffer.from('before')), frame(big), frame(Buffer.from('after'))]);
+    const bodies: Buffer[] = [];
+    const decoder = new FrameDecoder();
+    // An odd chunk size, so that headers and bodies are cut everywhere.
+    for (let i = 0; i < bytes.length; i += 65531) decoder.push(bytes.subarray(i, i + 65531), (b) => bodies.push(Buffer.from(b)));
+    assert.equal(bodies.length, 3);
+    assert.equal(bodies[0].toString(), 'before');
+    assert.ok(bodies[1].equals(big));
+    assert.equal(bodies[2].toString(), 'after');
+  });
+
   test('a chunk boundary inside the length header is handled', () => {
     const bytes = Buffer.concat([frame(Buffer.from('first')), frame(Buffer.from('second'))]);
     for (let cut = 0; cut <= bytes.length; cut++) {

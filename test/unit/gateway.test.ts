@@ -107,6 +107,21 @@ describe('host Gateway over in-memory streams', () => {
     assert.equal((await gw.closed).code, 3);
   });
 
+  test('once exit() has reaped the agent, no timer of the gateway keeps the host process alive', async () => {
+    const { agent, gw } = await openGateway();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const exiting = gw.exit();
+    await agent.hostEnded;
+    // As a process does: its output ends first, then its exit status arrives.
+    agent.transport.input.push(null);
+    await tick();
+    agent.exit({ code: 0, signal: null, stderrTail: '' });
+    await exiting;
+    await tick();
+    assert.equal(timers(), before, 'a timer left behind holds every CLI run open after gw.exit()');
+  });
+
   test("an exec channel closed by this side still learns how its code ended (the agent's CLOSE_ERROR)", async () => {
     const { agent, gw } = await openGateway();
     const ch = gw.remoteExec('work()');

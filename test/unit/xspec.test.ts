@@ -29,6 +29,13 @@ describe('xspec', () => {
     assert.equal(parseXSpec('python=python3.11').transport, 'popen');
   });
 
+  test('spin= takes microseconds, 0 to disable; anything else is refused', () => {
+    assert.equal(parseXSpec('popen//spin=0').options.spin, '0');
+    assert.equal(parseXSpec('popen//spin=25').options.spin, '25');
+    assert.throws(() => parseXSpec('popen//spin=-1'), /spin= needs microseconds/);
+    assert.throws(() => parseXSpec('popen//spin=fast'), /spin= needs microseconds/);
+  });
+
   test('ssh= takes IPv6 addresses in brackets, as ssh takes them bare with -p', () => {
     for (const [spec, user, host, port] of [
       ['ssh=alice@[::1]:2222', 'alice', '::1', 2222],

@@ -8,6 +8,9 @@ let msgsIn = 0,
 let flushScheduled = false;
 let stalled = null; // parts waiting after EAGAIN
 const deferred = []; // output produced while a frame was being encoded (getters, inspect hooks)
+// The batch of process.stdout/stderr output not yet sent (60-stdio.js); it goes out before any other
+// message, so the host sees output, channel data and replies in the order they were written.
+let outBatch = null;
 
 /**
  * Encodes one message and queues it. Throws (and queues nothing) when the payload cannot be encoded or
@@ -15,6 +18,7 @@ const deferred = []; // output produced while a frame was being encoded (getters
  */
 function sendMsg(type, id, payload, mode) {
   if (DEBUG) trace('>', type, id, payload);
+  if (outBatch !== null && type !== STDOUT && type !== STDERR && !encoding) sendOutputBatch();
   if (encoding) {
     if (type === STDOUT || type === STDERR || type === LOG) {
       deferred.push([type, id, payload, mode]);
@@ -154,19 +158,36 @@ function writeParts(parts) {
 /** Writes everything queued, synchronously (exit paths). */
 function flushAll() {
   try {
+    if (outBatch !== null) sendOutputBatch();
     flushNow();
-    while (stalled) {
-      const parts = stalled;
-      stalled = null;
-      const rest = writeParts(parts);
-      if (rest) {
-        stalled = rest;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-      }
-    }
+    waitWritten(0);
   } catch {
     /* the host is gone */
   }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Blocks until at most `limit` bytes wait for the pipe to the host: a writer of output that floods
+ * the host waits for it, as a write to a full pipe would, instead of queueing without bound.
+ */
+function waitWritten(limit) {
+  while (stalled && stalledBytes() > limit) {
+    const parts = stalled;
+    stalled = null;
+    const rest = writeParts(parts);
+    if (rest) {
+      stalled = rest;
+      Atomics.wait(sleepCell, 0, 0, 1);
+    }
+  }
+}
+
+function stalledBytes() {
+  let n = 0;
+  for (const p of stalled) n += p.length;
+  return n;
 }
 
 // Frames in

@@ -413,8 +413,42 @@ function rootList(state, step, last) {
   state.cur = r;
   if (last) state.formatted = r;
 }
+// The namespace listing sends plain data by value only while it is small: at most LISTING_ITEMS items in
+// all and no string or bytes over LISTING_BYTES; bigger values go as references, read on demand, so a
+// 3,000,000-item array costs as little to list as a short one.
+const LISTING_ITEMS = 1000;
+const LISTING_BYTES = 64 * 1024;
+
+function isSmallPlain(v) {
+  let budget = LISTING_ITEMS;
+  const small = (x, d) => {
+    if (typeof x === 'string') return x.length <= LISTING_BYTES;
+    if (typeof x !== 'object' || x === null) return isPlainData(x, d);
+    if (d > 100) return false;
+    const p = Object.getPrototypeOf(x);
+    if (p === Buffer.prototype || p === Uint8Array.prototype) return x.length <= LISTING_BYTES;
+    const items = p === Array.prototype || p === Tuple.prototype ? x : p === Object.prototype || p === null ? Object.values(x) : undefined;
+    if (p === Map.prototype) {
+      budget -= x.size;
+      if (budget < 0) return false;
+      for (const [k, y] of x) if (!small(k, d + 1) || !small(y, d + 1)) return false;
+      return true;
+    }
+    if (items === undefined) return false;
+    budget -= items.length;
+    if (budget < 0) return false;
+    for (let i = 0; i < items.length; i++) if (!small(items[i], d + 1)) return false;
+    return true;
+  };
+  return small(v, 0);
+}
+
 function rootNamespace(state, step, last) {
-  const r = sessionNamespace();
+  const r = {};
+  for (const k of sessionNames()) {
+    const v = sessionLookup(k).value;
+    r[k] = isSmallPlain(v) ? v : new RefMarker(v);
+  }
   state.cur = r;
   if (last) state.formatted = r;
 }

@@ -211,9 +211,3 @@ function sessionLookup(name) {
     return { found: false }; // declared in a run that failed before it
   }
 }
-
-function sessionNamespace() {
-  const ns = {};
-  for (const k of sessionNames()) ns[k] = autoRule(sessionLookup(k).value);
-  return ns;
-}

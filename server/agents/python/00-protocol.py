@@ -60,10 +60,8 @@ import time
 import collections
 import select
 import builtins
-import linecache
-import traceback
-import logging
 import warnings
+import linecache
 import weakref
 import importlib
 import io
@@ -83,7 +81,17 @@ BG_GRACE = 0.0005            # the background reader leaves the stream to a task
 BG_WATCH = 0.002             # ... and checks this often whether the task stopped reading
 BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than this long ago
 WRITE_QUEUE_MAX = 8 * 1024 * 1024
+WRITE_BATCH = 64 * 1024      # small DATA frames wait to be written together up to this many bytes ...
+WRITE_DELAY = 0.001          # ... or this long at most
 IOV_MAX = 512
+SPIN_DEFAULT = 50e-6         # after traffic the reader polls this long before it blocks (host HELLO spinUs)
+LISTING_ITEMS = 1000          # the namespace listing sends a plain value by value up to this many items ...
+LISTING_BYTES = 64 * 1024     # ... and str/bytes up to this size; bigger ones as references, read on demand
+OUT_BATCH = 64 * 1024        # characters of sys.stdout/stderr text sent as one batch ...
+OUT_FLUSH = 0.01             # ... or this long after a batch's first write, whichever comes first
+OUT_CHUNK = 1 << 20          # output is sent in frames of at most this many bytes
+# messages a task's batched output is sent before, so the host sees them in the order they were written
+AFTER_OUTPUT = frozenset((DATA, CLOSE, CLOSE_ERROR, REPLY, REPLY_ERROR, CALLBACK))
 
 _AGENT_FILE = (lambda: 0).__code__.co_filename
 _mono = time.monotonic

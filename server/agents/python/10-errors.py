@@ -63,6 +63,7 @@ _TB_HEADER = 'Traceback (most recent call last):\n'
 
 def _format_exc(e, keep_agent=False):
     """Format an exception like the interpreter would, without the agent's own frames."""
+    import traceback
     try:
         te = traceback.TracebackException(type(e), e, e.__traceback__)
         if not keep_agent:

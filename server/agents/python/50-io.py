@@ -26,12 +26,14 @@ class _FramedIO(object):
         self._rend = 0
         self._bigbuf = None
         self._poll = None
+        self.spin = SPIN_DEFAULT
         # leader/follower
         self._lock = threading.Lock()
         self._leader = None
         self._followers = collections.deque()
         self._bgcond = threading.Condition(self._lock)
         self._bg_sleeping = False
+        self._bg_now = False
         self._last_release = 0.0
         self._lead_since = 0.0
         self._eof = False
@@ -43,12 +45,14 @@ class _FramedIO(object):
         self._wq = []
         self._wqbytes = 0
         self._wwaiters = 0
+        self._in_at_write = -1
         self._broken = False
         # counters
         self.msgs_in = 0
         self.msgs_out = 0
         self.bytes_in = 0
         self.bytes_out = 0
+        self.writes = 0             # batches written (STATUS writes)
         self._handlers = self._make_handlers()
         if _cmsgpack is not None:
             self._c_strict_default = self._c_adapter(self._hook_strict)
@@ -190,11 +194,19 @@ class _FramedIO(object):
             chunks.append(mv[pos:])
         return chunks, n
 
+    def _output_first(self, t):
+        # batched stdout/stderr goes out before a message of type t that its writer causes (section 5)
+        out = self._stdout
+        if out is not None and t in AFTER_OUTPUT and (out._bufs or self._stderr._bufs):
+            out.flush_all()
+            self._stderr.flush_all()
+
     def _send_msg(self, t, cid, payload, ref_mode=False):
+        self._output_first(t)
         chunks, n = self._encode_msg(t, cid, payload, ref_mode)
         if self._debug_fd is not None:
             self._trace('>', t, cid, payload)
-        self._write(chunks, n)
+        self._write(chunks, n, t == DATA and n < WRITE_BATCH)
 
     def _send_msg_quiet(self, t, cid, payload, ref_mode=False):
         try:
@@ -204,9 +216,13 @@ class _FramedIO(object):
 
     # ---- writing ------------------------------------------------------------------------
 
-    def _write(self, chunks, n):
+    def _write(self, chunks, n, defer=False):
         """Write one frame; frames produced while another thread writes are coalesced into its
-        next writev.  Raises IOError when the host is gone."""
+        next writev.  A small DATA frame (`defer`) may wait in the queue for the next frame that is
+        not, for the reader about to wait for input, or for the auxiliary thread WRITE_DELAY later,
+        when it comes in a burst (nothing read since the last write): a loop of sends then costs one
+        write per batch, not one per item.  Raises IOError when the
+        host is gone."""
         wl = self._wlock
         wl.acquire()
         if self._broken:
@@ -223,14 +239,54 @@ class _FramedIO(object):
                 self._wwaiters -= 1
             wl.release()
             return
+        # Only inside a burst (nothing was read since the last write): a reply to what just arrived,
+        # a ping-pong's, is written at once.
+        if defer and self._wqbytes + n < WRITE_BATCH and (self._wq or self.msgs_in == self._in_at_write):
+            first = not self._wq
+            self._wq.extend(chunks)
+            self._wqbytes += n
+            wl.release()
+            if first:
+                self._aux_wake_writes()
+            return
         self._writing = True
+        if self._wq:
+            batch = self._wq
+            batch.extend(chunks)
+            self._wq = []
+            self._wqbytes = 0
+        else:
+            batch = chunks
+        wl.release()
+        self._drain(batch)
+
+    def _flush_writes(self):
+        """Write the small frames waiting in the queue, unless another thread is writing them."""
+        wl = self._wlock
+        wl.acquire()
+        if self._writing or not self._wq or self._broken:
+            wl.release()
+            return
+        self._writing = True
+        batch = self._wq
+        self._wq = []
+        self._wqbytes = 0
         wl.release()
         try:
-            self._write_all(chunks)
+            self._drain(batch)
+        except (IOError, OSError):
+            pass
+
+    def _drain(self, batch):
+        # this thread is the writer: write the batch, then whatever queued meanwhile
+        wl = self._wlock
+        try:
+            self._write_all(batch)
             while True:
                 wl.acquire()
                 if not self._wq:
                     self._writing = False
+                    self._in_at_write = self.msgs_in
                     if self._wwaiters:
                         self._wcond.notify_all()
                     wl.release()
@@ -251,6 +307,7 @@ class _FramedIO(object):
             raise
 
     def _write_all(self, chunks):
+        self.writes += 1
         fd = self.out_fd
         if len(chunks) == 1:
             c = chunks[0]
@@ -316,10 +373,14 @@ class _FramedIO(object):
                 buf[0:avail] = buf[s:e]
                 s = self._rstart = 0
                 e = self._rend = avail
+            if self._wq:
+                self._flush_writes()
+            if self._poll is None:
+                self._poll = select.poll()
+                self._poll.register(self.in_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            if self.spin:
+                self._spin_for_input()
             if deadline is not None:
-                if self._poll is None:
-                    self._poll = select.poll()
-                    self._poll.register(self.in_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
                 r = deadline - _mono()
                 if r <= 0 or not self._poll.poll(int(r * 1000) + 1):
                     if deadline - _mono() <= 0:
@@ -329,6 +390,15 @@ class _FramedIO(object):
             if k == 0:
                 raise _EOF()
             self._rend = e + k
+
+    def _spin_for_input(self):
+        # A reply usually follows a request within tens of microseconds; waking from a blocking read
+        # costs about as much again.  Polling briefly first halves a round trip, and since the reader
+        # only gets here after it has read something, an idle agent never spins.
+        poll = self._poll.poll
+        end = _mono() + self.spin
+        while not poll(0) and _mono() < end:
+            pass
 
     def _read_big(self, n):
         r = self._read_big_data(n)
@@ -491,6 +561,8 @@ class _FramedIO(object):
     def _wait(self, obj, ready, timeout, task):
         """Block until ready() is true (or the timeout passed: False).  The caller becomes the
         reader when nobody reads; otherwise it sleeps on obj._cond until woken."""
+        if self._wq:
+            self._flush_writes()
         if task is not None and not task.is_exec:
             self._pool.block()
             try:
@@ -550,6 +622,11 @@ class _FramedIO(object):
                 # nobody reads: pass the stream on (another follower, or the background reader)
                 if self._followers:
                     self._followers[0]._cond.notify()
+                elif task is not None and not task.is_exec:
+                    # An object request waited for a host callback's reply: it will not read again,
+                    # and the next request must not sit unread for the grace left to exec tasks.
+                    self._bg_now = True
+                    self._bgcond.notify()
                 elif self._bg_sleeping:
                     self._bgcond.notify()
             lock.release()
@@ -600,7 +677,8 @@ class _FramedIO(object):
                     if self._eof or self._stopping:
                         return
                     if self._leader is None and not followers:
-                        if self._has_frame():
+                        if self._has_frame() or self._bg_now:
+                            self._bg_now = False
                             break
                         wait = self._last_release + BG_GRACE - _mono()
                         if wait <= 0:
@@ -690,6 +768,9 @@ class _FramedIO(object):
             mf = payload.get('maxFrame')
             if type(mf) is int and mf > 0:
                 self.peer_maxframe = mf
+            spin = payload.get('spinUs')
+            if type(spin) is int and spin >= 0:
+                self.spin = spin / 1e6
             level = payload.get('logLevel')
             self._set_windows(payload)
             return early, (level if type(level) is int else None)

@@ -63,13 +63,14 @@ class _ChannelsAndExec(object):
                        None, task)
             if ch._closed or self._eof:
                 raise IOError('cannot send to %r' % (ch,))
+        self._output_first(DATA)
         chunks, n = self._encode_msg(DATA, ch.id, item, ref_mode)
         with ch._wlock:
             credit[0] -= 1
             credit[1] -= n
         if self._debug_fd is not None:
             self._trace('>', DATA, ch.id, item)
-        self._write(chunks, n)
+        self._write(chunks, n, n < WRITE_BATCH)
 
     def _h_credit(self, cid, payload):
         grant = _window(payload)
@@ -393,7 +394,7 @@ class _ChannelsAndExec(object):
                     self._bgcond.notify()
 
     def _register_source(self, filename, source):
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _remember_source(filename, source)
 
 
 def _window(v):

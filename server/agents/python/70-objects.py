@@ -98,6 +98,7 @@ class _ObjectRequests(object):
         self._byaddr = {}           # id(obj) -> object id
         self._iter_errors = {}      # id(iterator) -> (iterator, the error its next batch raises)
         self._next_oid = 1
+        self.object_handoffs = 0    # object requests handed to a worker thread (STATUS objectHandoffs)
         # callbacks to the host
         self._slots = {}
         self._next_rid = 1
@@ -159,6 +160,17 @@ class _ObjectRequests(object):
             obj = ent[0] if ent is not None else _DeadRef(target)
         else:
             obj = target    # an ext 1 reference decoded to the object itself
+        if rtype == 'auto' and type(obj) is _ModuleType and type(steps) is list:
+            value = _module_data(obj, steps)
+            if value is not _NOMATCH:
+                try:
+                    self._send_msg(REPLY, rid, value, True)
+                except (IOError, OSError):
+                    pass
+                except Exception as e:
+                    self._send_msg_quiet(REPLY_ERROR, rid, _remote_exc(e))
+                return
+        self.object_handoffs += 1
         self._pool.submit(self._run_object, (rid, obj, steps, rtype), False)
 
     def _run_object(self, rid, obj, steps, rtype):
@@ -331,7 +343,7 @@ class _ObjectRequests(object):
         for k, v in list(self._session_ns.items()):
             if k == '__builtins__':
                 continue
-            ns[k] = v if _is_plain(v) else _RefOf(v)
+            ns[k] = v if _is_small_plain(v) else _RefOf(v)
         return _Shaped(ns)
 
     def _root_children(self, cur, a, rtype):
@@ -468,6 +480,50 @@ class _ObjectRequests(object):
             slot.done = True
             slot._cond.notify_all()
         self._slots.clear()
+
+
+_ModuleType = type(sys)
+
+
+def _module_data(module, steps):
+    """The plain data a chain of getattr steps reaches through modules' own dicts (sys.maxsize,
+    os.path.sep), else _NOMATCH.  Such a read runs no user code, so it can neither block nor call
+    back into the host: the reader answers it itself, without a hand-off to a worker thread."""
+    cur = module
+    for step in steps:
+        if type(cur) is not _ModuleType or type(step) is not list or len(step) != 2 or step[0] != 'getattr':
+            return _NOMATCH
+        d = cur.__dict__
+        name = step[1]
+        if type(name) is not str or name not in d:
+            return _NOMATCH
+        cur = d[name]
+    if not steps or not _is_plain(cur):
+        return _NOMATCH
+    return cur
+
+
+def _is_small_plain(v):
+    """Plain data small enough to list by value on every refresh of a namespace: at most LISTING_ITEMS
+    items in all and no str or bytes over LISTING_BYTES.  Looks at no more than that many items, so a
+    3,000,000-item list costs as little to list as a short one."""
+    budget = [LISTING_ITEMS]
+
+    def small(x, depth):
+        t = type(x)
+        if x is None or t is bool or t is int or t is float:
+            return True
+        if t is str or t is bytes:
+            return len(x) <= LISTING_BYTES
+        if depth > 100 or (t is not list and t is not tuple and t is not dict):
+            return False
+        budget[0] -= len(x)
+        if budget[0] < 0:
+            return False
+        if t is dict:
+            return all(small(k, depth + 1) and small(y, depth + 1) for k, y in x.items())
+        return all(small(y, depth + 1) for y in x)
+    return small(v, 0)
 
 
 def _is_plain(v, depth=0):

@@ -220,6 +220,7 @@ def _repr_method(obj, name):
 
 def _repr_failed(obj, name, e):
     try:
+        import logging
         logging.getLogger('remote-exec.display').warning('%s of a %s failed: %s: %s', name, _typename(obj),
                                                          _typename(e), _safe_str(e))
     except Exception:

@@ -58,6 +58,8 @@ def main():
         pass
     gw._stdout = _StreamWriter(gw, STDOUT, 1, '<stdout>')
     gw._stderr = _StreamWriter(gw, STDERR, 2, '<stderr>')
+    gw._stdout.other = gw._stderr
+    gw._stderr.other = gw._stdout
     sys.stdout = gw._stdout
     sys.stderr = gw._stderr
     try:

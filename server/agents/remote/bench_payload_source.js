@@ -1,8 +1,8 @@
-// Bench workload (bench_payload_source.py on Python): receives [size, count] and sends count payloads
-// of size bytes ('x' each).
+// Bench workload (bench_payload_source.py on Python): receives [size, count] or [size, count, 'str'] and
+// sends count payloads of size bytes ('x' each), or of size characters.
 async function main(channel) {
-  const [size, count] = await channel.receive();
-  const data = Buffer.alloc(size, 120);
+  const [size, count, kind] = await channel.receive();
+  const data = kind === 'str' ? 'x'.repeat(size) : Buffer.alloc(size, 120);
   for (let i = 0; i < count; i++) channel.send(data);
 }
 

@@ -77,4 +77,20 @@ for (const kind of KINDS)
       assert.equal(got.length, 3);
       for (const payload of got) assert.ok(Buffer.isBuffer(payload) && payload.equals(Buffer.alloc(1 << 20, 'x')));
     });
+
+    test("payload source sends strings of size characters when asked for 'str'", async () => {
+      const channel = gw.remoteExec(w.payloadSource);
+      await channel.send([64_000, 2, 'str']);
+      const got: unknown[] = [];
+      for await (const item of channel) got.push(item);
+      assert.deepEqual(got, ['x'.repeat(64_000), 'x'.repeat(64_000)]);
+    });
+
+    test('payload sink adds up the characters of string payloads', async () => {
+      const channel = gw.remoteExec(w.payloadSink);
+      await channel.send('x'.repeat(64_000));
+      await channel.send(null);
+      assert.equal(await channel.receive(10000), 64_000);
+      await channel.waitClose(10000);
+    });
   });

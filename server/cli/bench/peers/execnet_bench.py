@@ -1,8 +1,9 @@
 """execnet measured by the bench's channel workloads, in one Python process; prints one JSON object.
 
-usage: python3 execnet_bench.py SPEC N_RTT N_ONEWAY N_1M N_16M ECHO SINK SOURCE PAYLOAD_SINK PAYLOAD_SOURCE
-where the last five are the paths of the workloads that remote-exec's Python agent runs too
-(server/agents/remote/bench_*.py): execnet's remote_exec takes the same source unchanged.
+usage: python3 execnet_bench.py SPEC N_RTT N_ONEWAY N_1M N_16M ECHO SINK SOURCE PAYLOAD_SINK PAYLOAD_SOURCE [N_PRINT]
+where the five after the counts are the paths of the workloads that remote-exec's Python agent runs too
+(server/agents/remote/bench_*.py): execnet's remote_exec takes the same source unchanged. N_PRINT:
+how many print(i) calls the remote loop makes (its time to run, as execnet's users see it).
 """
 import json
 import sys
@@ -72,6 +73,11 @@ def main(argv):
         for i in range(count):
             ch.receive()
         out["a2h_" + key] = size * count / (time.perf_counter() - t) / (1 << 20)
+    if len(argv) > 10:
+        n_print = int(argv[10])
+        t = time.perf_counter()
+        gw.remote_exec("for i in range(%d):\n    print(i)" % n_print).waitclose()
+        out["print_ms"] = (time.perf_counter() - t) * 1000
     gw.exit()
     print(json.dumps(out))
 
