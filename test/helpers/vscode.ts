@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
+import { freePort } from './ports';
 
 /**
  * A real VS Code for end-to-end tests: the VS Code server inside the npm package code-server (installed
@@ -105,17 +105,6 @@ export function e2eAvailable(): string | undefined {
   if (!fs.existsSync(SERVER_MAIN)) return `code-server is not installed: run bash scripts/setup-e2e.sh`;
   if (!fs.existsSync('/usr/bin/chromium')) return 'Debian chromium is missing: run bash scripts/setup-e2e.sh';
   return undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the VS Code server with `vsix` installed (if given) and a workspace holding `files`. */

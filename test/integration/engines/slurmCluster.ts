@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Daemons, freePort, installed } from './daemons';
+import { freePort } from '../../helpers/ports';
+import { Daemons, installed } from './daemons';
 
 /** Why a real Slurm cannot be had here, or undefined when it can. */
 export function slurmMissing(): string | undefined {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +15,7 @@ import {
   type Gateway,
 } from '../../../server/api';
 import { SSH_OPTIONS_ENV } from '../../../server/transports/ssh';
+import { freePort } from '../../helpers/ports';
 import { startSshd, type Sshd } from '../../helpers/sshd';
 
 const execFileAsync = promisify(execFile);
@@ -30,16 +30,6 @@ async function withSshOptions<T>(options: string, fn: () => Promise<T>): Promise
   } finally {
     process.env[SSH_OPTIONS_ENV] = saved;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('ssh gateways against a real OpenSSH server on 127.0.0.1', () => {
