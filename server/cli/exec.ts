@@ -24,6 +24,7 @@ the remote code (KeyboardInterrupt, exit 130); a second Ctrl-C ends at once.
 
   -c CODE        the code to run (sys.argv is ["-c"])
   FILE           a file on this machine, sent to the gateway; "-" reads the code from standard input
+                 (as does no -c and no FILE when standard input is not a terminal)
   --spec XSPEC   where to run it (default popen)`;
 
 const OPTIONS = { code: { type: 'string', short: 'c' } } as const;
@@ -68,13 +69,17 @@ function readProgram(code: string | undefined, file: string | undefined, program
 }
 
 export async function commandExec(argv: string[]): Promise<number> {
-  const { own, file, programArgs } = splitArgs(argv);
+  const split = splitArgs(argv);
+  const { own, programArgs } = split;
   const { values } = parseCommand(own, OPTIONS, false);
+  // As python3 and node do: with nothing named and the code piped in, the program is standard input.
+  const file = split.file ?? (values.code === undefined && !process.stdin.isTTY ? '-' : undefined);
   const program = readProgram(values.code, file, programArgs);
   if (typeof program === 'string') {
     process.stderr.write(`remote-exec exec: ${program}\n`);
     return 2;
   }
+  if (split.file === undefined && file === '-') program.argv = [''];
   let running: { gateway: Gateway; channel: Channel } | undefined;
   const ctrlC = onCtrlC(() => {
     if (running) running.gateway.interrupt(running.channel);

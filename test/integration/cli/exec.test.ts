@@ -54,6 +54,12 @@ describe('remote-exec exec FILE ARGS runs the file as python3 FILE ARGS would', 
     assert.equal(r.status, 0);
   });
 
+  test('with no -c and no FILE, code piped in is the program, as python3 runs it (sys.argv is [""])', () => {
+    const r = cli(['exec'], { input: 'import sys\nprint(sys.argv, __name__)\n' });
+    assert.equal(r.stdout, "[''] __main__\n");
+    assert.equal(r.status, 0);
+  });
+
   test('-c CODE together with a FILE is refused, saying why', () => {
     const r = cli(['exec', '-c', 'print(1)', script], { cwd: files.dir });
     assert.equal(r.status, 2);
@@ -113,6 +119,12 @@ describe('remote-exec exec and standard input', () => {
     assert.equal(r.stdout, 'name? got bob\n');
     assert.match(r.stderr, /EOFError: EOF when reading a line\n$/);
     assert.equal(r.status, 1);
+  });
+
+  test('on a terminal, with nothing named to run, it says what to give instead of waiting for input', async () => {
+    const t = cliInTerminal(['exec']);
+    assert.equal(await t.exited, 2);
+    assert.match(t.screen(), /nothing to run: give -c CODE, a FILE, or -/);
   });
 
   test('on a terminal, input() reads what the user types', async () => {
