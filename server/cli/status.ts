@@ -23,7 +23,8 @@ export async function commandStatus(argv: string[]): Promise<number> {
         ['executable', gateway.info.executable],
         ['pid', gateway.info.pid],
         ['cwd', gateway.info.cwd],
-        ...Object.entries(status),
+        // STATUS repeats the pid HELLO gave; one line of it is enough.
+        ...Object.entries(status).filter(([k]) => k !== 'pid'),
       ];
       for (const [k, v] of rows)
         process.stdout.write(`${k.padEnd(14)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}\n`);
