@@ -1,53 +1,81 @@
 #!/usr/bin/env node
 // `remote-exec`: one subcommand per module under cli/, each taking --spec XSPEC (default popen).
 import { version } from '../package.json';
-import { HELP as BENCH_HELP, commandBench } from './cli/bench';
-import { HELP as CONFORMANCE_HELP, commandConformance } from './cli/conformance';
-import { HELP as DEMO_HELP, commandDemo } from './cli/demo';
-import { HELP as EXEC_HELP, commandExec, ownArgs as execOwnArgs } from './cli/exec';
 import { quietOnBrokenPipe } from './cli/pipes';
-import { HELP as RSYNC_HELP, commandRsync } from './cli/rsync';
-import { HELP as SERVE_HELP, commandServe } from './cli/serve';
-import { HELP as SERVER_HELP, commandServer } from './cli/service';
-import { HELP as STATUS_HELP, commandStatus } from './cli/status';
 import { describeError } from './cli/userErrors';
 
-interface Command {
+/** What a subcommand's module exports. */
+interface CommandModule {
+  HELP: string;
   run(argv: string[]): Promise<number>;
-  summary: string;
-  help: string;
   /** The arguments that are remote-exec's own (the rest belong to the code it runs); all of them by default. */
   ownArgs?(argv: string[]): string[];
 }
 
+interface Command {
+  summary: string;
+  /**
+   * The subcommand's module, required on first use: a run loads only its own command's code (exec does
+   * not initialise the JSON-RPC backend, the bench or rsync), which is most of a short run's start.
+   */
+  load(): CommandModule;
+}
+
 const COMMANDS: Record<string, Command> = {
   exec: {
-    run: commandExec,
-    help: EXEC_HELP,
-    ownArgs: execOwnArgs,
+    load: () => {
+      const m = require('./cli/exec') as typeof import('./cli/exec');
+      return { HELP: m.HELP, run: m.commandExec, ownArgs: m.ownArgs };
+    },
     summary: 'run code from -c, a file (with its arguments) or stdin on a gateway; stream its output',
   },
-  status: { run: commandStatus, help: STATUS_HELP, summary: "print a gateway's remote status (--json for JSON)" },
+  status: {
+    load: () => {
+      const m = require('./cli/status') as typeof import('./cli/status');
+      return { HELP: m.HELP, run: m.commandStatus };
+    },
+    summary: "print a gateway's remote status (--json for JSON)",
+  },
   rsync: {
-    run: commandRsync,
-    help: RSYNC_HELP,
+    load: () => {
+      const m = require('./cli/rsync') as typeof import('./cli/rsync');
+      return { HELP: m.HELP, run: m.commandRsync };
+    },
     summary: 'copy a directory to a gateway, sending only what changed (SRC DEST [--delete])',
   },
   serve: {
-    run: commandServe,
-    help: SERVE_HELP,
+    load: () => {
+      const m = require('./cli/serve') as typeof import('./cli/serve');
+      return { HELP: m.HELP, run: m.commandServe };
+    },
     summary: 'run a socket agent server: authenticated connections get a fresh agent each',
   },
-  server: { run: commandServer, help: SERVER_HELP, summary: 'the backend of the VS Code extension: JSON-RPC on stdio (--stdio)' },
-  demo: { run: commandDemo, help: DEMO_HELP, summary: 'show the main job on a local Python gateway: exec, channel, status' },
+  server: {
+    load: () => {
+      const m = require('./cli/service') as typeof import('./cli/service');
+      return { HELP: m.HELP, run: m.commandServer };
+    },
+    summary: 'the backend of the VS Code extension: JSON-RPC on stdio (--stdio)',
+  },
+  demo: {
+    load: () => {
+      const m = require('./cli/demo') as typeof import('./cli/demo');
+      return { HELP: m.HELP, run: m.commandDemo };
+    },
+    summary: 'show the main job on a local Python gateway: exec, channel, status',
+  },
   conformance: {
-    run: commandConformance,
-    help: CONFORMANCE_HELP,
+    load: () => {
+      const m = require('./cli/conformance') as typeof import('./cli/conformance');
+      return { HELP: m.HELP, run: m.commandConformance };
+    },
     summary: 'check an agent against the protocol (--agent CMD or --spec XSPEC)',
   },
   bench: {
-    run: commandBench,
-    help: BENCH_HELP,
+    load: () => {
+      const m = require('./cli/bench') as typeof import('./cli/bench');
+      return { HELP: m.HELP, run: m.commandBench };
+    },
     summary: 'measure channels, payloads, proxies and ssh beside execnet, RPyC and pythonia (--quick, --json)',
   },
 };
@@ -64,7 +92,7 @@ XSPEC examples: popen, "popen//python=/usr/bin/python3//chdir=/tmp//env:NAME=val
 Run "remote-exec help <command>" (or "remote-exec <command> --help") for a command's options.`;
 
 /** `--help` or `-h` among a command's own arguments, before any `--`: the help is printed and nothing runs. */
-function asksForHelp(command: Command, argv: string[]): boolean {
+function asksForHelp(command: CommandModule, argv: string[]): boolean {
   const own = command.ownArgs ? command.ownArgs(argv) : argv;
   const end = own.indexOf('--');
   return (end < 0 ? own : own.slice(0, end)).some((a) => a === '--help' || a === '-h');
@@ -92,13 +120,13 @@ async function main(argv: string[]): Promise<number> {
     }
     const command = COMMANDS[rest[0]];
     if (!command) return unknownCommand(rest[0]);
-    process.stdout.write(command.help + '\n');
+    process.stdout.write(command.load().HELP + '\n');
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) return unknownCommand(name);
+  if (!COMMANDS[name]) return unknownCommand(name);
+  const command = COMMANDS[name].load();
   if (asksForHelp(command, rest)) {
-    process.stdout.write(command.help + '\n');
+    process.stdout.write(command.HELP + '\n');
     return 0;
   }
   return command.run(rest);
