@@ -63,16 +63,16 @@ export function attachGatewayLogs(
     });
   };
   let partialTimer: NodeJS.Timeout | undefined;
-  const flushPartials = () => {
+  const flushPartials = (idle = false) => {
     partialTimer = undefined;
-    for (const s of Object.values(streams)) s.flushPartial(emitLine);
+    for (const s of Object.values(streams)) s.flushPartial(emitLine, idle);
   };
   const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer, channel?: { id: number }) => {
     const splitter = streams[stream];
     if (channel) attribution?.outputSeen(channel.id, chunk.length);
     splitter.write(chunk, channel?.id, emitLine, maxLineChars);
     if (splitter.hasPartial() && !partialTimer) {
-      partialTimer = setTimeout(flushPartials, options.partialLineMs ?? 100);
+      partialTimer = setTimeout(flushPartials, options.partialLineMs ?? 100, true);
       partialTimer.unref?.();
     }
   };
@@ -157,6 +157,11 @@ class LineSplitter {
   private partialChannel: number | undefined;
   /** Bytes of the current line past the limit. */
   private dropped = 0;
+  /**
+   * The current line was already shown cut at the limit (a partial line after a pause): the rest of it, to
+   * its newline, is only counted, so one endless line is shown once, not once per pause.
+   */
+  private cut = false;
 
   constructor(
     readonly stream: 'stdout' | 'stderr',
@@ -180,8 +185,12 @@ class LineSplitter {
     }
   }
 
-  /** The text written since the last newline, as a line marked partial (the next one continues it). */
-  flushPartial(emit: EmitLine): void {
+  /**
+   * The text written since the last newline, as a line marked partial (the next one continues it). After
+   * a mere pause (`idle`) a line already shown cut says nothing more until it ends.
+   */
+  flushPartial(emit: EmitLine, idle = false): void {
+    if (idle && this.cut && this.partial.length === 0) return;
     if (this.hasPartial()) this.emitLine(emit, this.partialChannel, true);
     else this.decoder.end();
   }
@@ -191,7 +200,7 @@ class LineSplitter {
     // A character takes at least one byte: decoding `room` bytes never overshoots the limit.
     for (
       let room = maxLineChars - this.partial.length;
-      from < to && room > 0 && this.dropped === 0;
+      from < to && room > 0 && this.dropped === 0 && !this.cut;
       room = maxLineChars - this.partial.length
     ) {
       const end = Math.min(to, from + room);
@@ -205,6 +214,7 @@ class LineSplitter {
     let text = this.partial + this.decoder.end();
     if (!partial && this.dropped === 0 && text.endsWith('\r')) text = text.slice(0, -1);
     if (this.dropped > 0) text += `… [${this.dropped} bytes dropped]`;
+    this.cut = partial && (this.cut || this.dropped > 0);
     this.partial = '';
     this.dropped = 0;
     if (partial) emit(this.stream, this.level, text, channel, true);
