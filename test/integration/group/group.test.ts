@@ -137,10 +137,14 @@ describe('Group and MultiChannel over gateways of mixed kinds', () => {
     assert.equal(alive.length, pids.size, 'every agent runs before terminate');
     await group.terminate(1500);
     assert.equal(group.length, 0);
-    const left = [...pids]
-      .filter(isAlive)
-      .map((pid) => `${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)} (${group.get(0)?.id})`);
-    for (const pid of pids) await waitGone(pid).catch(() => {});
+    // An agent at the far end of a socket or ssh may still be in its exit (its memory gone, not yet a
+    // zombie) when the host sees its gateway close; one still there seconds later is left behind.
+    const left: string[] = [];
+    for (const pid of pids) {
+      await waitGone(pid, 3000).catch(() =>
+        left.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`),
+      );
+    }
     assert.deepEqual(left, []);
     // Every channel has ended one way or the other: nothing is left waiting.
     await busy.waitClose(1000).catch(() => {});
