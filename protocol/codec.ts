@@ -1,4 +1,4 @@
-import { Decoder, Encoder, ExtData, ExtensionCodec } from '@msgpack/msgpack';
+import { DecodeError, Decoder, Encoder, ExtData, ExtensionCodec } from '@msgpack/msgpack';
 import { EncodeError, RemoteError } from './errors';
 
 /** Extension type codes of PROTOCOL.md §6. */
@@ -144,6 +144,20 @@ decoderProto.readU64AsBigInt = function (this: unknown) {
 };
 decoderProto.readI64AsBigInt = function (this: unknown) {
   return narrow(baseReadI64.call(this));
+};
+// The library allocates an array of the announced length before it reads the items, so a lying header
+// could cost gigabytes; every item takes at least one byte (a map's pair two), so a count beyond the bytes
+// left is refused before anything is allocated.
+const basePushArray = decoderProto.pushArrayState;
+const basePushMap = decoderProto.pushMapState;
+decoderProto.pushArrayState = function (this: any, size: number) {
+  if (size > this.bytes.byteLength - this.pos) throw new DecodeError(`array of ${size} items in ${this.bytes.byteLength - this.pos} bytes`);
+  basePushArray.call(this, size);
+};
+decoderProto.pushMapState = function (this: any, size: number) {
+  if (2 * size > this.bytes.byteLength - this.pos)
+    throw new DecodeError(`map of ${size} entries in ${this.bytes.byteLength - this.pos} bytes`);
+  basePushMap.call(this, size);
 };
 decoderProto.decodeBinary = function (this: any, byteLength: number, headOffset: number) {
   const view: Uint8Array = (Decoder.prototype as any).decodeBinary.call(this, byteLength, headOffset);
