@@ -151,12 +151,13 @@ decoderProto.readI64AsBigInt = function (this: unknown) {
 const basePushArray = decoderProto.pushArrayState;
 const basePushMap = decoderProto.pushMapState;
 decoderProto.pushArrayState = function (this: any, size: number) {
-  if (size > this.bytes.byteLength - this.pos) throw new DecodeError(`array of ${size} items in ${this.bytes.byteLength - this.pos} bytes`);
+  const left = this.bytes.byteLength - this.pos;
+  if (size > left) throw new DecodeError(`array of ${size} items in ${left} bytes`);
   basePushArray.call(this, size);
 };
 decoderProto.pushMapState = function (this: any, size: number) {
-  if (2 * size > this.bytes.byteLength - this.pos)
-    throw new DecodeError(`map of ${size} entries in ${this.bytes.byteLength - this.pos} bytes`);
+  const left = this.bytes.byteLength - this.pos;
+  if (2 * size > left) throw new DecodeError(`map of ${size} entries in ${left} bytes`);
   basePushMap.call(this, size);
 };
 decoderProto.decodeBinary = function (this: any, byteLength: number, headOffset: number) {
