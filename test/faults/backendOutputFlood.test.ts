@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { ExecSelectionResult, GatewaySummary } from '../../contract/service';
 import type { LogEntry } from '../../contract/logs';
 import { RawServer } from '../helpers/rawJsonRpcServer';
+import { peakRss } from '../helpers/processes';
 
 // outputFloods.test.ts holds the backend's store to its bounds in-process; here the whole path is real:
 // `remote-exec server --stdio` runs a local Python gateway's print of 1 GiB, as the extension would ask
@@ -13,10 +13,6 @@ import { RawServer } from '../helpers/rawJsonRpcServer';
 
 const MiB = 1024 * 1024;
 const BOUND = 256 * MiB;
-
-function peakRss(pid: number): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
-}
 
 type Notification = { method?: string; params?: unknown };
 

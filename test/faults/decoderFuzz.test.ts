@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { Channel, FrameDecoder, frameHeader, MessageType, RemoteError, Tuple, ValueCodec } from '../../protocol';
 import { assembleAgent } from '../../server/agents/assemble';
+import { peakRss } from '../helpers/processes';
 
 // Seeded fuzz of the three decoders that read what the other side wrote: the host's (frames and values)
 // and both agents' (their own msgpack decoders and message checks). Each case is a mutation of a valid
@@ -157,11 +158,6 @@ function runDriver(argv: string[], env: NodeJS.ProcessEnv, bodies: Buffer[]): Pr
   });
 }
 
-/** This process's peak RSS (VmHWM) in bytes. */
-function highWater(): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
-}
-
 function checkOutcome(outcome: Outcome, what: string): void {
   assert.equal(outcome.decoded + outcome.rejected + outcome.escaped.length, CASES, `${what}: every case has an outcome ${seedNote}`);
   assert.deepEqual(outcome.escaped.slice(0, 5), [], `${what}: a case escaped the decoder's own error ${seedNote}`);
@@ -228,7 +224,7 @@ describe(`decoder fuzz, ${CASES} cases each ${seedNote}`, () => {
     const codec = new ValueCodec({ channelFromId: (id) => ({ id }) as unknown as Channel });
     const outcome: Outcome = { decoded: 0, rejected: 0, escaped: [], peakRss: 0 };
     // The runner and the cases themselves are not the decoder's: only its growth of the peak counts.
-    const before = highWater();
+    const before = peakRss();
     bodies.forEach((body, i) => {
       try {
         const m = codec.decode(body);
@@ -239,7 +235,7 @@ describe(`decoder fuzz, ${CASES} cases each ${seedNote}`, () => {
         else outcome.escaped.push([i, String(err)]);
       }
     });
-    outcome.peakRss = highWater() - before;
+    outcome.peakRss = peakRss() - before;
     checkOutcome(outcome, "the host's codec");
     // Frames: the same bodies cut at random places come out whole, in order; a lying length is refused.
     const rand = prng(SEED ^ 0x5eed);

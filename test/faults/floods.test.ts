@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { DEFAULT_WINDOW } from '../../protocol';
 import { makeGateway } from '../../server/api';
+import { peakRss } from '../helpers/processes';
 
 // Floods of tiny channel items with nobody reading, each way: the sender is held to the channel's window,
 // so neither side's memory follows the flood. Peak RSS (VmHWM) is read from /proc and held to the bound
@@ -11,10 +11,6 @@ import { makeGateway } from '../../server/api';
 const MiB = 1024 * 1024;
 const BOUND = 256 * MiB;
 const ITEMS = 10_000_000;
-
-function peakRss(pid: number | 'self'): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
-}
 
 /** Polls until two readings of `value` agree (the flood has stopped); the deadline only turns a hang into a failure. */
 async function whenStable(what: string, value: () => Promise<number>): Promise<number> {

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
 import { describe, test } from 'node:test';
 import type { NewLogEntry } from '../../contract/logs';
 import { attachGatewayLogs } from '../../server/logs/gatewayLogs';
 import { LogStore } from '../../server/logs/logStore';
+import { peakRss } from '../helpers/processes';
 
 // The backend's side of output floods: what a gateway's stdout becomes in the log store (the one route
 // output takes to the extension), fed 1 GiB without allocating it (one 1 MiB buffer written 1024 times).
 
 const MiB = 1024 * 1024;
 const BOUND = 256 * MiB;
-
-function peakRss(): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
-}
 
 function fakeGateway(): EventEmitter & { id: string; spec: string } {
   return Object.assign(new EventEmitter(), { id: 'gw-flood', spec: 'popen' });

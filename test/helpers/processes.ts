@@ -26,6 +26,11 @@ export function rssOf(pid: number): number {
   return kb * 1024;
 }
 
+/** Peak resident memory (VmHWM) of a process, or of this one, in bytes. */
+export function peakRss(pid: number | 'self' = 'self'): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
 /**
  * Resolves once every thread of `pid` is stopped (after SIGSTOP): the signal is queued at once but lands
  * in each thread a moment later, and a thread still running could answer what is sent meanwhile.

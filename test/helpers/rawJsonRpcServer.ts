@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StreamMessageReader, type Message } from 'vscode-jsonrpc/node';
+import { peakRss } from './processes';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -67,8 +67,7 @@ export class RawServer {
   }
 
   peakRss(): number {
-    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    return peakRss(this.child.pid!);
   }
 
   kill(): void {
