@@ -21,6 +21,8 @@ import {
   type ReturnType,
 } from './messages';
 import { ObjectTable } from './objectTable';
+import type { Holder } from './proxy';
+import { DEFAULT_MAX_REQUESTS, RequestTable } from './requests';
 import type { Transport, TransportExit } from './transport';
 import { DEFAULT_WINDOW, parseWindow, ReceiveWindow, SendCredit, type WindowSize } from './window';
 import { type EncodedFrame, FrameWriter } from './writer';
@@ -45,6 +47,8 @@ export interface GatewayOptions {
   window?: WindowSize;
   /** The agent's receive window of each channel; default the one its HELLO announces. */
   agentWindow?: WindowSize;
+  /** OBJECT requests in flight at once (default 4096); more wait on the host, in order (PROTOCOL.md §7.1). */
+  maxRequests?: number;
   /** Called for every frame in and out when protocol tracing is on. */
   trace?: (direction: 'in' | 'out', message: Message) => void;
 }
@@ -115,9 +119,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
   /** Channels running remote code (EXEC) that this side closed before the code ended: their end still comes. */
   private readonly execChannels = new WeakSet<Channel>();
   private readonly closedRunning = new Map<number, Channel>();
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests: RequestTable;
   private nextChannelId = 1;
-  private nextRequestId = 1;
   private helloWaiter?: Pending;
   private closeError?: GatewayClosedError;
   private resolveClosed!: (exit: GatewayExit) => void;
@@ -144,6 +147,15 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.highWater = options.highWaterBytes ?? 64 * 1024 * 1024;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.objectTable = new ObjectTable(this);
+    this.requests = new RequestTable(
+      {
+        encodeRequest: (type, id, payload) => this.encodeToHold(type, id, payload),
+        writeRequest: ({ frame, message }) => this.writeFrame(frame, message),
+        tracing: options.trace !== undefined,
+        requestSettled: (holder) => this.objectTable.requestSettled(holder),
+      },
+      options.maxRequests ?? DEFAULT_MAX_REQUESTS,
+    );
     const context: ValueContext = {
       channelId: (v) => (v instanceof Channel && this.channels.get(v.id) === v ? v.id : undefined),
       channelFromId: (id) => this.channelFor(id),
@@ -237,12 +249,21 @@ export class Gateway extends EventEmitter implements ChannelHost {
 
   /** The agent's STATUS (§5), with execnet's and saranwrap's keys. */
   remoteStatus(): Promise<RemoteStatus> {
-    return this.request(MessageType.STATUS, null) as Promise<RemoteStatus>;
+    return this.request(MessageType.STATUS, null);
   }
 
-  /** One OBJECT request (§7): apply `steps` to `target` and return the result under `returnType`. */
-  objectRequest(target: number | null, steps: ObjectStep[], returnType: ReturnType = 'auto'): Promise<unknown> {
-    return this.request(MessageType.OBJECT, [target, steps, returnType]);
+  /**
+   * One OBJECT request (§7): apply `steps` to `target` and return the result under `returnType`. A proxy
+   * passes the holder of its object, counted until the request settles, and itself, kept alive until then.
+   */
+  objectRequest(
+    target: number | null,
+    steps: ObjectStep[],
+    returnType: ReturnType = 'auto',
+    holder?: Holder,
+    keep?: object,
+  ): Promise<unknown> {
+    return this.requests.start(MessageType.OBJECT, [target, steps, returnType], true, holder, keep);
   }
 
   /** A proxy to the module `moduleName` on the agent (saranwrap's `wrap`; `require` on a Node agent). */
@@ -380,7 +401,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   /** Encodes and queues one message; returns its body's size. Throws EncodeError (nothing sent) for a value without encoding. */
   send(type: MessageType, id: number, payload: unknown): number {
     const held = this.encodeToHold(type, id, payload);
-    this.writeHeld(held);
+    this.writeFrame(held.frame, held.message);
     return held.frame.length;
   }
 
@@ -396,11 +417,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
     }
   }
 
-  private writeHeld(held: Held): void {
-    this.writer.writeEncoded(held.frame);
+  private writeFrame(frame: EncodedFrame, message: Message | undefined): void {
+    this.writer.writeEncoded(frame);
     this.counters.msgsOut++;
-    this.counters.bytesOut += held.frame.length;
-    this.options.trace?.('out', held.message);
+    this.counters.bytesOut += frame.length;
+    if (message) this.options.trace?.('out', message);
   }
 
   /** The sending side of a channel's window, made with the agent's full window on first use. */
@@ -415,7 +436,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     while (state.held.length > 0 && state.credit.open) {
       const held = state.held.shift()!;
       try {
-        this.writeHeld(held);
+        this.writeFrame(held.frame, held.message);
       } catch (err) {
         held.sent?.reject(err instanceof Error ? err : new Error(String(err)));
         continue;
@@ -445,18 +466,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
     if (releases.length > 0 && !this.closeError) this.send(MessageType.RELEASE, 0, releases);
   }
 
-  private request(type: MessageType, payload: unknown): Promise<unknown> {
-    if (this.closeError) return Promise.reject(this.closeError);
-    const id = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      try {
-        this.send(type, id, payload);
-      } catch (err) {
-        this.pending.delete(id);
-        reject(err);
-      }
-    });
+  private request(type: MessageType.STATUS, payload: null): Promise<RemoteStatus> {
+    return this.requests.start(type, payload, false) as Promise<RemoteStatus>;
   }
 
   private assertOpen(type?: MessageType): void {
@@ -678,15 +689,11 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onReply(id: number, value: unknown): void {
-    const pending = this.pending.get(id);
-    this.pending.delete(id);
-    pending?.resolve(value);
+    this.requests.resolve(id, value);
   }
 
   private onReplyError(id: number, error: unknown): void {
-    const pending = this.pending.get(id);
-    this.pending.delete(id);
-    pending?.reject(error instanceof RemoteError ? error : new RemoteError('Error', String(error), ''));
+    this.requests.reject(id, error instanceof RemoteError ? error : new RemoteError('Error', String(error), ''));
   }
 
   private onCallback(id: number, payload: unknown): void {
@@ -761,8 +768,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
       this.state = this.state === 'starting' ? 'failed' : 'closed';
       this.helloWaiter?.reject(this.closeError);
       this.helloWaiter = undefined;
-      for (const p of this.pending.values()) p.reject(this.closeError);
-      this.pending.clear();
+      this.requests.closeAll(this.closeError);
       for (const id of Array.from(this.sendStates.keys())) this.dropHeld(id, this.closeError);
       for (const channel of Array.from(this.channels.values())) channel.gatewayClosed(this.closeError);
       this.channels.clear();

@@ -6,7 +6,8 @@ import { createProxy, type Holder, holderOf, isProxy, Kw, unsendableProxy } from
 /** What the object table needs from its gateway. */
 export interface ObjectHost {
   readonly id: string;
-  objectRequest(target: number | null, steps: ObjectStep[], returnType?: ReturnType): Promise<unknown>;
+  /** Counts the request on `holder` until it settles (requestSettled) and keeps `keep` alive until then. */
+  objectRequest(target: number | null, steps: ObjectStep[], returnType?: ReturnType, holder?: Holder, keep?: object): Promise<unknown>;
   /** Sends the releases owed (takeReleases) as one RELEASE message; the one way releases leave. */
   flushReleases(): void;
   /**
@@ -86,21 +87,25 @@ export class ObjectTable {
   }
 
   /**
-   * Sends one request on `holder`'s object. It counts as in flight from this call on, even while its
-   * arguments are still being resolved, so a release made meanwhile waits for it.
+   * Sends one request on `holder`'s object, keeping `keep` (the proxy it came from) alive until it settles.
+   * It counts as in flight from this call on, even while its arguments are still being resolved, so a
+   * release made meanwhile waits for it.
    */
-  request(holder: Holder | null, steps: ObjectStep[] | Promise<ObjectStep[]>, returnType: ReturnType): Promise<unknown> {
+  request(holder: Holder | null, steps: ObjectStep[] | Promise<ObjectStep[]>, returnType: ReturnType, keep?: object): Promise<unknown> {
     if (holder?.released) return Promise.reject(new Error(`remote object ${holder.id} (${holder.typeName}) was released`));
-    const send = (s: ObjectStep[]) => this.host.objectRequest(holder ? holder.id : null, s, returnType);
-    const result = Array.isArray(steps) ? send(steps) : steps.then(send);
-    if (!holder) return result;
-    holder.inflight++;
-    const settle = () => {
-      holder.inflight--;
-      if (holder.inflight === 0 && holder.onIdle) holder.onIdle();
-    };
-    result.then(settle, settle);
-    return result;
+    if (holder) holder.inflight++;
+    const send = (s: ObjectStep[]) => this.host.objectRequest(holder ? holder.id : null, s, returnType, holder ?? undefined, keep);
+    if (Array.isArray(steps)) return send(steps);
+    return steps.then(send, (err) => {
+      if (holder) this.requestSettled(holder);
+      throw err;
+    });
+  }
+
+  /** A request on `holder`'s object has settled: the last one lets a waiting release go. */
+  requestSettled(holder: Holder): void {
+    holder.inflight--;
+    if (holder.inflight === 0 && holder.onIdle) holder.onIdle();
   }
 
   /** Releases one proxy's references now: after the requests in flight on it have settled. */

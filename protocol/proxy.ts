@@ -67,51 +67,77 @@ function stateOf(value: unknown, what: string): ProxyState {
   return state;
 }
 
+/** A proxy's target: a function (so the proxy is callable) carrying its state, read by the shared traps. */
+interface ProxyTarget {
+  (): void;
+  [STATE]: ProxyState;
+  [nodeInspect.custom]: () => string;
+}
+const STATE = Symbol('remote-exec.proxyState');
+/** Calls carry no keywords most of the time; one frozen object serves them all. */
+const NO_KWARGS: Record<string, unknown> = Object.freeze({});
+
+/**
+ * util.inspect looks through a Proxy at its target, never calling the get trap, and calls the target's
+ * custom inspector with the proxy (or the target) as `this`; one function serves every proxy.
+ */
+function inspectProxy(this: object): string {
+  const state = states.get(this) ?? (this as ProxyTarget)[STATE];
+  return state ? describe(state) : '<remote>';
+}
+
+/**
+ * One handler serves every proxy: a million pending chains cost their state and steps, not a set of
+ * closures each (test/faults/pendingCalls.test.ts).
+ */
+const proxyTraps: ProxyHandler<ProxyTarget> = {
+  get(target, prop) {
+    const state = target[STATE];
+    if (prop === 'then') {
+      // A resolved proxy is a value, not a promise; a chain resolves by sending itself.
+      if (state.steps.length === 0) return undefined;
+      return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
+        send(state.table, state, 'auto').then(onFulfilled, onRejected);
+    }
+    if (prop === Symbol.asyncIterator) return () => iterate(state.table, state);
+    if (prop === Symbol.asyncDispose) return () => releaseState(state);
+    if (prop === nodeInspect.custom || prop === Symbol.toStringTag || prop === 'toString' || prop === Symbol.toPrimitive) {
+      return () => describe(state);
+    }
+    if (typeof prop === 'symbol') return undefined;
+    return createProxy(state.holder, [...state.steps, ['getattr', prop]], state.table, state.base);
+  },
+  apply(target, _this, args: unknown[]) {
+    const state = target[STATE];
+    let kwargs = NO_KWARGS;
+    if (args.length > 0 && args[args.length - 1] instanceof Kw) kwargs = (args.pop() as Kw).kwargs;
+    return createProxy(state.holder, [...state.steps, ['call', args, kwargs]], state.table, state.base);
+  },
+  set(_t, prop) {
+    throw new TypeError(
+      `cannot assign ${String(prop)} on a remote object: an assignment cannot report a remote error; use await setattr(proxy, ${JSON.stringify(String(prop))}, value)`,
+    );
+  },
+  deleteProperty(_t, prop) {
+    throw new TypeError(
+      `cannot delete ${String(prop)} on a remote object with 'delete': a deletion cannot report a remote error; use await delattr(proxy, ${JSON.stringify(String(prop))})`,
+    );
+  },
+  has() {
+    return false;
+  },
+};
+
 /**
  * A proxy over a remote object and a chain of steps not yet sent. Reading a property or calling extends
  * the chain; awaiting it sends the whole chain as one OBJECT request (promise pipelining).
  */
 export function createProxy(holder: Holder | null, steps: ObjectStep[], table?: ObjectTable, base?: object): any {
-  const owner = holder?.table ?? table!;
-  const state = { holder, steps, table: owner, base } as ProxyState;
-  const target = function remoteProxy() {};
-  // util.inspect looks through a Proxy at its target, never calling the get trap: the target describes it.
-  Object.defineProperty(target, nodeInspect.custom, { value: () => describe(state), configurable: true });
-  const proxy: any = new Proxy(target, {
-    get(_t, prop) {
-      if (prop === 'then') {
-        // A resolved proxy is a value, not a promise; a chain resolves by sending itself.
-        if (steps.length === 0) return undefined;
-        return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
-          send(owner, state, 'auto').then(onFulfilled, onRejected);
-      }
-      if (prop === Symbol.asyncIterator) return () => iterate(owner, state);
-      if (prop === Symbol.asyncDispose) return () => releaseProxy(proxy);
-      if (prop === nodeInspect.custom || prop === Symbol.toStringTag || prop === 'toString' || prop === Symbol.toPrimitive) {
-        return () => describe(state);
-      }
-      if (typeof prop === 'symbol') return undefined;
-      return createProxy(holder, [...steps, ['getattr', prop]], owner, state.base);
-    },
-    apply(_t, _this, args: unknown[]) {
-      let kwargs: Record<string, unknown> = {};
-      if (args.length > 0 && args[args.length - 1] instanceof Kw) kwargs = (args.pop() as Kw).kwargs;
-      return createProxy(holder, [...steps, ['call', args, kwargs]], owner, state.base);
-    },
-    set(_t, prop) {
-      throw new TypeError(
-        `cannot assign ${String(prop)} on a remote object: an assignment cannot report a remote error; use await setattr(proxy, ${JSON.stringify(String(prop))}, value)`,
-      );
-    },
-    deleteProperty(_t, prop) {
-      throw new TypeError(
-        `cannot delete ${String(prop)} on a remote object with 'delete': a deletion cannot report a remote error; use await delattr(proxy, ${JSON.stringify(String(prop))})`,
-      );
-    },
-    has() {
-      return false;
-    },
-  });
+  const state = { holder, steps, table: holder?.table ?? table!, base } as ProxyState;
+  const target = function remoteProxy() {} as ProxyTarget;
+  target[STATE] = state;
+  target[nodeInspect.custom] = inspectProxy;
+  const proxy: any = new Proxy(target, proxyTraps);
   // A resolved proxy is its own base; the WeakMap entry holding it does not keep it alive.
   state.base ??= proxy;
   states.set(proxy, state);
@@ -138,13 +164,9 @@ function describeStep(step: ObjectStep): string {
 
 /** Sends a chain; chains used as call arguments are resolved first, each to a reference. */
 function send(table: ObjectTable, state: ProxyState, returnType: ReturnType, extra: ObjectStep[] = []): Promise<unknown> {
-  const steps = [...state.steps, ...extra];
-  const result = table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType);
-  // The request holds its object's proxy until it settles; the handler returns nothing, so no proxy is taken for a result.
-  const base = state.base;
-  const hold = () => void base;
-  result.then(hold, hold);
-  return result;
+  const steps = extra.length > 0 ? [...state.steps, ...extra] : state.steps;
+  // The request holds its object's proxy until it settles, so collecting it cannot release the object meanwhile.
+  return table.request(state.holder, steps.some(hasUnsentChain) ? resolveArguments(steps) : steps, returnType, state.base);
 }
 
 /** Every value a step carries that may be a proxy: call arguments and keyword values, keys, set values. */
@@ -196,7 +218,10 @@ async function* iterate(table: ObjectTable, state: ProxyState): AsyncGenerator<u
 }
 
 function releaseProxy(proxy: unknown): Promise<void> {
-  const state = stateOf(proxy, 'del');
+  return releaseState(stateOf(proxy, 'del'));
+}
+
+function releaseState(state: ProxyState): Promise<void> {
   if (!state.holder) return Promise.resolve();
   if (state.steps.length > 0) throw new TypeError('del expects a resolved proxy; await the chain first');
   return state.holder.table.release(state.holder);
