@@ -29,6 +29,7 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
     maxFrame: options.maxFrame,
     window: xspec.window,
     agentWindow: xspec.window,
+    maxRequests: xspec.requests,
     trace: protocolTracer(id),
   });
   try {

@@ -21,6 +21,8 @@ export interface XSpec {
   id?: string;
   /** `window=ITEMS:BYTES`: each channel's window in both directions (PROTOCOL.md §6.4). */
   window?: { items: number; bytes: number };
+  /** `requests=N`: proxy calls (OBJECT requests) in flight at once; more wait on the host (PROTOCOL.md §7.1). */
+  requests?: number;
   /** Keys this parser knows but leaves to the transport that reads them (`ssh_config=`, `token-file=`, ...). */
   options: Record<string, string>;
 }
@@ -142,6 +144,11 @@ export function parseXSpec(raw: string): XSpec {
         spec.window = { items, bytes };
         return;
       }
+      case 'requests':
+        if (!/^\d+$/.test(value) || !(Number(value) > 0 && Number.isSafeInteger(Number(value))))
+          throw new XSpecError(`requests= needs a positive count of proxy calls in flight at once (requests=4096): ${where}`);
+        spec.requests = Number(value);
+        return;
       case 'id':
         if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new XSpecError(`id= needs letters, digits, '_', '.' or '-': ${where}`);
         spec.id = value;
@@ -152,7 +159,7 @@ export function parseXSpec(raw: string): XSpec {
           return;
         }
         throw new XSpecError(
-          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, execmodel=, window=, ${Array.from(
+          `unknown key ${JSON.stringify(key)} in ${where}; known: popen, ssh=, socket=, python=, node=, repl=, chdir=, nice=, env:NAME=, id=, spin=, execmodel=, window=, requests=, ${Array.from(
             TRANSPORT_OPTION_KEYS,
           )
             .map((k) => k + '=')

@@ -29,6 +29,13 @@ describe('xspec', () => {
     assert.equal(parseXSpec('python=python3.11').transport, 'popen');
   });
 
+  test('requests= takes a positive count of proxy calls in flight; anything else is refused', () => {
+    assert.equal(parseXSpec('popen//requests=16').requests, 16);
+    assert.equal(parseXSpec('popen').requests, undefined);
+    for (const bad of ['0', '-1', 'many', '1.5', '99999999999999999999'])
+      assert.throws(() => parseXSpec(`popen//requests=${bad}`), /requests= needs a positive count/, bad);
+  });
+
   test('spin= takes microseconds, 0 to disable; anything else is refused', () => {
     assert.equal(parseXSpec('popen//spin=0').options.spin, '0');
     assert.equal(parseXSpec('popen//spin=25').options.spin, '25');
