@@ -129,14 +129,21 @@ describe('pyacq compatibility: proxies (Python agent)', () => {
   });
 
   test('await del(proxy) resolves once the agent has let go: the next objects() and remoteStatus() no longer count it', async () => {
-    const builtins = await gw.wrap('builtins');
-    const obj = await builtins.object();
-    const before = await gw.remoteStatus();
-    const { id } = await inspect(obj);
-    assert.ok((await gw.objects()).some(([i]) => i === id));
-    await del(obj);
-    assert.equal((await gw.remoteStatus()).numobjects, before.numobjects - 1);
-    assert.ok(!(await gw.objects()).some(([i]) => i === id), 'no longer exported');
+    // A gateway of its own: proxies of earlier tests, collected at any moment, would change the count.
+    const own = await makeGateway('popen');
+    try {
+      const builtins = await own.wrap('builtins');
+      const obj = await builtins.object();
+      const before = await own.remoteStatus();
+      const { id } = await inspect(obj);
+      assert.ok((await own.objects()).some(([i]) => i === id));
+      await del(obj);
+      assert.equal((await own.remoteStatus()).numobjects, before.numobjects - 1);
+      assert.ok(!(await own.objects()).some(([i]) => i === id), 'no longer exported');
+      assert.equal(await builtins.len([1, 2]), 2, 'the proxies still held stay live');
+    } finally {
+      await own.exit();
+    }
   });
 
   test('keyword arguments reach remote functions as keywords', async () => {
