@@ -4,13 +4,22 @@ import * as readline from 'readline';
 import type { Readable } from 'stream';
 import * as vscode from 'vscode';
 import type { LogOutputChannel } from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import type { BackendNotice } from './backendRestarts';
 
 /**
  * The LanguageClient that starts and stops `remote-exec server --stdio` (dist/cli.js of this extension)
  * and restarts it if it crashes. The server owns every gateway; this side only talks JSON-RPC to it.
+ * `exited` decides, when the server exits unasked, whether it is restarted, and tells the user.
  */
-export function createClient(context: vscode.ExtensionContext): LanguageClient {
+export function createClient(context: vscode.ExtensionContext, exited: () => BackendNotice): LanguageClient {
   const module = context.asAbsolutePath(path.join('dist', 'cli.js'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   const pty = bundledNodePty();
@@ -22,8 +31,15 @@ export function createClient(context: vscode.ExtensionContext): LanguageClient {
     documentSelector: [],
     outputChannelName: 'Remote Exec Server',
     stdioOptions: { stdout: forward(() => 'info'), stderr: forward(levelOfServerLine) },
-    // Gateways outlive nothing: a crashed server is restarted, its gateways are gone and the UI says so.
-    connectionOptions: { maxRestartCount: 4 },
+    // Gateways outlive nothing: a crashed server is restarted, its gateways are gone and the user is told.
+    errorHandler: {
+      error: (_error, _message, count) => ({ action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+      closed: () => {
+        const notice = exited();
+        // handled: the notice was shown by `exited`, with its actions; the client only logs the message.
+        return { action: notice.restarted ? CloseAction.Restart : CloseAction.DoNotRestart, message: notice.message, handled: true };
+      },
+    },
   };
   return new LanguageClient('remoteExec', 'Remote Exec Server', serverOptions, clientOptions);
 }

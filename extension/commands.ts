@@ -291,6 +291,11 @@ const showOutput: Factory =
   () =>
     ctx.output.show(true);
 
+const restartBackend: Factory =
+  ({ ctx }) =>
+  () =>
+    ctx.restartBackend();
+
 const showResults: Factory =
   ({ results }) =>
   () =>
@@ -360,6 +365,7 @@ export const COMMANDS: Record<string, Factory> = {
   'remoteExec.sortVariables': sortVariables,
   'remoteExec.clearVariableFilter': clearVariableFilter,
   'remoteExec.showOutput': showOutput,
+  'remoteExec.restartBackend': restartBackend,
 };
 
 export function registerCommands(deps: CommandDeps): void {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { BackendRestarts } from './backendRestarts';
 import { GatewayStore } from './gatewayStore';
 import { ServerEvents } from './serverEvents';
 
@@ -17,6 +18,7 @@ export class Ctx implements vscode.Disposable {
   constructor(
     readonly extensionContext: vscode.ExtensionContext,
     readonly client: LanguageClient,
+    readonly restarts: BackendRestarts,
   ) {
     this.output = this.push(vscode.window.createOutputChannel('Remote Exec'));
     this.events = this.push(new ServerEvents(client));
@@ -42,6 +44,13 @@ export class Ctx implements vscode.Disposable {
 
   async ensureStarted(): Promise<void> {
     if (!this.client.isRunning()) await this.client.start();
+  }
+
+  /** The user asked for a fresh backend: every gateway closes with the old one. */
+  async restartBackend(): Promise<void> {
+    this.restarts.reset();
+    if (this.client.isRunning()) await this.client.restart();
+    else await this.client.start();
   }
 
   dispose(): void {

@@ -3,6 +3,8 @@ import { State } from 'vscode-languageclient/node';
 import * as rpc from '../contract/service';
 import { CellCodeLens } from './cells/cellCodeLens';
 import { CurrentCell } from './cells/currentCell';
+import { BackendRestarts } from './backendRestarts';
+import { showBackendNotice } from './backendNotice';
 import { createClient } from './client';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
@@ -45,8 +47,13 @@ let persistence: ResultsPersistence | undefined;
  * the status page), so opening a Python file costs no process.
  */
 export function activate(context: vscode.ExtensionContext): RemoteExecExtension {
-  const client = createClient(context);
-  ctx = new Ctx(context, client);
+  const restarts = new BackendRestarts();
+  const client = createClient(context, () => {
+    const notice = restarts.exited(Date.now());
+    if (ctx) void showBackendNotice(ctx, notice);
+    return notice;
+  });
+  ctx = new Ctx(context, client, restarts);
   const c = ctx;
   context.subscriptions.push(c);
 
@@ -84,11 +91,15 @@ export function activate(context: vscode.ExtensionContext): RemoteExecExtension 
   registerRemoteInput(c);
   registerRemoteFiles(c);
 
-  // A (re)started server has its own set of gateways: none after a crash.
+  // A (re)started server has its own set of gateways: none after a crash. What the old ones showed goes
+  // with them (the new server's ids start again at gw0).
   c.push(
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) void client.sendRequest(rpc.listGateways).then((list) => c.gateways.replaceAll(list));
-      if (e.newState === State.Stopped) c.gateways.replaceAll([]);
+      if (e.newState === State.Stopped) {
+        for (const gateway of c.gateways.list()) inline.clearGateway(gateway.id);
+        c.gateways.replaceAll([]);
+      }
     }),
   );
 

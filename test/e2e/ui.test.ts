@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { e2eAvailable, runFromPalette, screenshot, startPackagedWorkbench, type PackagedWorkbench } from '../helpers/vscode';
@@ -83,4 +84,30 @@ describe('the packaged extension in VS Code in Chromium', { skip: e2eAvailable()
       throw err;
     }
   });
+
+  test('a backend killed under the user: a notification says its gateways closed, and Show Backend Log opens its log', async () => {
+    const { page } = workbench!;
+    try {
+      const backends = backendPids();
+      assert.equal(backends.length, 1, `one backend runs for the workbench: ${backends.join(', ')}`);
+      process.kill(backends[0], 'SIGKILL');
+      const toast = page.locator('.notification-toast', { hasText: 'The Remote Exec backend stopped unexpectedly and was restarted' });
+      await toast.waitFor({ timeout: 30000 });
+      await toast.locator('.monaco-button', { hasText: 'Open Gateway' }).waitFor({ timeout: 5000 });
+      await eventually('a new backend runs', () => backendPids().some((pid) => pid !== backends[0]));
+      await screenshot(page, 'remote-exec-backend-restarted');
+      await toast.locator('.monaco-button', { hasText: 'Show Backend Log' }).click();
+      await page.locator('.part.panel .monaco-editor .view-line', { hasText: 'restarted' }).first().waitFor({ timeout: 15000 });
+      await screenshot(page, 'remote-exec-backend-log');
+    } catch (err) {
+      await screenshot(page, 'remote-exec-backend-failure').catch(() => undefined);
+      throw err;
+    }
+  });
 });
+
+/** The pids of the running backends (`remote-exec server --stdio`, started by the extension). */
+function backendPids(): number[] {
+  const found = spawnSync('pgrep', ['-f', 'dist/cli.js server --stdio'], { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean).map(Number);
+}

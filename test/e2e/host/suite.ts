@@ -2,6 +2,7 @@
 // real vscode API as a user would through commands, and checks what the user would see.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import * as rpc from '../../../contract/service';
 import type { ExecSelectionResult } from '../../../contract/service';
 import type { RemoteExecExtension } from '../../../extension/extension';
 import type { ObjectNode } from '../../../extension/objectsTree';
@@ -262,6 +263,29 @@ test('remoteExec.cwd = fileFolder starts a gateway in the folder of the file; ${
     await config.update('cwd', undefined, vscode.ConfigurationTarget.Global);
     await config.update('languageGateways', undefined, vscode.ConfigurationTarget.Global);
   }
+});
+
+test('a backend killed under the user is restarted, the user is told, and the next run opens a fresh gateway', async () => {
+  editor = await vscode.window.showTextDocument(editor.document);
+  select(0, 2);
+  assert.equal((await execute()).value?.repr, '42');
+  assert.match(api.inlineTextAt(editor.document.uri, 2) ?? '', /42/);
+  const { pid } = await api.ctx.request0(rpc.status);
+  const told = api.ctx.restarts.notices().length;
+  process.kill(pid, 'SIGKILL');
+  const notice = await eventually('the user is told', () => api.ctx.restarts.notices()[told]);
+  assert.equal(notice.restarted, true);
+  assert.match(notice.message, /Its gateways closed with it/);
+  await eventually('a backend runs again', () => api.ctx.client.isRunning());
+  await eventually('the tree shows no gateway of the dead backend', async () => (await rows()).length === 0);
+  assert.equal(api.inlineTextAt(editor.document.uri, 2), undefined, 'the inline value of the dead gateway is gone');
+  select(2);
+  const again = await execute();
+  assert.equal(again.status, 'error', 'the namespace went with the old gateway');
+  assert.equal(again.error?.type, 'NameError', JSON.stringify(again));
+  const now = await api.ctx.request0(rpc.status);
+  assert.notEqual(now.pid, pid);
+  assert.equal(now.gateways.length, 1, 'the run opened a gateway on the new backend');
 });
 
 export function run(): Promise<void> {
