@@ -107,6 +107,13 @@ export function e2eAvailable(): string | undefined {
   return undefined;
 }
 
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
 /** Starts the VS Code server with `vsix` installed (if given) and a workspace holding `files`. */
 export async function startVsCodeServer(
   options: {
@@ -118,6 +125,8 @@ export async function startVsCodeServer(
      * extension host tests need and which refuses every dialog (a confirmation is answered yes at once).
      */
     dialogs?: boolean;
+    /** Workspace trust on, and the workspace folder not trusted: VS Code's restricted mode, unprompted. */
+    untrusted?: boolean;
   } = {},
 ): Promise<VsCodeServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-e2e-'));
@@ -134,7 +143,10 @@ export async function startVsCodeServer(
     fs.writeFileSync(path.join(dirs.workspace, name), text);
   }
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User/settings.json'), JSON.stringify({ ...USER_SETTINGS, ...options.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User/settings.json'),
+    JSON.stringify({ ...USER_SETTINGS, ...(options.untrusted ? UNTRUSTED_SETTINGS : {}), ...options.settings }, null, 2),
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     XDG_CONFIG_HOME: path.join(root, 'xdg-config'),
@@ -162,7 +174,7 @@ export async function startVsCodeServer(
       '--without-connection-token',
       '--accept-server-license-terms',
       ...(options.dialogs ? [] : ['--enable-smoke-test-driver']),
-      '--disable-workspace-trust',
+      ...(options.untrusted ? [] : ['--disable-workspace-trust']),
       '--disable-telemetry',
       ...serverArgs,
     ],
@@ -245,6 +257,36 @@ export async function launchBrowser(): Promise<{ page: import('playwright-core')
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Bundles the in-host suite `entry` (loaded by the extension host with require; vscode left external)
+ * into .e2e/host-tests/NAME and runs it in the server's extension host with this repository as the
+ * extension under development. Resolves with the suite's ✔/✖ lines; rejects with the whole log on failure.
+ */
+export async function runHostSuite(server: VsCodeServer, entry: string): Promise<string[]> {
+  const esbuild = await import('esbuild');
+  const out = path.join(REPO, '.e2e/host-tests', path.basename(entry, '.ts'));
+  fs.rmSync(out, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: path.join(out, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+  if (!fs.existsSync(path.join(REPO, 'dist/extension.js'))) throw new Error('build first: node scripts/build.js');
+  const { code, log } = await runExtensionHostTests(server, REPO, out);
+  const lines = log.filter((l) => /^\s*(✔|✖)|^\d+ passed, \d+ failed/.test(l));
+  if (code !== 0) {
+    throw new Error(
+      `extension host tests failed (exit ${String(code)}):\n${log.join('\n')}\n--- server log ---\n${server.log().slice(-4000)}`,
+    );
+  }
+  return lines;
 }
 
 /**
