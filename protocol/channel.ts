@@ -1,6 +1,7 @@
 import { ChannelClosedError, GatewayClosedError, RemoteError, TimeoutError } from './errors';
 import type { Gateway } from './gateway';
 import { checkWindow, ReceiveWindow, type WindowSize } from './window';
+import { Fifo } from './fifo';
 
 /** What a Channel needs from its gateway: sending its own messages and forgetting it when done. */
 export interface ChannelHost {
@@ -27,8 +28,7 @@ const NO_ENDMARKER = Symbol('no endmarker');
  * closes, the items already delivered can still be received, then receive reports the end.
  */
 export class Channel implements AsyncIterable<unknown> {
-  private readonly items: Entry[] = [];
-  private head = 0;
+  private readonly items = new Fifo<Entry>();
   private readonly waiters: Waiter[] = [];
   private readonly closeWaiters: Waiter[] = [];
   private callback?: (item: unknown) => void;
@@ -73,7 +73,7 @@ export class Channel implements AsyncIterable<unknown> {
   /** The next item; rejects with TimeoutError, RemoteError (closed with an error), ChannelClosedError or GatewayClosedError. */
   receive(timeoutMs?: number): Promise<unknown> {
     if (this.callback) return Promise.reject(new Error(`channel ${this.id} has a callback; it cannot also receive`));
-    if (this.head < this.items.length) return Promise.resolve(this.shift());
+    if (this.items.length > 0) return Promise.resolve(this.shift());
     const dead = this.diedUnended();
     if (dead) return Promise.reject(dead);
     if (this.receiveEnd) return Promise.reject(this.receiveEnd);
@@ -98,7 +98,7 @@ export class Channel implements AsyncIterable<unknown> {
     if (this.callback) throw new Error(`channel ${this.id} already has a callback`);
     this.callback = fn;
     if (endmarker.length > 0) this.endmarker = endmarker[0];
-    while (this.head < this.items.length) this.invokeCallback(this.shift());
+    while (this.items.length > 0) this.invokeCallback(this.shift());
     if (this.receiveEnd) this.fireEndmarker();
   }
 
@@ -254,9 +254,9 @@ export class Channel implements AsyncIterable<unknown> {
     // Nothing more can arrive for this channel, so its queue can no longer grow: the items still in it
     // belong to whoever holds the channel, and no longer count against the gateway's reading.
     let queued = 0;
-    for (let i = this.head; i < this.items.length; i++) {
-      queued += this.items[i].bytes;
-      this.items[i].bytes = 0;
+    for (const entry of this.items) {
+      queued += entry.bytes;
+      entry.bytes = 0;
     }
     if (queued > 0) this.host.consumed(queued);
     const failure = (this.closeFailure = closeError ?? this.remoteError);
@@ -294,12 +294,7 @@ export class Channel implements AsyncIterable<unknown> {
   }
 
   private shift(): unknown {
-    const entry = this.items[this.head];
-    this.items[this.head++] = undefined as unknown as Entry;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
+    const entry = this.items.shift()!;
     this.consume(entry.bytes);
     return entry.item;
   }

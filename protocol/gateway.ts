@@ -4,6 +4,7 @@ import { ValueCodec, type ObjectRef, type ValueContext } from './codec';
 import { ChannelClosedError, EncodeError, GatewayClosedError, ProtocolError, RemoteError, TimeoutError } from './errors';
 import { dedent } from './dedent';
 import { DEFAULT_MAX_FRAME, FrameDecoder } from './frames';
+import { Fifo } from './fifo';
 import {
   type AgentInfo,
   type DisplayMessage,
@@ -49,6 +50,11 @@ export interface GatewayOptions {
   agentWindow?: WindowSize;
   /** OBJECT requests in flight at once (default 4096); more wait on the host, in order (PROTOCOL.md §7.1). */
   maxRequests?: number;
+  /**
+   * The highest protocol version this side announces (default PROTOCOL_VERSION). 1 speaks as a version-1
+   * host would: no windows, no DISPLAY or INPUT; for comparison (the bench's windows-off rows) and tests.
+   */
+  protocol?: number;
   /** Called for every frame in and out when protocol tracing is on. */
   trace?: (direction: 'in' | 'out', message: Message) => void;
 }
@@ -78,7 +84,7 @@ type Pending = { resolve(value: unknown): void; reject(err: Error): void };
 type Held = { frame: EncodedFrame; message: Message; sent?: Pending };
 
 /** The sending side of one channel under windows: its credit and the frames waiting for more. */
-type SendState = { credit: SendCredit; held: Held[]; closed: boolean };
+type SendState = { credit: SendCredit; held: Fifo<Held>; closed: boolean };
 
 /** An INPUT request (PROTOCOL.md §5): remote code reads a line (`input()`, `getpass`, a read of stdin). */
 export interface InputRequest {
@@ -427,7 +433,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
   /** The sending side of a channel's window, made with the agent's full window on first use. */
   private sendState(id: number): SendState {
     let state = this.sendStates.get(id);
-    if (!state) this.sendStates.set(id, (state = { credit: new SendCredit(this.agentWindow), held: [], closed: false }));
+    if (!state) this.sendStates.set(id, (state = { credit: new SendCredit(this.agentWindow), held: new Fifo<Held>(), closed: false }));
     return state;
   }
 
@@ -537,9 +543,10 @@ export class Gateway extends EventEmitter implements ChannelHost {
   }
 
   private onHello(info: AgentInfo): void {
-    const version = negotiateVersion(info.protocol);
+    const ours = this.options.protocol ?? PROTOCOL_VERSION;
+    const version = negotiateVersion(info.protocol, ours);
     if (version === undefined) {
-      const message = `the agent speaks protocol version ${info.protocol}; this host speaks versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`;
+      const message = `the agent speaks protocol version ${info.protocol}; this host speaks versions ${MIN_PROTOCOL_VERSION} to ${ours}`;
       this.trySend(MessageType.ERROR, message);
       this.helloWaiter?.reject(new ProtocolError(message));
       this.transport.kill();
@@ -549,7 +556,7 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.protocolVersion = version;
     this.writer.maxFrame = info.maxFrame || DEFAULT_MAX_FRAME;
     // Agent-opened channels have even ids; ours are odd (PROTOCOL.md §6.1).
-    const hello: Record<string, unknown> = { protocol: PROTOCOL_VERSION, maxFrame: this.decoder.maxFrame };
+    const hello: Record<string, unknown> = { protocol: ours, maxFrame: this.decoder.maxFrame };
     if (this.options.logLevel !== undefined) hello.logLevel = this.options.logLevel;
     if (this.options.spinUs !== undefined) hello.spinUs = this.options.spinUs;
     // An agent that announces its window holds its own sending to ours (§6.4); one that does not gets none.

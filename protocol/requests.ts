@@ -1,3 +1,4 @@
+import { Fifo } from './fifo';
 import type { Message, MessageType } from './messages';
 import type { Holder } from './proxy';
 import type { EncodedFrame } from './writer';
@@ -55,8 +56,7 @@ interface Request {
  */
 export class RequestTable {
   private readonly inFlight = new Map<number, Request>();
-  private waiting: (Request | undefined)[] = [];
-  private head = 0;
+  private readonly waiting = new Fifo<Request>();
   private boundedInFlight = 0;
   private nextId = 1;
   private releasing = false;
@@ -71,7 +71,7 @@ export class RequestTable {
 
   /** Requests sent and not yet answered, and those waiting for a place. */
   get counts(): { inFlight: number; waiting: number } {
-    return { inFlight: this.inFlight.size, waiting: this.waiting.length - this.head };
+    return { inFlight: this.inFlight.size, waiting: this.waiting.length };
   }
 
   /**
@@ -94,7 +94,7 @@ export class RequestTable {
         return;
       }
       const request: Request = { id, resolve, reject, bounded, holder, keep, parked: undefined, offset: 0, size: 0, message: undefined };
-      if (bounded && (this.boundedInFlight >= this.limit || this.head < this.waiting.length)) {
+      if (bounded && (this.boundedInFlight >= this.limit || this.waiting.length > 0)) {
         this.park(request, encoded);
         this.waiting.push(request);
       } else {
@@ -114,10 +114,8 @@ export class RequestTable {
   /** The gateway closed: every request, sent or waiting, fails with `err`, and so does every later one. */
   closeAll(err: Error): void {
     this.closedError = err;
-    const all = [...this.inFlight.values(), ...(this.waiting.slice(this.head) as Request[])];
+    const all = [...this.inFlight.values(), ...this.waiting.drain()];
     this.inFlight.clear();
-    this.waiting = [];
-    this.head = 0;
     this.boundedInFlight = 0;
     for (const request of all) {
       if (request.holder) this.sender.requestSettled(request.holder);
@@ -184,15 +182,9 @@ export class RequestTable {
     if (this.releasing) return;
     this.releasing = true;
     try {
-      while (this.head < this.waiting.length && this.boundedInFlight < this.limit) {
-        const request = this.waiting[this.head]!;
-        this.waiting[this.head++] = undefined;
+      while (this.waiting.length > 0 && this.boundedInFlight < this.limit) {
+        const request = this.waiting.shift()!;
         this.issue(request, this.unpark(request));
-      }
-      // The sent prefix is dropped once it is most of the array, so a long backlog costs no shifting.
-      if (this.head === this.waiting.length || (this.head > 1024 && this.head * 2 > this.waiting.length)) {
-        this.waiting = this.waiting.slice(this.head);
-        this.head = 0;
       }
     } finally {
       this.releasing = false;

@@ -13,6 +13,8 @@ export interface MakeGatewayOptions {
   maxFrame?: number;
   /** The gateway a `via=` spec goes through; default: the open gateway whose id the spec names. */
   via?: Gateway;
+  /** The highest protocol version the host announces (GatewayOptions.protocol); 1 turns windows off. */
+  protocol?: number;
 }
 
 /** Opens a gateway to a fresh agent for `spec` (execnet's makegateway), after the HELLO exchange. */
@@ -30,6 +32,7 @@ export async function makeGateway(spec: string | XSpec = 'popen', options: MakeG
     window: xspec.window,
     agentWindow: xspec.window,
     maxRequests: xspec.requests,
+    protocol: options.protocol,
     trace: protocolTracer(id),
   });
   try {

@@ -13,6 +13,10 @@ interface Agent {
   /** Waits for a channel reference and a go, then counts what arrives on that channel until None/null. */
   gatedSink: string;
   echo: string;
+  /** Receives a count n, then sends 0 .. n-1 without waiting for credit (Node: not awaiting its sends). */
+  source: string;
+  /** Counts what arrives until None/null, and sends the count. */
+  sink: string;
 }
 
 const AGENTS: Agent[] = [
@@ -25,6 +29,8 @@ const AGENTS: Agent[] = [
     gatedSink:
       'data = channel.receive()\nchannel.receive()\nn = 0\nfor x in data:\n    if x is None:\n        break\n    n += 1\nchannel.send(n)',
     echo: 'for x in channel:\n    channel.send(x)',
+    source: 'n = channel.receive()\nfor i in range(n):\n    channel.send(i)',
+    sink: 'n = 0\nfor x in channel:\n    if x is None:\n        break\n    n += 1\nchannel.send(n)',
   },
   {
     name: 'Node',
@@ -35,6 +41,8 @@ const AGENTS: Agent[] = [
     gatedSink:
       'const data = await channel.receive();\nawait channel.receive();\nlet n = 0;\nfor await (const x of data) {\n  if (x === null) break;\n  n++;\n}\nawait channel.send(n);',
     echo: 'for await (const x of channel) await channel.send(x);',
+    source: 'const n = await channel.receive();\nfor (let i = 0; i < n; i++) channel.send(i);',
+    sink: 'let n = 0;\nfor await (const x of channel) {\n  if (x === null) break;\n  n++;\n}\nchannel.send(n);',
   },
 ];
 
@@ -123,6 +131,37 @@ for (const agent of AGENTS) {
         await data.send(null);
         assert.equal(await control.receive(20000), 1000, 'every item arrives');
         echo.close();
+      } finally {
+        await gw.exit();
+      }
+    });
+
+    // A million sends queued at once, fifteen times the default window: what waits for credit is released
+    // in order and in linear time (a queue that copies itself on every release never finishes).
+    test('a million items sent without waiting, each way, are held for credit and all arrive, in order', { timeout: 300000 }, async () => {
+      const gw = await makeGateway(agent.spec);
+      try {
+        const count = 1_000_000;
+        const sink = gw.remoteExec(agent.sink);
+        for (let i = 0; i < count; i++) void sink.send(i);
+        void sink.send(null);
+        assert.equal(await sink.receive(120000), count);
+        const source = gw.remoteExec(agent.source);
+        await source.send(count);
+        for (let i = 0; i < count; i++) if ((await source.receive(120000)) !== i) assert.fail(`item ${i} out of order`);
+      } finally {
+        await gw.exit();
+      }
+    });
+
+    test('a host announcing protocol version 1 gets a version-1 agent, without windows: a flood runs past any window, and loses nothing', async () => {
+      const gw = await makeGateway(`${agent.spec}//window=16:1M`, { protocol: 1 });
+      try {
+        assert.equal(gw.protocolVersion, 1);
+        const flood = gw.remoteExec(agent.flood(200, 1024));
+        await until('the whole flood is sent unread', async () => (await sentSoFar(gw, agent)) === 200);
+        await receiveAll(flood, 200);
+        await flood.waitClose(20000);
       } finally {
         await gw.exit();
       }

@@ -14,6 +14,42 @@ let windows = false;
 let receiveWindow = DEFAULT_WINDOW;
 let sendWindow = null;
 let frameLength = 0;
+/**
+ * A first-in first-out list whose shift costs O(1): Array.prototype.shift copies the rest of a large array
+ * on every call, so 100k sends held back for credit cost seconds to release one by one.
+ */
+class Fifo {
+  constructor() {
+    this._items = [];
+    this._head = 0;
+  }
+  get length() {
+    return this._items.length - this._head;
+  }
+  push(x) {
+    this._items.push(x);
+  }
+  peek() {
+    return this._items[this._head];
+  }
+  shift() {
+    const x = this._items[this._head];
+    this._items[this._head++] = undefined;
+    if (this._head >= 1024 && this._head * 2 >= this._items.length) {
+      this._items = this._items.slice(this._head);
+      this._head = 0;
+    }
+    return x;
+  }
+  /** Empties it, returning what it held in order. */
+  drain() {
+    const rest = this._items.slice(this._head);
+    this._items = [];
+    this._head = 0;
+    return rest;
+  }
+}
+
 const holding = new Map(); // id -> channel with sends held back for credit (it may be closed already)
 const SENT = Promise.resolve();
 
@@ -54,7 +90,7 @@ class Channel {
     this._window = receiveWindow;
     this._ungranted = [0, 0];
     this._credit = sendWindow ? [sendWindow[0], sendWindow[1]] : null;
-    this._held = []; // {item, resolve, reject}, or {close: CLOSE/CLOSE_ERROR, payload} behind them
+    this._held = new Fifo(); // {item, resolve, reject}, or {close: CLOSE/CLOSE_ERROR, payload} behind them
   }
   get gateway() {
     return gateway;
@@ -116,7 +152,7 @@ class Channel {
   _release() {
     const credit = this._credit;
     const held = this._held;
-    while (held.length && (held[0].close !== undefined || (credit[0] > 0 && credit[1] > 0))) {
+    while (held.length && (held.peek().close !== undefined || (credit[0] > 0 && credit[1] > 0))) {
       const h = held.shift();
       if (h.close !== undefined) {
         sendMsg(h.close, this.id, h.payload);
@@ -138,8 +174,7 @@ class Channel {
 
   /** The host closed the channel: what was held back for it can no longer go. */
   _dropHeld() {
-    const held = this._held;
-    this._held = [];
+    const held = this._held.drain();
     holding.delete(this.id);
     for (const h of held)
       if (h.close === undefined) h.reject(new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`));

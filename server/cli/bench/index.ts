@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { del, getitem, makeGateway, resolve, setitem, type Gateway } from '../../api';
+import { del, getitem, makeGateway, resolve, setitem, type Channel, type Gateway } from '../../api';
 import type { AgentKind } from '../../agents';
 import { parseCommand } from '../options';
 import { builtCli, commandMs, median, now, rawPipeRoundTripUs } from './floors';
@@ -108,6 +108,22 @@ export async function commandBench(argv: string[]): Promise<number> {
     notes.push(`Node agent: ${(err as Error).message}`);
   }
 
+  for (const [name, spec, language] of [
+    ['Python', pySpec, 'python'],
+    ['Node', 'popen//node=node', 'node'],
+  ] as const) {
+    log(`windows on and off: ${name} agent`);
+    try {
+      report[`Flow-control windows on vs off, ${name} agent (peer column: a version-1 host, no windows)`] = await windowRows(
+        spec,
+        language,
+        n,
+      );
+    } catch (err) {
+      notes.push(`windows on/off, ${name} agent: ${(err as Error).message}`);
+    }
+  }
+
   log('proxies: RPyC classic');
   const rpyc = ensureDebianPython('rpyc', 'python3-rpyc', notes)
     ? runJson(SYSTEM_PYTHON, [W.peerScript('rpyc_bench.py'), String(n.proxy)], notes, 'RPyC')
@@ -197,66 +213,21 @@ async function channelFigures(spec: string, language: AgentKind, n: Record<strin
     await g.exit();
   }
   const out = { start_ms: median(starts) } as ChannelFigures;
-  const pingPong = async (gw: Gateway) => {
-    const ch = gw.remoteExec(workloads.echo);
-    for (let i = 0; i < 200; i++) {
-      ch.send(i);
-      await ch.receive();
-    }
-    const t = now();
-    for (let i = 0; i < n.rtt; i++) {
-      ch.send(i);
-      await ch.receive();
-    }
-    ch.close();
-    return ((now() - t) / n.rtt) * 1000;
-  };
   const quiet = await makeGateway(`${spec}//spin=0`);
   try {
-    out.rtt_nospin_us = await pingPong(quiet);
+    out.rtt_nospin_us = await pingPongUs(quiet, workloads, n.rtt);
   } finally {
     await quiet.exit();
   }
   const gw = await makeGateway(spec);
   try {
-    out.rtt_us = await pingPong(gw);
-
-    let ch = gw.remoteExec(workloads.sink);
-    let t = now();
-    for (let i = 0; i < n.oneway; i++) {
-      const p = ch.send(i);
-      if (i % 4096 === 0) await p;
-    }
-    ch.send(null);
-    const counted = await ch.receive();
-    if (counted !== n.oneway) throw new Error(`one-way: the agent counted ${counted} of ${n.oneway}`);
-    out.h2a_msgs = n.oneway / ((now() - t) / 1000);
-
-    ch = gw.remoteExec(workloads.source);
-    t = now();
-    await ch.send(n.oneway);
-    for (let i = 0; i < n.oneway; i++) await ch.receive();
-    out.a2h_msgs = n.oneway / ((now() - t) / 1000);
-
-    for (const [size, count, key, kind] of [
-      [1 << 20, n.m1, '1m', 'bytes'],
-      [16 << 20, n.m16, '16m', 'bytes'],
-      [1 << 20, n.m1, 'str', 'str'],
-    ] as const) {
-      const data = kind === 'str' ? 'x'.repeat(size) : Buffer.alloc(size, 120);
-      ch = gw.remoteExec(workloads.payloadSink);
-      t = now();
-      for (let i = 0; i < count; i++) await ch.send(data);
-      ch.send(null);
-      const total = await ch.receive();
-      if (total !== size * count) throw new Error(`payload: the agent counted ${total} of ${size * count}`);
-      out[`h2a_${key}`] = (size * count) / ((now() - t) / 1000) / (1 << 20);
-      ch = gw.remoteExec(workloads.payloadSource);
-      t = now();
-      await ch.send(kind === 'str' ? [size, count, 'str'] : [size, count]);
-      for (let i = 0; i < count; i++) await ch.receive();
-      out[`a2h_${key}`] = (size * count) / ((now() - t) / 1000) / (1 << 20);
-    }
+    out.rtt_us = await pingPongUs(gw, workloads, n.rtt);
+    [out.h2a_msgs, out.a2h_msgs] = await oneWayMsgs(gw, workloads, n.oneway);
+    [out.h2a_1m, out.a2h_1m] = await payloadMiBs(gw, workloads, 1 << 20, n.m1, 'bytes');
+    [out.h2a_16m, out.a2h_16m] = await payloadMiBs(gw, workloads, 16 << 20, n.m16, 'bytes');
+    [out.h2a_str, out.a2h_str] = await payloadMiBs(gw, workloads, 1 << 20, n.m1, 'str');
+    let ch: Channel;
+    let t: number;
 
     // Until the last line has reached this host: the STATUS reply comes after every STDOUT before it.
     let lines = 0;
@@ -292,6 +263,101 @@ async function channelFigures(spec: string, language: AgentKind, n: Record<strin
   } finally {
     await gw.exit();
   }
+}
+
+/** Microseconds per channel round trip, after a warm-up. */
+async function pingPongUs(gw: Gateway, workloads: W.Workloads, count: number): Promise<number> {
+  const ch = gw.remoteExec(workloads.echo);
+  for (let i = 0; i < 200; i++) {
+    ch.send(i);
+    await ch.receive();
+  }
+  const t = now();
+  for (let i = 0; i < count; i++) {
+    ch.send(i);
+    await ch.receive();
+  }
+  ch.close();
+  return ((now() - t) / count) * 1000;
+}
+
+/** Small messages per second host → agent, then agent → host. */
+async function oneWayMsgs(gw: Gateway, workloads: W.Workloads, count: number): Promise<[number, number]> {
+  let ch = gw.remoteExec(workloads.sink);
+  let t = now();
+  for (let i = 0; i < count; i++) {
+    const p = ch.send(i);
+    if (i % 4096 === 0) await p;
+  }
+  ch.send(null);
+  const counted = await ch.receive();
+  if (counted !== count) throw new Error(`one-way: the agent counted ${counted} of ${count}`);
+  const h2a = count / ((now() - t) / 1000);
+  ch = gw.remoteExec(workloads.source);
+  t = now();
+  await ch.send(count);
+  for (let i = 0; i < count; i++) await ch.receive();
+  return [h2a, count / ((now() - t) / 1000)];
+}
+
+/** MiB/s of `count` payloads of `size` bytes (or characters) host → agent, then agent → host. */
+async function payloadMiBs(
+  gw: Gateway,
+  workloads: W.Workloads,
+  size: number,
+  count: number,
+  kind: 'bytes' | 'str',
+): Promise<[number, number]> {
+  const data = kind === 'str' ? 'x'.repeat(size) : Buffer.alloc(size, 120);
+  let ch = gw.remoteExec(workloads.payloadSink);
+  let t = now();
+  for (let i = 0; i < count; i++) await ch.send(data);
+  ch.send(null);
+  const total = await ch.receive();
+  if (total !== size * count) throw new Error(`payload: the agent counted ${total} of ${size * count}`);
+  const h2a = (size * count) / ((now() - t) / 1000) / (1 << 20);
+  ch = gw.remoteExec(workloads.payloadSource);
+  t = now();
+  await ch.send(kind === 'str' ? [size, count, 'str'] : [size, count]);
+  for (let i = 0; i < count; i++) await ch.receive();
+  return [h2a, (size * count) / ((now() - t) / 1000) / (1 << 20)];
+}
+
+type WindowFigures = Record<'rtt_us' | 'h2a_msgs' | 'a2h_msgs' | 'h2a_16m' | 'a2h_16m', number>;
+
+/**
+ * The same channel workloads with windows on (protocol 2) and off (a host announcing version 1), in turn,
+ * twice; each side's best figure, so a noisy second does not decide the ratio.
+ */
+async function windowRows(spec: string, language: AgentKind, n: Record<string, number>): Promise<Row[]> {
+  const workloads = W.workloads(language);
+  const runs: Record<1 | 2, WindowFigures[]> = { 1: [], 2: [] };
+  for (const protocol of [2, 1, 2, 1] as const) {
+    const gw = await makeGateway(spec, { protocol });
+    try {
+      const [h2a_msgs, a2h_msgs] = await oneWayMsgs(gw, workloads, n.oneway);
+      const [h2a_16m, a2h_16m] = await payloadMiBs(gw, workloads, 16 << 20, n.m16, 'bytes');
+      runs[protocol].push({ rtt_us: await pingPongUs(gw, workloads, n.rtt), h2a_msgs, a2h_msgs, h2a_16m, a2h_16m });
+    } finally {
+      await gw.exit();
+    }
+  }
+  const best = (protocol: 1 | 2, key: keyof WindowFigures) =>
+    key === 'rtt_us' ? Math.min(...runs[protocol].map((r) => r[key])) : Math.max(...runs[protocol].map((r) => r[key]));
+  const row = (metric: string, key: keyof WindowFigures, unit: string): Row => ({
+    metric,
+    ours: best(2, key),
+    peer: best(1, key),
+    peerName: 'windows off',
+    unit,
+  });
+  return [
+    row('channel ping-pong round trip', 'rtt_us', 'µs'),
+    row('one-way small messages, host → agent', 'h2a_msgs', 'msg/s'),
+    row('one-way small messages, agent → host', 'a2h_msgs', 'msg/s'),
+    row('16 MiB bytes, host → agent', 'h2a_16m', 'MiB/s'),
+    row('16 MiB bytes, agent → host', 'a2h_16m', 'MiB/s'),
+  ];
 }
 
 function channelRows(
