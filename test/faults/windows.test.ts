@@ -168,3 +168,26 @@ for (const agent of AGENTS) {
     });
   });
 }
+
+describe('Node agent: sends held for credit', () => {
+  test('when the host closes the channel, the sends still held reject with ChannelClosedError, and one log record counts them', async () => {
+    const gw = await makeGateway('popen//node=node//window=4:1M');
+    try {
+      const records: { message: string }[] = [];
+      gw.on('log', (r: { message: string }) => records.push(r));
+      const flood = gw.remoteExec(
+        'const sends = [];\nfor (let i = 0; i < 10; i++) sends.push(channel.send(i));\n' +
+          "globalThis.outcomes = Promise.all([sends[0], sends[9]].map((p) => p.then(() => 'sent', (e) => e.name)));",
+      );
+      // Nothing is received, so the window of 4 stays spent: 4 items went, 6 are held.
+      assert.equal(await gw.remoteExec('channel.send(globalThis.outcomes !== undefined);').receive(20000), true, 'the sends were made');
+      flood.close();
+      const outcomes = await gw.remoteExec('channel.send(await globalThis.outcomes);').receive(20000);
+      assert.deepEqual(outcomes, ['sent', 'ChannelClosedError']);
+      await until('the drop is logged', () => records.some((r) => /with 6 sent item\(s\) still held for credit: dropped/.test(r.message)));
+      assert.equal(records.filter((r) => /held for credit/.test(r.message)).length, 1, 'one record, not one per item');
+    } finally {
+      await gw.exit();
+    }
+  });
+});

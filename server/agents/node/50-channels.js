@@ -50,6 +50,50 @@ class Fifo {
   }
 }
 
+/**
+ * A send held back for credit, and the promise send() returned for it: a thenable whose Promise is made
+ * only when someone asks (then, catch, finally, await), so a flood of sends nobody awaits costs no
+ * Promise each. An outcome nobody asked for is not lost: a failure is logged as an unhandled rejection
+ * would be.
+ */
+class HeldSend {
+  constructor(item) {
+    this.item = item;
+    this._outcome = null; // null while held; SENT, or a rejected promise
+    this._error = undefined;
+    this._promise = null;
+    this._settle = null;
+  }
+  _sent() {
+    this.item = undefined;
+    this._outcome = SENT;
+    if (this._settle) this._settle[0]();
+  }
+  _failed(error, quiet) {
+    this.item = undefined;
+    this._error = error;
+    this._outcome = false;
+    if (this._settle) this._settle[1](error);
+    else if (!quiet) logException(error, 'a send held for credit failed');
+  }
+  _asPromise() {
+    if (this._promise) return this._promise;
+    if (this._outcome === SENT) this._promise = SENT;
+    else if (this._outcome === false) this._promise = Promise.reject(this._error);
+    else this._promise = new Promise((resolve, reject) => (this._settle = [resolve, reject]));
+    return this._promise;
+  }
+  then(onSent, onFailed) {
+    return this._asPromise().then(onSent, onFailed);
+  }
+  catch(onFailed) {
+    return this._asPromise().catch(onFailed);
+  }
+  finally(onSettled) {
+    return this._asPromise().finally(onSettled);
+  }
+}
+
 const holding = new Map(); // id -> channel with sends held back for credit (it may be closed already)
 const SENT = Promise.resolve();
 
@@ -90,7 +134,7 @@ class Channel {
     this._window = receiveWindow;
     this._ungranted = [0, 0];
     this._credit = sendWindow ? [sendWindow[0], sendWindow[1]] : null;
-    this._held = new Fifo(); // {item, resolve, reject}, or {close: CLOSE/CLOSE_ERROR, payload} behind them
+    this._held = new Fifo(); // HeldSend, or {close: CLOSE/CLOSE_ERROR, payload} behind them
   }
   get gateway() {
     return gateway;
@@ -105,7 +149,9 @@ class Channel {
   /**
    * Sends one item; throws if the channel is closed or the item cannot be encoded. The promise resolves
    * once the item is sent: at once while the window has credit, else when the host's user has consumed
-   * enough (sec. 6.4; await it when flooding). An item held back that cannot go rejects it.
+   * enough (sec. 6.4; await it when flooding). An item held back that cannot go rejects it (and is
+   * logged if nobody awaits it); items dropped because the host closed the channel are counted in one log
+   * record.
    */
   send(item) {
     if (this._closed) throw new ChannelClosedError(`cannot send to closed channel ${this.id}`);
@@ -118,10 +164,10 @@ class Channel {
       }
       return SENT;
     }
-    return new Promise((resolve, reject) => {
-      this._held.push({ item, resolve, reject });
-      holding.set(this.id, this);
-    });
+    const held = new HeldSend(item);
+    if (this._held.length === 0) holding.set(this.id, this);
+    this._held.push(held);
+    return held;
   }
 
   /** How many items and bytes the host may send on this channel before this side's user consumes them. */
@@ -162,12 +208,12 @@ class Channel {
       try {
         n = sendMsg(DATA, this.id, h.item);
       } catch (e) {
-        h.reject(e);
+        h._failed(e, false);
         continue;
       }
       credit[0] -= 1;
       credit[1] -= n;
-      h.resolve();
+      h._sent();
     }
     if (!held.length) holding.delete(this.id);
   }
@@ -176,8 +222,13 @@ class Channel {
   _dropHeld() {
     const held = this._held.drain();
     holding.delete(this.id);
-    for (const h of held)
-      if (h.close === undefined) h.reject(new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`));
+    let dropped = 0;
+    for (const h of held) {
+      if (h.close !== undefined) continue;
+      dropped++;
+      h._failed(new ChannelClosedError(`channel ${this.id} was closed before the item could be sent`), true);
+    }
+    if (dropped) sendLog(30, `channel ${this.id} was closed by the host with ${dropped} sent item(s) still held for credit: dropped`);
   }
 
   /** The next item; rejects with TimeoutError, the remote error, or ChannelClosedError at the end. */
