@@ -9,7 +9,7 @@ import { classifyStartFailure, withStartDiagnosis } from './startErrors';
 /**
  * The relay runs on the via gateway (server/agents/remote/via_relay.py and .js): it starts the target
  * interpreter there and moves bytes between a channel and the child's stdin/stdout (bytes items), ending
- * with `{exit, stderr}` when the child is gone.
+ * with `{exit, stderr}` when the child is gone; `{kill: true}` from the host kills the child.
  */
 export function relaySource(language: string): string {
   if (language === 'python' || language === 'node') return remoteSource('via_relay', language);
@@ -86,7 +86,10 @@ function channelTransport(channel: Channel, via: Gateway): Transport {
     output,
     exited,
     kill: () => {
-      if (!channel.isClosed()) channel.close();
+      if (channel.isClosed()) return;
+      // The relay kills the child at once: closing its stdin alone would leave a stopped agent there.
+      channel.send({ kill: true }).catch(() => undefined);
+      channel.close();
     },
   };
 }

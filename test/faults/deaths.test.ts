@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, '../..');
 
 for (const agent of AGENTS) {
   describe(`nothing waits forever, ${agent.name} agent`, () => {
-    test('SIGKILL of the agent: every pending receive, held send and waitClose rejects', async () => {
+    test('SIGKILL of the agent: every pending receive, held send, proxy call and waitClose rejects', async () => {
       const gw = await makeGateway(`${agent.spec}//window=4:1M`);
       const { pending } = await pendingEverything(gw, agent);
       process.kill(gw.info.pid, 'SIGKILL');

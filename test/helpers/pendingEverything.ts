@@ -10,6 +10,8 @@ export const AGENTS = [
     flood: 'while True:\n    channel.send(b"x" * 100)',
     sink: 'kept = channel.receive()  # held, or the agent closes a dropped channel\nchannel.receive()',
     module: 'os',
+    /** A module with a function that does not return for an hour, and that call. */
+    sleeper: ['time', 'sleep', 3600],
   },
   {
     name: 'Node',
@@ -17,13 +19,14 @@ export const AGENTS = [
     flood: 'for (;;) await channel.send(Buffer.alloc(100));',
     sink: 'const kept = await channel.receive();\nawait channel.receive();',
     module: 'os',
+    sleeper: ['timers/promises', 'setTimeout', 3600_000],
   },
 ];
 
 /**
  * Starts one of every pending thing; resolves with the promises that cannot settle while the gateway
- * lives (a receive nobody answers, a send held by the window, a waitClose of code that never ends), and
- * the module proxy for calls made later.
+ * lives (a receive nobody answers, a send held by the window, a waitClose of code that never ends, a
+ * proxy call that does not return), and the module proxy for calls made later.
  */
 export async function pendingEverything(
   gw: Gateway,
@@ -35,7 +38,10 @@ export async function pendingEverything(
   await sink.send(data);
   for (let i = 0; i < 4; i++) await data.send(i);
   const module = await gw.wrap(agent.module);
-  return { pending: [gw.remoteExec(agent.sink).receive(), data.send('held back by the window'), sink.waitClose()], module };
+  const [sleeperModule, name, arg] = agent.sleeper;
+  const sleeper = await gw.wrap(sleeperModule as string);
+  const call = Promise.resolve(sleeper[name as string](arg));
+  return { pending: [gw.remoteExec(agent.sink).receive(), data.send('held back by the window'), sink.waitClose(), call], module };
 }
 
 export async function expectAllClosed(pending: Promise<unknown>[], what: string): Promise<void> {

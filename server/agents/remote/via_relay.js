@@ -33,7 +33,9 @@ async function main(channel) {
   for await (const item of channel) {
     // null: the host's end of input, so the child's exit status can still come back on the channel.
     if (item === null) break;
-    child.stdin.write(Buffer.from(item));
+    // {kill: true}: the host gave up on the child (a stopped or hung agent).
+    if (item instanceof Uint8Array) child.stdin.write(Buffer.from(item));
+    else if (item && item.kill) child.kill('SIGKILL');
   }
   // The host ended its input or closed the channel: the child's stdin ends, which ends an agent; one
   // that lingers is killed.

@@ -6,7 +6,8 @@ Conversation on the channel:
                                 environment, and the bytes written to its stdin first (the agent's bootstrap)
   bytes items, both ways        host -> child's stdin, child's stdout -> host
   None, or the host closing     closes the child's stdin, which ends an agent; after None the channel
-  the channel                   stays open for the exit status
+  the channel                   stays open for the exit status; a child still there 3 s later is killed
+  {kill: True}                  the host gave up on the child (a stopped or hung agent): SIGKILL now
   <- {exit, stderr}             the child is gone: its exit code and the last 4 KiB of its stderr
 """
 import os
@@ -40,10 +41,19 @@ def main(channel):
 
     # A callback, not a blocking loop: the host's bytes go to the child as they come, and the end of
     # the channel (the host closing it) closes the child's stdin, which ends an agent.
+    def kill():
+        if child.poll() is None:
+            child.kill()
+
     def to_child(item):
         try:
-            if item is end or item is None:
+            if type(item) is dict and item.get('kill'):
+                kill()
+            elif item is end or item is None:
                 child.stdin.close()
+                linger = threading.Timer(3.0, kill)
+                linger.daemon = True
+                linger.start()
             else:
                 child.stdin.write(item)
         except (BrokenPipeError, OSError, ValueError):
