@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { makeGateway } from '../../server/api';
+import { startDoomedHost } from '../helpers/doomedHost';
 import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
 import { isAlive, waitGone, waitStopped } from '../helpers/processes';
 
 // Nothing waits forever: whatever is pending when the agent or the host dies settles. Every pending kind
 // is set up at once — a receive, a STATUS, an object call, a waitClose, a host send held back by a spent
 // window, and remote code blocked sending into one — then the other side dies.
-
-const root = path.resolve(__dirname, '../..');
 
 for (const agent of AGENTS) {
   describe(`nothing waits forever, ${agent.name} agent`, () => {
@@ -46,26 +43,14 @@ for (const agent of AGENTS) {
     });
 
     test('host death (SIGKILL of the host process) while remote code is blocked sending: the agent exits', async () => {
-      const script = `
-        const { makeGateway } = require(${JSON.stringify(path.join(root, 'server/api'))});
-        (async () => {
-          const gw = await makeGateway(${JSON.stringify(`${agent.spec}//window=4:1M`)});
-          gw.remoteExec(${JSON.stringify(agent.flood)});
-          await gw.remoteStatus();
-          process.stdout.write(String(gw.info.pid) + '\\n');
-        })();`;
-      const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-      const pid = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        host.stdout.on('data', (d) => {
-          out += d;
-          if (out.includes('\n')) resolve(Number(out.trim()));
-        });
-        host.on('exit', () => reject(new Error(`the host ended before starting its agent: ${out}`)));
-      });
-      assert.ok(isAlive(pid));
+      const { host, pids } = await startDoomedHost(`
+        const gw = await makeGateway(${JSON.stringify(`${agent.spec}//window=4:1M`)});
+        gw.remoteExec(${JSON.stringify(agent.flood)});
+        await gw.remoteStatus();
+        return [gw.info.pid];`);
+      assert.ok(isAlive(pids[0]));
       host.kill('SIGKILL');
-      await waitGone(pid, 10000);
+      await waitGone(pids[0], 10000);
     });
   });
 }

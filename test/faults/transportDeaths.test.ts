@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import { makeGateway, startSocketServer, type SocketServer } from '../../server/api';
+import { startDoomedHost } from '../helpers/doomedHost';
 import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
 import { waitGone } from '../helpers/processes';
 import { startSshd, type Sshd } from '../helpers/sshd';
@@ -34,6 +35,16 @@ describe('nothing waits forever over a socket gateway', () => {
     await expectAllClosed(pending, 'after the socket dropped');
     await waitGone(gw.info.pid, 10000);
   });
+
+  test('host death (SIGKILL of the host process): the agent behind the socket server exits', async () => {
+    const { host, pids } = await startDoomedHost(`
+      const gw = await makeGateway(${JSON.stringify(spec)});
+      gw.remoteExec(${JSON.stringify(python.flood)});
+      await gw.remoteStatus();
+      return [gw.info.pid];`);
+    host.kill('SIGKILL');
+    await waitGone(pids[0], 10000);
+  });
 });
 
 describe('nothing waits forever over ssh', () => {
@@ -62,6 +73,17 @@ describe('nothing waits forever over ssh', () => {
       gw.transport.kill();
       await expectAllClosed(pending, 'after the ssh cut');
       await waitGone(gw.info.pid, 10000);
+    });
+
+    test(`${agent.name} agent: host death (SIGKILL of the host process): the remote agent exits`, async (t) => {
+      if (skip) return t.skip(skip);
+      const { host, pids } = await startDoomedHost(`
+        const gw = await makeGateway(${JSON.stringify(`ssh=${sshd!.address}${agent.spec.replace(/^popen/, '')}//window=4:1M`)});
+        gw.remoteExec(${JSON.stringify(agent.flood)});
+        await gw.remoteStatus();
+        return [gw.info.pid];`);
+      host.kill('SIGKILL');
+      await waitGone(pids[0], 10000);
     });
   }
 });

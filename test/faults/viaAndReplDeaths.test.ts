@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayClosedError, makeGateway, type Gateway } from '../../server/api';
+import { startDoomedHost } from '../helpers/doomedHost';
 import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
 import { waitGone, waitStopped } from '../helpers/processes';
 
@@ -49,6 +50,17 @@ for (const relaySpec of ['popen', 'popen//node=node']) {
         await assert.rejects(gw.remoteStatus(), GatewayClosedError);
         await waitGone(far, 10000);
       });
+
+      test(`${agent.name} agent through a relay: host death (SIGKILL of the host process): the relay's agent and the far agent exit`, async () => {
+        const { host, pids } = await startDoomedHost(`
+          const relay = await makeGateway(${JSON.stringify(relaySpec)});
+          const gw = await makeGateway(${JSON.stringify(agent.spec)} + '//via=' + relay.id + '//window=4:1M');
+          gw.remoteExec(${JSON.stringify(agent.flood)});
+          await gw.remoteStatus();
+          return [relay.info.pid, gw.info.pid];`);
+        host.kill('SIGKILL');
+        for (const pid of pids) await waitGone(pid, 10000);
+      });
     }
   });
 }
@@ -78,6 +90,15 @@ describe('nothing waits forever over repl=', () => {
       gw.transport.kill();
       await expectAllClosed(pending, 'after the pty closed');
       await waitGone(gw.info.pid, 10000);
+    });
+
+    test(`${name}: host death (SIGKILL of the host process) during a run: the interpreter exits`, async () => {
+      const { host, pids } = await startDoomedHost(`
+        const gw = await makeGateway(${JSON.stringify(spec)});
+        gw.remoteExec(${JSON.stringify(forever)});
+        return [gw.info.pid];`);
+      host.kill('SIGKILL');
+      await waitGone(pids[0], 10000);
     });
   }
 });
