@@ -20,8 +20,10 @@ function builds() {
   const common = { bundle: true, platform: 'node', target, format: 'cjs', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
   const node = [
     { entryPoints: { api: 'server/api.ts' } },
-    // esbuild keeps server/cli.ts's own #! line; a banner would add a second one (a syntax error).
-    { entryPoints: { cli: 'server/cli.ts' } },
+    // esbuild keeps the entries' own #! lines; a banner would add a second one (a syntax error). `cli` is
+    // the command, a loader that runs `cliMain` from V8's code cache.
+    { entryPoints: { cli: 'server/cliLoader.ts' } },
+    { entryPoints: { cliMain: 'server/cli.ts' } },
     { entryPoints: { extension: 'extension/extension.ts' }, external: ['vscode'] },
   ].map((e) => ({ ...common, outdir: dist, ...e, external: ['node-pty', ...(e.external || [])] }));
   const web = fs

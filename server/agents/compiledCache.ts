@@ -1,11 +1,11 @@
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { cacheDir } from '../cacheDir';
 import { agentSource, bootstrapPayload } from './index';
 
-/**
+/*
  * The Python agent compiled once per interpreter and agent version, kept on this host: compiling its
  * source costs a third of a gateway's start, loading the compiled form well under a millisecond.
  *
@@ -15,13 +15,8 @@ import { agentSource, bootstrapPayload } from './index';
  * else compiles the source. A missing or stale entry is filled in the background by the interpreter
  * itself, in a process of its own, so no gateway waits for it.
  *
- * Where: $REMOTE_EXEC_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/remote-exec or ~/.cache/remote-exec.
+ * Where: cacheDir() (server/cacheDir.ts).
  */
-export function compiledCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dir = env.REMOTE_EXEC_CACHE_DIR;
-  if (dir !== undefined) return dir === '' ? undefined : dir;
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'remote-exec');
-}
 
 const MAGIC_BYTES = 4;
 let sourceHash: string | undefined;
@@ -62,7 +57,7 @@ export function pythonBootstrap(interpreter: string[], env: NodeJS.ProcessEnv, c
 
 /** The entry of this interpreter binary (by path, size and change time) and this agent's source. */
 function entryPath(interpreter: string[], env: NodeJS.ProcessEnv): string | undefined {
-  const dir = compiledCacheDir(env);
+  const dir = cacheDir(env);
   if (dir === undefined || !path.isAbsolute(interpreter[0])) return undefined;
   let stat: fs.Stats;
   try {
