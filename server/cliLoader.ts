@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // `remote-exec`: runs the CLI bundle (cliMain.js beside this file) with V8's code cache for it, kept in
 // cacheDir(). Compiling the bundle is a tenth of a short run (`exec -c pass`); a cached run skips it.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import Module, { createRequire } from 'module';
 import * as path from 'path';
@@ -10,13 +9,12 @@ import { cacheDir } from './cacheDir';
 
 const main = path.join(__dirname, 'cliMain.js');
 
-/** The cache entry for this bundle on this Node: V8 checks its own, the name keeps versions apart. */
+/** The cache entry for this bundle on this Node (V8 checks its own; the name keeps versions apart). */
 function cacheFile(): string | undefined {
   const dir = cacheDir();
   if (dir === undefined) return undefined;
   const stat = fs.statSync(main);
-  const key = [process.version, process.arch, stat.size, stat.mtimeMs].join(':');
-  return path.join(dir, `cli-${crypto.createHash('sha256').update(key).digest('hex').slice(0, 16)}.v8cache`);
+  return path.join(dir, `cli-${process.version}-${process.arch}-${stat.size}-${Math.floor(stat.mtimeMs)}.v8cache`);
 }
 
 function readCache(file: string | undefined): Buffer | undefined {
@@ -27,13 +25,21 @@ function readCache(file: string | undefined): Buffer | undefined {
   }
 }
 
-/** Written at exit, so it holds the functions this run compiled, atomically; a cache that cannot be written is none. */
+/**
+ * Written at exit, so it holds the functions this run compiled, atomically; the entries of other
+ * versions go. A cache that cannot be written is none.
+ */
 function saveCache(file: string, script: vm.Script): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith('cli-') && name.endsWith('.v8cache') && name !== path.basename(file))
+        fs.rmSync(path.join(dir, name), { force: true });
+    }
   } catch {
     // No cache then: the next run compiles, as this one did.
   }

@@ -6,18 +6,20 @@ import { test } from 'node:test';
 import { cli } from './cliRun';
 
 function entries(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^cli-[0-9a-f]{16}\.v8cache$/.test(f)) : [];
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^cli-v\d+\.\d+\.\d+-\w+-\d+-\d+\.v8cache$/.test(f)) : [];
 }
 
 test("the CLI keeps V8's code cache for itself in the cache folder; a corrupt or missing one only costs a compile", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-exec-cache-'));
   const env = { REMOTE_EXEC_CACHE_DIR: dir };
   try {
+    fs.writeFileSync(path.join(dir, 'cli-v0.0.1-x64-1-1.v8cache'), 'the entry of another version');
     const first = cli(['exec', '-c', 'print(6 * 7)'], { env });
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.stdout, '42\n');
     const [entry] = entries(dir);
     assert.ok(entry, `a cache entry was written: ${fs.readdirSync(dir).join(', ')}`);
+    assert.deepEqual(entries(dir), [entry], "another version's entry is removed");
     const written = fs.statSync(path.join(dir, entry)).mtimeMs;
 
     const second = cli(['exec', '-c', 'print(6 * 7)'], { env });
