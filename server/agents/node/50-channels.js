@@ -33,6 +33,7 @@ class Fifo {
     return this._items[this._head];
   }
   shift() {
+    if (this._head >= this._items.length) return undefined;
     const x = this._items[this._head];
     this._items[this._head++] = undefined;
     if (this._head >= 1024 && this._head * 2 >= this._items.length) {
