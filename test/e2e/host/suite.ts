@@ -288,6 +288,20 @@ test('a backend killed under the user is restarted, the user is told, and the ne
   assert.equal(now.gateways.length, 1, 'the run opened a gateway on the new backend');
 });
 
+test('Restart Backend starts a fresh backend, with no notice (the user asked); its gateways close', async () => {
+  select(0, 2);
+  assert.equal((await execute()).value?.repr, '42');
+  const { pid } = await api.ctx.request0(rpc.status);
+  const told = api.ctx.restarts.notices().length;
+  await vscode.commands.executeCommand('remoteExec.restartBackend');
+  await eventually('a backend runs again', () => api.ctx.client.isRunning());
+  const now = await api.ctx.request0(rpc.status);
+  assert.notEqual(now.pid, pid);
+  assert.equal(now.gateways.length, 0);
+  await eventually('the tree shows no gateway', async () => (await rows()).length === 0);
+  assert.equal(api.ctx.restarts.notices().length, told, 'no notice for a restart the user asked for');
+});
+
 export function run(): Promise<void> {
   return runAll();
 }
