@@ -98,6 +98,7 @@ function onMessage(msg) {
       helloReceived = true;
       if (payload && Number(payload.maxFrame) > 0) peerMaxFrame = Number(payload.maxFrame);
       if (payload && Number.isInteger(payload.logLevel)) logLevel = payload.logLevel;
+      if (payload && Number.isInteger(payload.spinUs) && payload.spinUs >= 0) spinUs = payload.spinUs;
       if (payload) setWindows(payload);
       for (const m of preHello.splice(0)) dispatch(m[0], m[1], m[2]);
     } else preHello.push(msg);
