@@ -183,6 +183,10 @@ describe(
         // Hovering a variable in the editor shows its live value.
         await page.locator('.monaco-editor .view-line', { hasText: 'ratio = 19.0' }).first().waitFor();
         const line = page.locator('.monaco-editor .view-line', { hasText: 'ratio = 19.0' }).first();
+        // The cursor to that line's start: a long line run before may have scrolled the editor sideways,
+        // leaving the name out of view under the mouse.
+        await line.click();
+        await page.keyboard.press('Home');
         const box = (await line.boundingBox())!;
         await page.mouse.move(box.x + 12, box.y + box.height / 2);
         const hover = page.locator('.monaco-hover', { hasText: '19.0' }).first();
