@@ -183,14 +183,20 @@ describe(
         // Hovering a variable in the editor shows its live value.
         await page.locator('.monaco-editor .view-line', { hasText: 'ratio = 19.0' }).first().waitFor();
         const line = page.locator('.monaco-editor .view-line', { hasText: 'ratio = 19.0' }).first();
-        // The cursor to that line's start: a long line run before may have scrolled the editor sideways,
-        // leaving the name out of view under the mouse.
-        await line.click();
-        await page.keyboard.press('Home');
-        const box = (await line.boundingBox())!;
-        await page.mouse.move(box.x + 12, box.y + box.height / 2);
+        // A long line run before may have left the editor scrolled sideways, the name out of view: the
+        // editor scrolled back to its left edge first (with the wheel: moving the cursor does not).
+        const text = (await page.locator('.monaco-editor .editor-scrollable').first().boundingBox())!;
+        await page.mouse.move(text.x + text.width / 2, text.y + text.height - 20);
+        await page.mouse.wheel(-100000, 0);
+        await eventually('the editor is scrolled back to the left', async () => {
+          const name = await line.locator('span span').first().boundingBox();
+          return name !== null && name.x >= text.x;
+        });
+        const start = (await line.locator('span span').first().boundingBox())!;
+        await page.mouse.move(start.x + 6, start.y + start.height / 2);
         const hover = page.locator('.monaco-hover', { hasText: '19.0' }).first();
         await hover.waitFor({ timeout: 15000 });
+        const box = (await line.boundingBox())!;
         assert.match(await hover.innerText(), /ratio[\s\S]*float[\s\S]*19\.0/);
         await screenshot(page, 'variables-hover');
         await page.mouse.move(box.x + box.width + 300, box.y + 200);
