@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import { makeGateway, startSocketServer, type SocketServer } from '../../server/api';
 import { startDoomedHost } from '../helpers/doomedHost';
-import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
-import { waitGone, waitStopped } from '../helpers/processes';
+import { AGENTS, expectAllClosed, pendingEverything, stopThenExit } from '../helpers/pendingEverything';
+import { waitGone } from '../helpers/processes';
 import { startSshd, type Sshd } from '../helpers/sshd';
 
 // The death cases of deaths.test.ts over the other transports: the agent killed, and the connection cut
@@ -37,14 +37,7 @@ describe('nothing waits forever over a socket gateway', () => {
   });
 
   test('a stopped agent (SIGSTOP) behind the socket server, then exit(): everything rejects, the server ends the agent', async () => {
-    const gw = await makeGateway(spec);
-    const { pending, module } = await pendingEverything(gw, python);
-    process.kill(gw.info.pid, 'SIGSTOP');
-    await waitStopped(gw.info.pid);
-    pending.push(gw.remoteStatus(), module.getpid());
-    await gw.exit(500);
-    await expectAllClosed(pending, 'after exit() of a stopped agent');
-    await waitGone(gw.info.pid, 15000);
+    await stopThenExit(await makeGateway(spec), python, 15000);
   });
 
   test('host death (SIGKILL of the host process): the agent behind the socket server exits', async () => {
@@ -88,14 +81,7 @@ describe('nothing waits forever over ssh', () => {
 
     test(`${agent.name} agent: stopped at the far end (SIGSTOP), then exit(): everything rejects, the remote agent ends`, async (t) => {
       if (skip) return t.skip(skip);
-      const gw = await makeGateway(`ssh=${sshd!.address}${agent.spec.replace(/^popen/, '')}//window=4:1M`);
-      const { pending, module } = await pendingEverything(gw, agent);
-      process.kill(gw.info.pid, 'SIGSTOP');
-      await waitStopped(gw.info.pid);
-      pending.push(gw.remoteStatus(), module.getpid());
-      await gw.exit(500);
-      await expectAllClosed(pending, 'after exit() of a stopped agent');
-      await waitGone(gw.info.pid, 15000);
+      await stopThenExit(await makeGateway(`ssh=${sshd!.address}${agent.spec.replace(/^popen/, '')}//window=4:1M`), agent, 15000);
     });
 
     test(`${agent.name} agent: host death (SIGKILL of the host process): the remote agent exits`, async (t) => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayClosedError, makeGateway, type Gateway } from '../../server/api';
 import { startDoomedHost } from '../helpers/doomedHost';
-import { AGENTS, expectAllClosed, pendingEverything } from '../helpers/pendingEverything';
-import { waitGone, waitStopped } from '../helpers/processes';
+import { AGENTS, expectAllClosed, pendingEverything, stopThenExit } from '../helpers/pendingEverything';
+import { waitGone } from '../helpers/processes';
 
 // The death cases of deaths.test.ts for the transports that stack: via= (an agent started by a relay on
 // another gateway) and repl= (an interpreter's own REPL on a pty).
@@ -27,14 +27,7 @@ for (const relaySpec of ['popen', 'popen//node=node']) {
       test(`${agent.name} agent through a relay: stopped (SIGSTOP), then exit(): everything rejects, the far agent is killed`, async () => {
         const relay = await makeGateway(relaySpec);
         try {
-          const gw = await makeGateway(`${agent.spec}//via=${relay.id}//window=4:1M`);
-          const { pending, module } = await pendingEverything(gw, agent);
-          process.kill(gw.info.pid, 'SIGSTOP');
-          await waitStopped(gw.info.pid);
-          pending.push(gw.remoteStatus(), module.getpid());
-          await gw.exit(500);
-          await expectAllClosed(pending, 'after exit() of a stopped agent');
-          await waitGone(gw.info.pid, 10000);
+          await stopThenExit(await makeGateway(`${agent.spec}//via=${relay.id}//window=4:1M`), agent, 10000);
         } finally {
           await relay.exit();
         }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { GatewayClosedError, type Gateway } from '../../server/api';
+import { waitGone, waitStopped } from './processes';
 
 // Pending things of every kind on one gateway, for the fault battery's death cases.
 
@@ -50,4 +51,18 @@ export async function expectAllClosed(pending: Promise<unknown>[], what: string)
     assert.equal(s.status, 'rejected', `${what}: pending #${i} settles`);
     assert.ok((s as PromiseRejectedResult).reason instanceof GatewayClosedError, `${what}: #${i} with GatewayClosedError`);
   });
+}
+
+/**
+ * Everything pending, then the agent stopped (SIGSTOP) and STATUS and a call asked of it, then exit():
+ * all of it rejects with GatewayClosedError and the agent is gone within `goneMs`.
+ */
+export async function stopThenExit(gw: Gateway, agent: (typeof AGENTS)[number], goneMs: number): Promise<void> {
+  const { pending, module } = await pendingEverything(gw, agent);
+  process.kill(gw.info.pid, 'SIGSTOP');
+  await waitStopped(gw.info.pid);
+  pending.push(gw.remoteStatus(), module.getpid());
+  await gw.exit(500);
+  await expectAllClosed(pending, 'after exit() of a stopped agent');
+  await waitGone(gw.info.pid, goneMs);
 }
