@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { median, now, perOpUs } from './timing';
 import { peerScript } from './workloads';
 
 /**
@@ -19,10 +20,7 @@ export async function rawPipeRoundTripUs(python: string, mode: 'block' | 'spin',
       child.stdin.write(byte);
     });
   try {
-    for (let i = 0; i < 200; i++) await ping();
-    const t = now();
-    for (let i = 0; i < count; i++) await ping();
-    return ((now() - t) / count) * 1000;
+    return await perOpUs(ping, count);
   } finally {
     child.stdin.end();
   }
@@ -44,13 +42,4 @@ export function commandMs(argv: string[], runs = 7, env: NodeJS.ProcessEnv = pro
 export function builtCli(): string | undefined {
   const file = path.join(__dirname, 'cli.js');
   return fs.existsSync(file) ? file : undefined;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-export function now(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
 }

@@ -5,7 +5,8 @@ import * as path from 'path';
 import { del, getitem, makeGateway, resolve, setitem, type Channel, type Gateway } from '../../api';
 import type { AgentKind } from '../../agents';
 import { parseCommand } from '../options';
-import { builtCli, commandMs, median, now, rawPipeRoundTripUs } from './floors';
+import { builtCli, commandMs, rawPipeRoundTripUs } from './floors';
+import { median, now, perOpUs, warmUp } from './timing';
 import * as W from './workloads';
 
 /**
@@ -244,8 +245,10 @@ async function channelFigures(spec: string, language: AgentKind, n: Record<strin
 
     ch = gw.remoteExec(snippets.callback);
     await ch.send((i: number) => i + 1);
-    await ch.send(100);
-    await ch.receive();
+    await warmUp(async () => {
+      await ch.send(10);
+      await ch.receive();
+    });
     t = now();
     await ch.send(n.callback);
     await ch.receive();
@@ -268,17 +271,13 @@ async function channelFigures(spec: string, language: AgentKind, n: Record<strin
 /** Microseconds per channel round trip, after a warm-up. */
 async function pingPongUs(gw: Gateway, workloads: W.Workloads, count: number): Promise<number> {
   const ch = gw.remoteExec(workloads.echo);
-  for (let i = 0; i < 200; i++) {
-    ch.send(i);
-    await ch.receive();
-  }
-  const t = now();
-  for (let i = 0; i < count; i++) {
-    ch.send(i);
-    await ch.receive();
-  }
+  let i = 0;
+  const us = await perOpUs(() => {
+    ch.send(i++);
+    return ch.receive();
+  }, count);
   ch.close();
-  return ((now() - t) / count) * 1000;
+  return us;
 }
 
 /** Small messages per second host → agent, then agent → host. */
@@ -448,15 +447,15 @@ async function proxyFigures(spec: string, count: number, releases: number): Prom
     // builtins.dict() is plain data and would come back by value; the workload needs the live dict.
     const dict = await resolve(builtins.dict(), 'proxy');
     const out = {} as ProxyFigures;
-    out.attr_us = await perCall(() => sys.maxsize, count);
-    out.call_us = await perCall(() => operator.add(1, 2), count);
-    out.chain_us = await perCall(() => time.gmtime(0).tm_year, count);
-    out.setget_us = await perCall(async () => {
+    out.attr_us = await perOpUs(() => sys.maxsize, count);
+    out.call_us = await perOpUs(() => operator.add(1, 2), count);
+    out.chain_us = await perOpUs(() => time.gmtime(0).tm_year, count);
+    out.setget_us = await perOpUs(async () => {
       await setitem(dict, 'x', 1);
       return getitem(dict, 'x');
     }, count);
     const add = (a: number, b: number) => a + b;
-    out.callback_call_us = await perCall(() => functools.reduce(add, [1, 2]), count);
+    out.callback_call_us = await perOpUs(() => functools.reduce(add, [1, 2]), count);
     const objects: unknown[] = [];
     for (let i = 0; i < releases; i += 500) objects.push(...(await Promise.all(Array.from({ length: 500 }, () => builtins.object()))));
     const t = now();
@@ -473,8 +472,8 @@ async function nodeProxyFigures(spec: string, count: number): Promise<{ call_us:
   const gw = await makeGateway(spec);
   try {
     const pathModule = await gw.wrap('path');
-    const attr = await perCall(() => pathModule.sep, count);
-    const call = await perCall(() => pathModule.basename('a/b'), count);
+    const attr = await perOpUs(() => pathModule.sep, count);
+    const call = await perOpUs(() => pathModule.basename('a/b'), count);
     const budget: Budget = { op: '≤', limit: 0.5, of: 'peer' };
     return {
       call_us: call,
@@ -486,13 +485,6 @@ async function nodeProxyFigures(spec: string, count: number): Promise<{ call_us:
   } finally {
     await gw.exit();
   }
-}
-
-async function perCall(fn: () => Promise<unknown>, count: number): Promise<number> {
-  for (let i = 0; i < 50; i++) await fn();
-  const t = now();
-  for (let i = 0; i < count; i++) await fn();
-  return ((now() - t) / count) * 1000;
 }
 
 function proxyRows(ours: ProxyFigures, peer: Partial<ProxyFigures> | undefined): Row[] {
@@ -542,17 +534,14 @@ async function sshFigures(rtt: number, notes: string[]): Promise<Row[] | undefin
     const shared: number[] = [];
     for (let i = 0; i < 5; i++) shared.push(await startOnce());
     const ch = master.remoteExec(W.workloads('python').echo);
-    for (let i = 0; i < 100; i++) {
-      ch.send(i);
-      await ch.receive();
-    }
-    const count = Math.max(1000, Math.round(rtt / 5));
-    const t = now();
-    for (let i = 0; i < count; i++) {
-      ch.send(i);
-      await ch.receive();
-    }
-    const rttUs = ((now() - t) / count) * 1000;
+    let i = 0;
+    const rttUs = await perOpUs(
+      () => {
+        ch.send(i++);
+        return ch.receive();
+      },
+      Math.max(1000, Math.round(rtt / 5)),
+    );
     ch.close();
     await master.exit();
     return [

@@ -14,9 +14,17 @@ from rpyc.utils import factory
 SERVER = "import rpyc.utils.classic as c; c.connect_stdpipes().serve_all()"
 
 
+# The bench's timing rule (server/cli/bench/timing.ts): every latency is timed after the same warm-up.
+WARMUP_S = 0.4
+WARMUP_MIN = 200
+
+
 def per_call(fn, count):
-    for i in range(50):
+    end = time.perf_counter() + WARMUP_S
+    i = 0
+    while i < WARMUP_MIN or time.perf_counter() < end:
         fn()
+        i += 1
     t = time.perf_counter()
     for i in range(count):
         fn()
