@@ -80,6 +80,7 @@ OBJ_STALL = 0.02             # ... plus one more when requests are queued and no
 BG_GRACE = 0.0005            # the background reader leaves the stream to a task that just read it
 BG_WATCH = 0.002             # ... and checks this often whether the task stopped reading
 BG_WATCH_IDLE = 0.05         # ... while that task became the reader less than this long ago
+BG_READERS = 3               # background readers at most: one reads while others run what they read
 WRITE_QUEUE_MAX = 8 * 1024 * 1024
 WRITE_BATCH = 64 * 1024      # small DATA frames wait to be written together up to this many bytes ...
 WRITE_DELAY = 0.001          # ... or this long at most

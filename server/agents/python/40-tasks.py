@@ -229,6 +229,10 @@ class _Pool(object):
                 self._dispatch(True)
             return True
 
+    def queued(self):
+        """Jobs are waiting for a worker (a request run at once would overtake them)."""
+        return bool(self._jobs)
+
     def block(self):
         with self._cond:
             self._active -= 1

@@ -32,12 +32,15 @@ class _FramedIO(object):
         self._leader = None
         self._followers = collections.deque()
         self._bgcond = threading.Condition(self._lock)
-        self._bg_sleeping = False
+        self._bg_sleeping = 0           # background readers waiting until woken
+        self._bg_idle = 0               # background readers waiting at all (for the stream or a wake-up)
+        self._bg_threads = 1            # background readers started (up to BG_READERS)
         self._bg_now = False
         self._last_release = 0.0
         self._lead_since = 0.0
         self._eof = False
         self._stopping = False
+        self._exiting = False           # _shutdown began: its first caller exits the process
         # writer
         self._wlock = threading.Lock()
         self._wcond = threading.Condition(self._wlock)
@@ -640,6 +643,7 @@ class _FramedIO(object):
 
     def _lead(self, ready, deadline, task):
         """Read and dispatch frames until ready().  Returns True, or None on timeout."""
+        me = _get_ident()
         try:
             while True:
                 msg = self._read_msg(deadline)
@@ -648,6 +652,9 @@ class _FramedIO(object):
                 self._dispatch(msg)
                 # not held while the next read blocks: a channel in it must be collectable (section 6.2)
                 msg = None
+                if self._leader != me and not self._take_back(me):
+                    # the frame's handler handed the stream to another thread (_hand_over_reading)
+                    return True
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))
@@ -666,10 +673,13 @@ class _FramedIO(object):
             self._on_eof(None if e.errno in (9, 104) else 'read error: %s' % e)
             return True
 
-    def _bg_loop(self):
-        """The reader thread: reads when no task does."""
+    def _bg_loop(self, primary=True):
+        """A background reader: reads when no task does.  The primary one also watches a task that
+        reads; the others (see _hand_over_reading) sleep until woken."""
         lock = self._lock
         followers = self._followers
+        me = _get_ident()
+        _tls.bg = True
         while True:
             lock.acquire()
             try:
@@ -683,15 +693,17 @@ class _FramedIO(object):
                         wait = self._last_release + BG_GRACE - _mono()
                         if wait <= 0:
                             break
-                        self._bgcond.wait(wait)
-                    elif self._leader is not None and _mono() - self._lead_since < BG_WATCH_IDLE:
+                        self._bg_wait(wait)
+                    elif primary and self._leader is not None and _mono() - self._lead_since < BG_WATCH_IDLE:
                         # a task reads actively: watch without asking to be woken at every release
-                        self._bgcond.wait(BG_WATCH)
+                        self._bg_wait(BG_WATCH)
                     else:
-                        self._bg_sleeping = True
-                        self._bgcond.wait()
-                        self._bg_sleeping = False
-                self._leader = 'bg'
+                        self._bg_sleeping += 1
+                        try:
+                            self._bg_wait(None)
+                        finally:
+                            self._bg_sleeping -= 1
+                self._leader = me
                 self._lead_since = _mono()
             finally:
                 lock.release()
@@ -699,11 +711,73 @@ class _FramedIO(object):
                 self._lead(followers.__len__, None, None)
             finally:
                 with lock:
-                    self._leader = None
-                    if followers:
-                        # a task wants to read: leave the stream to it for a while
-                        self._last_release = _mono()
-                        followers[0]._cond.notify()
+                    if self._leader == me:
+                        self._leader = None
+                        if followers:
+                            # a task wants to read: leave the stream to it for a while
+                            self._last_release = _mono()
+                            followers[0]._cond.notify()
+
+    def _bg_wait(self, timeout):
+        # with self._lock held
+        self._bg_idle += 1
+        try:
+            self._bgcond.wait(timeout)
+        finally:
+            self._bg_idle -= 1
+
+    def _hand_over_reading(self):
+        """Called by a background reader about to run the request it just read itself: another
+        thread (a task waiting to read, an idle background reader, or a new one) takes the stream
+        over, so the request needs no hand-off to a worker and its reply waits for no thread to wake.
+        False when this thread is not the reader or nobody can take over."""
+        me = _get_ident()
+        with self._lock:
+            if self._leader != me or self._eof or self._stopping:
+                return False
+            if self._followers:
+                self._followers[0]._cond.notify()
+            elif self._bg_idle:
+                self._bg_now = True
+                self._bgcond.notify()
+            elif self._bg_threads < BG_READERS:
+                self._bg_threads += 1
+                self._bg_now = True
+                t = threading.Thread(target=self._read_to_end, args=((), False),
+                                     name='remote-exec-reader-%d' % self._bg_threads)
+                t.daemon = True
+                t.start()
+            else:
+                return False
+            self._leader = None
+            self._last_release = _mono()
+            return True
+
+    def _take_back(self, me):
+        """After running a request it handed the stream over for: read on if nobody has started to
+        (the thread woken to take over is often still waking up), so the next request is read at
+        once, not after a wake-up."""
+        with self._lock:
+            if self._leader is not None or self._followers or self._eof or self._stopping:
+                return False
+            self._leader = me
+            self._bg_now = False
+            return True
+
+    def _read_to_end(self, early=(), primary=True):
+        """A background reader thread's body: the messages read before HELLO, then the stream until
+        it ends, then the agent's exit (whichever reader sees the end: another may be running a
+        request that never returns)."""
+        try:
+            for msg in early:
+                self._dispatch(msg)
+            early = None
+            self._bg_loop(primary)
+        except ProtocolError as e:
+            self._on_eof(str(e))
+        except BaseException as e:
+            self._send_msg_quiet(ERROR, 0, 'agent failure: %s: %s' % (type(e).__name__, _safe_str(e)))
+        self._shutdown(0)
 
     def _on_eof(self, error):
         """The input ended (or broke): stop, wake every waiter, and let the main thread exit."""

@@ -170,6 +170,15 @@ class _ObjectRequests(object):
                 except Exception as e:
                     self._send_msg_quiet(REPLY_ERROR, rid, _remote_exc(e))
                 return
+        if getattr(_tls, 'bg', False) and not self._pool.queued() and self._hand_over_reading():
+            # another thread reads meanwhile: a request that blocks, or calls back into the host,
+            # holds up only this thread, as it would a worker
+            self._pool.unblock()    # counted among the running object requests
+            try:
+                self._run_object(rid, obj, steps, rtype)
+            finally:
+                self._pool.block()
+            return
         self.object_handoffs += 1
         self._pool.submit(self._run_object, (rid, obj, steps, rtype), False)
 

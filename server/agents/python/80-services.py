@@ -479,7 +479,13 @@ class _ProcessServices(object):
 
     def _shutdown(self, code):
         """Flush what the host should still see, then exit (a watchdog bounds the time)."""
-        self._stopping = True
+        with self._lock:
+            first = not self._exiting
+            self._stopping = self._exiting = True
+        if not first:
+            # another thread is already flushing on its way to os._exit
+            while True:
+                time.sleep(60)
         t = threading.Thread(target=self._watchdog, args=(code,))
         t.daemon = True
         t.start()

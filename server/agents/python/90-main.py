@@ -83,23 +83,10 @@ def main():
     aux.daemon = True
     aux.start()
     # the stream is read on a thread of its own; the main thread runs the exec jobs that need it
-    reader = threading.Thread(target=_read_until_end, args=(gw, early), name='remote-exec-reader')
+    reader = threading.Thread(target=gw._read_to_end, args=(early,), name='remote-exec-reader')
     reader.daemon = True
     reader.start()
     gw._main.run()
-
-
-def _read_until_end(gw, early):
-    try:
-        for msg in early:
-            gw._dispatch(msg)
-        early = None
-        gw._bg_loop()
-    except ProtocolError as e:
-        gw._on_eof(str(e))
-    except BaseException as e:
-        gw._send_msg_quiet(ERROR, 0, 'agent failure: %s: %s' % (type(e).__name__, _safe_str(e)))
-    gw._shutdown(0)
 
 
 if __name__ == '__main__':
