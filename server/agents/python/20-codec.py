@@ -92,6 +92,32 @@ def _pack_int(n, buf):
             buf += b
 
 
+_FIXINTS = [bytes((i,)) for i in range(0x80)]
+
+
+def _scalar_bytes(obj):
+    """The encoding of an int, None, a bool, a float or a str of under 256 characters, as _pack
+    writes it; else None."""
+    t = type(obj)
+    if t is int:
+        if 0 <= obj < 0x80:
+            return _FIXINTS[obj]
+        buf = bytearray()
+        _pack_int(obj, buf)
+        return buf
+    if obj is None:
+        return b'\xc0'
+    if t is bool:
+        return b'\xc3' if obj else b'\xc2'
+    if t is float:
+        return _p_f64(0xcb, obj)
+    if t is str and len(obj) < 256:
+        buf = bytearray()
+        _pack_str(obj, buf)
+        return buf
+    return None
+
+
 def _pack_str(s, buf):
     b = s.encode('utf-8')
     n = len(b)

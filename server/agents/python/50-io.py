@@ -56,6 +56,7 @@ class _FramedIO(object):
         self.bytes_in = 0
         self.bytes_out = 0
         self.writes = 0             # batches written (STATUS writes)
+        self._heads = {}            # (type, id) -> the start of a frame's body: array header, type, id
         self._handlers = self._make_handlers()
         if _cmsgpack is not None:
             self._c_strict_default = self._c_adapter(self._hook_strict)
@@ -169,6 +170,20 @@ class _FramedIO(object):
             if n < 16384:
                 return [_pack_I(n) + body], n
             return [_pack_I(n), body], n
+        scalar = _scalar_bytes(payload)
+        if scalar is not None:
+            # the commonest frame, a small item on a channel, without the general encoder's walk
+            heads = self._heads
+            head = heads.get((t, cid))
+            if head is None:
+                if len(heads) >= 256:
+                    heads.clear()
+                hb = bytearray(b'\x93')
+                hb.append(t)
+                _pack_int(cid, hb)
+                head = heads[(t, cid)] = bytes(hb)
+            n = len(head) + len(scalar)
+            return [_pack_I(n) + head + scalar], n
         buf = bytearray(b'\x00\x00\x00\x00\x93')
         buf.append(t)
         _pack_int(cid, buf)
