@@ -667,7 +667,7 @@ class _FramedIO(object):
                 self._dispatch(msg)
                 # not held while the next read blocks: a channel in it must be collectable (section 6.2)
                 msg = None
-                if self._leader != me and not self._take_back(me):
+                if self._leader != me and (task is not None or not self._take_back(me)):
                     # the frame's handler handed the stream to another thread (_hand_over_reading)
                     return True
                 if ready():

@@ -170,7 +170,10 @@ class _ObjectRequests(object):
                 except Exception as e:
                     self._send_msg_quiet(REPLY_ERROR, rid, _remote_exc(e))
                 return
-        if getattr(_tls, 'bg', False) and not self._pool.queued() and self._hand_over_reading():
+        # only a background reader between requests: inside one (reading while it waits for a
+        # callback's reply) another request must not run ahead of the one waiting
+        if getattr(_tls, 'bg', False) and getattr(_tls, 'task', None) is None and not self._pool.queued() \
+                and self._hand_over_reading():
             # another thread reads meanwhile: a request that blocks, or calls back into the host,
             # holds up only this thread, as it would a worker
             self._pool.unblock()    # counted among the running object requests

@@ -75,6 +75,23 @@ describe('object requests the Python reader runs itself', () => {
     assert.equal(await handoffs(), before);
   });
 
+  test('a request that arrives while a call waits for its callback does not hold that call up', async () => {
+    const functools = await gw.wrap('functools');
+    const time = await gw.wrap('time');
+    const order: string[] = [];
+    let sleeping: Promise<unknown> = Promise.resolve();
+    // the callback sends a long call before its own reply: the reader that waits for the reply reads
+    // the long call first, and must leave it to another thread
+    const f = (a: number, b: number) => {
+      sleeping = Promise.resolve(time.sleep(1)).then(() => order.push('sleep'));
+      return a + b;
+    };
+    assert.equal(await functools.reduce(f, [1, 2]), 3);
+    order.push('reduce');
+    await sleeping;
+    assert.deepEqual(order, ['reduce', 'sleep']);
+  });
+
   test('when every reader runs a call, the next one waits for a worker, and all of them return', async () => {
     const time = await gw.wrap('time');
     const before = await handoffs();
