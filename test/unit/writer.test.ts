@@ -25,6 +25,49 @@ describe('large str payloads', () => {
     });
 });
 
+describe('the buffers large strs are encoded into', () => {
+  test('are reused only once the stream has written them: queued frames stay intact', async () => {
+    // a stream that takes each chunk's bytes only when released, as the kernel does once a full pipe
+    // has room; a buffer reused before then would send another str's bytes
+    const chunks: Buffer[] = [];
+    const pending: (() => void)[] = [];
+    const out = new Writable({
+      highWaterMark: 1 << 30,
+      write(chunk: Buffer, _enc, cb) {
+        pending.push(() => {
+          chunks.push(Buffer.from(chunk));
+          cb();
+        });
+      },
+    });
+    const codec = new ValueCodec();
+    const writer = new FrameWriter(out, codec, 1 << 30, () => {});
+    const values = ['a', 'b', 'c', 'd', 'é'].map((c) => c.repeat(300_000));
+    const sendAll = async () => {
+      for (const v of values) {
+        writer.write([MessageType.DATA, 1, v]);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await sendAll();
+    const release = async () => {
+      while (pending.length) {
+        pending.shift()!();
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await release();
+    // the second round reuses the first round's buffers, written by now
+    await sendAll();
+    await release();
+    const items: unknown[] = [];
+    const decoder = new FrameDecoder();
+    for (const c of chunks) decoder.push(c, (body) => items.push((codec.decode(body) as unknown[])[2]));
+    assert.equal(items.length, 10);
+    items.forEach((item, i) => assert.ok(item === values[i % 5], `item ${i} is not the str sent`));
+  });
+});
+
 describe('small frames of one turn', () => {
   test('reach the stream as one chunk, whole and in order, with big payloads in their place', async () => {
     const chunks: Buffer[] = [];
