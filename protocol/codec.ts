@@ -1,4 +1,5 @@
 import { DecodeError, Decoder, Encoder, ExtData, ExtensionCodec } from '@msgpack/msgpack';
+import { isAscii } from 'buffer';
 import { EncodeError, RemoteError } from './errors';
 
 /** Extension type codes of PROTOCOL.md §6. */
@@ -159,6 +160,23 @@ decoderProto.pushMapState = function (this: any, size: number) {
   const left = this.bytes.byteLength - this.pos;
   if (2 * size > left) throw new DecodeError(`map of ${size} entries in ${left} bytes`);
   basePushMap.call(this, size);
+};
+// A long ASCII str is copied out as it is: checking that it is ASCII and copying it costs an eighth of
+// what UTF-8 decoding it does here (about 170 against 1300 µs a megabyte). Anything else, and map keys
+// (which the library caches), take the library's path.
+const ASCII_COPY_MIN = 256;
+const baseDecodeUtf8 = decoderProto.decodeUtf8String;
+decoderProto.decodeUtf8String = function (this: any, byteLength: number, headerOffset: number) {
+  const bytes: Uint8Array = this.bytes;
+  const offset: number = this.pos + headerOffset;
+  if (byteLength >= ASCII_COPY_MIN && byteLength <= this.maxStrLength && offset + byteLength <= bytes.byteLength && !this.stateIsMapKey()) {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset + offset, byteLength);
+    if (isAscii(view)) {
+      this.pos += headerOffset + byteLength;
+      return view.toString('ascii');
+    }
+  }
+  return baseDecodeUtf8.call(this, byteLength, headerOffset);
 };
 decoderProto.decodeBinary = function (this: any, byteLength: number, headOffset: number) {
   const view: Uint8Array = (Decoder.prototype as any).decodeBinary.call(this, byteLength, headOffset);

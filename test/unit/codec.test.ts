@@ -35,6 +35,22 @@ describe('value codec (PROTOCOL.md §6)', () => {
     assert.equal(roundTrip(undefined), null);
   });
 
+  test('long strs come back exact, ASCII or not, as values and as map keys', () => {
+    const ascii = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(i % 128)).join('');
+    for (const v of [
+      ascii,
+      'x'.repeat(255),
+      'x'.repeat(256),
+      'x'.repeat(300) + '\u0080',
+      '\u00ff'.repeat(400),
+      'é✓😀'.repeat(1000),
+      'a'.repeat(70_000) + 'ß',
+    ]) {
+      assert.ok(roundTrip(v) === v, `a str of ${v.length} characters`);
+      assert.deepEqual(roundTrip({ [v]: [v, v] }), { [v]: [v, v] });
+    }
+  });
+
   test('64-bit ints beyond 2^53 come back as bigint, safe ones as number', () => {
     assert.equal(roundTrip(BigInt(12)), 12);
     for (const v of [BigInt(2) ** BigInt(53), BigInt(2) ** BigInt(63), BigInt(2) ** BigInt(64) - BigInt(1), -(BigInt(2) ** BigInt(63))])

@@ -54,6 +54,7 @@ const net = require('net');
 const path = require('path');
 const util = require('util');
 const stream = require('stream');
+const { isAscii } = require('buffer');
 const NodeModule = require('module');
 const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
 

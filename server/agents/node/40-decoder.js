@@ -150,6 +150,8 @@ function decStr(n) {
     }
     return r;
   }
+  // a long ASCII str is copied out as it is, at an eighth of what UTF-8 decoding costs (Node 18.15+)
+  if (n >= 256 && isAscii !== undefined && isAscii(dbuf.subarray(s, dpos))) return dbuf.toString('ascii', s, dpos);
   return hasUtf8Slice ? dbuf.utf8Slice(s, dpos) : dbuf.toString('utf8', s, dpos);
 }
 function decBin(n) {

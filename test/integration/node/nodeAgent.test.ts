@@ -29,6 +29,18 @@ describe('Node.js agent (popen//node=node)', () => {
     ch.close();
   });
 
+  test('long strs reach the agent exact, ASCII or not: it reports the length and a checksum of the code points', async () => {
+    const ch = gw.remoteExec(
+      'for await (const s of channel) channel.send([s.length, [...s].reduce((a, c) => (a * 31 + c.codePointAt(0)) % 1000003, 7)])',
+    );
+    const sum = (s: string) => [...s].reduce((a, c) => (a * 31 + c.codePointAt(0)!) % 1000003, 7);
+    for (const s of ['x'.repeat(256), 'y'.repeat(300) + '\u0080', '\u00ff'.repeat(400), 'é✓😀'.repeat(1000), 'z'.repeat(1 << 20)]) {
+      await ch.send(s);
+      assert.deepEqual(await ch.receive(), [s.length, sum(s)]);
+    }
+    ch.close();
+  });
+
   test('concurrent tasks, and channels opened by the agent travel inside messages', async () => {
     const tasks = Array.from({ length: 10 }, (_, i) => gw.remoteExec(`const x = await channel.receive(); channel.send(x + ${i});`));
     await Promise.all(tasks.map((ch) => ch.send(100)));
