@@ -497,7 +497,8 @@ export class Gateway extends EventEmitter implements ChannelHost {
     }
   }
 
-  private onFrame(body: Buffer): void {
+  /** Handles one frame; true when its memory may be reused (the payload is a str, a number or the like: copied out). */
+  private onFrame(body: Buffer): boolean {
     const message = this.codec.decode(body) as Message;
     if (!Array.isArray(message) || message.length !== 3 || typeof message[0] !== 'number' || typeof message[1] !== 'number') {
       throw new ProtocolError(`a frame body is not a [type, id, payload] message: ${JSON.stringify(message)?.slice(0, 100)}`);
@@ -506,11 +507,16 @@ export class Gateway extends EventEmitter implements ChannelHost {
     this.counters.bytesIn += body.length;
     this.options.trace?.('in', message);
     const [type, id, payload] = message;
+    this.dispatch(type, id, payload, body.length);
+    return payload === null || (typeof payload !== 'object' && typeof payload !== 'function');
+  }
+
+  private dispatch(type: number, id: number, payload: unknown, length: number): void {
     switch (type) {
       case MessageType.HELLO:
         return this.onHello(payload as AgentInfo);
       case MessageType.DATA:
-        return this.onData(id, payload, body.length);
+        return this.onData(id, payload, length);
       case MessageType.CLOSE:
         return this.onClose(id);
       case MessageType.CLOSE_ERROR:

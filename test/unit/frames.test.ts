@@ -35,6 +35,30 @@ describe('frames', () => {
     assert.equal(bodies[2].toString(), 'after');
   });
 
+  test('an assembled body is reused for the next only when its reader let it go, and each comes out whole', () => {
+    const bodies = ['a', 'b', 'c', 'd'].map((c) => Buffer.alloc(1 << 20, c));
+    const chunks: Buffer[] = [];
+    for (const b of bodies) {
+      const bytes = frame(b);
+      for (let i = 0; i < bytes.length; i += 65536) chunks.push(bytes.subarray(i, i + 65536));
+    }
+    const seen: { text: string; memory: ArrayBufferLike }[] = [];
+    const decoder = new FrameDecoder();
+    // the reader keeps the second body (a byte array over it would), and lets the others go
+    for (const c of chunks)
+      decoder.push(c, (b) => {
+        seen.push({ text: b.toString('latin1', 0, 1) + b.toString('latin1', b.length - 1), memory: b.buffer });
+        return seen.length !== 2;
+      });
+    assert.deepEqual(
+      seen.map((s) => s.text),
+      ['aa', 'bb', 'cc', 'dd'],
+    );
+    assert.equal(seen[1].memory, seen[0].memory, 'the first body was let go: the second reuses its memory');
+    assert.notEqual(seen[2].memory, seen[1].memory, 'the second body was kept: the third must not reuse its memory');
+    assert.equal(seen[3].memory, seen[2].memory, 'the third body was let go: the fourth reuses its memory');
+  });
+
   test('a chunk boundary inside the length header is handled', () => {
     const bytes = Buffer.concat([frame(Buffer.from('first')), frame(Buffer.from('second'))]);
     for (let cut = 0; cut <= bytes.length; cut++) {
