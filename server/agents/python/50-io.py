@@ -750,14 +750,12 @@ class _FramedIO(object):
         with self._lock:
             if self._leader != me or self._eof or self._stopping:
                 return False
-            if self._followers:
-                self._followers[0]._cond.notify()
-            elif self._bg_idle:
-                self._bg_now = True
+            # A background reader must stay free whatever runs: a task woken to read may find what it
+            # waited for already there and not read, and user code may block without reading.
+            if self._bg_idle:
                 self._bgcond.notify()
             elif self._bg_threads < BG_READERS:
                 self._bg_threads += 1
-                self._bg_now = True
                 t = threading.Thread(target=self._read_to_end, args=((), False),
                                      name='remote-exec-reader-%d' % self._bg_threads)
                 t.daemon = True
@@ -766,6 +764,11 @@ class _FramedIO(object):
                 return False
             self._leader = None
             self._last_release = _mono()
+            if self._followers:
+                # a task waits to read: the stream is its first, as when a background reader steps down
+                self._followers[0]._cond.notify()
+            else:
+                self._bg_now = True
             return True
 
     def _take_back(self, me):
