@@ -667,12 +667,13 @@ class _FramedIO(object):
                 self._dispatch(msg)
                 # not held while the next read blocks: a channel in it must be collectable (section 6.2)
                 msg = None
-                if self._leader != me and (task is not None or not self._take_back(me)):
-                    # the frame's handler handed the stream to another thread (_hand_over_reading)
+                if not self._still_leading(me, task):
                     return True
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))
+                        if not self._still_leading(me, task):
+                            break
                     return True
                 if task is not None and task.interrupted:
                     return True
@@ -770,6 +771,11 @@ class _FramedIO(object):
             else:
                 self._bg_now = True
             return True
+
+    def _still_leading(self, me, task):
+        # False when the frame just handled handed the stream to another thread (_hand_over_reading)
+        # and that thread has begun reading: this one must not read on beside it
+        return self._leader == me or (task is None and self._take_back(me))
 
     def _take_back(self, me):
         """After running a request it handed the stream over for: read on if nobody has started to
