@@ -667,12 +667,12 @@ class _FramedIO(object):
                 self._dispatch(msg)
                 # not held while the next read blocks: a channel in it must be collectable (section 6.2)
                 msg = None
-                if not self._still_leading(me, task):
+                if self._leader != me and not self._still_leading(me, task):
                     return True
                 if ready():
                     while self._has_frame() and not self._stopping:
                         self._dispatch(self._read_msg(None))
-                        if not self._still_leading(me, task):
+                        if self._leader != me and not self._still_leading(me, task):
                             break
                     return True
                 if task is not None and task.interrupted:
