@@ -19,10 +19,10 @@ export function frameHeader(length: number): Buffer {
 }
 
 /**
- * What a frame's reader returns: true when nothing it made holds on to the body's memory (no byte
- * array or extension over it), so the decoder may assemble a later frame in the same memory.
+ * A frame's reader. It returns true (exactly) when nothing it made holds on to the body's memory (no
+ * byte array or extension over it), so the decoder may assemble a later frame in the same memory.
  */
-export type OnBody = (body: Buffer) => boolean | void;
+export type OnBody = (body: Buffer) => unknown;
 
 /**
  * Splits a byte stream into frame bodies. Chunks may hold part of a frame or many frames; bodies are
