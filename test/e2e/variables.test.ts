@@ -302,8 +302,19 @@ describe(
         // The gateway's context menu: every action on the row clicked; Restart asks, then keeps the id.
         const gw0 = treeRow(page, 'gw0');
         const pid = /pid (\d+)/.exec(await gw0.innerText())![1];
-        await gw0.click({ button: 'right' });
-        await page.locator('.context-view .action-label', { hasText: 'Restart Gateway' }).first().waitFor();
+        // The tree may lay its rows out again between the click's aim and the click (a refresh arriving,
+        // the list scrolled to bring the row into view): a menu for another row is closed and the click
+        // made again.
+        for (let attempt = 1; ; attempt++) {
+          await gw0.click({ button: 'right' });
+          try {
+            await page.locator('.context-view .action-label', { hasText: 'Restart Gateway' }).first().waitFor({ timeout: 5000 });
+            break;
+          } catch (err) {
+            if (attempt === 3) throw err;
+            await page.keyboard.press('Escape');
+          }
+        }
         const actions = await page.locator('.context-view .action-label').allInnerTexts();
         for (const action of ['Use for Runs', 'Interrupt', 'Restart Gateway', 'Close Gateway'])
           assert.ok(actions.includes(action), `${action} in ${actions}`);
