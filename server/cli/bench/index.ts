@@ -544,16 +544,7 @@ async function sshFigures(rtt: number, notes: string[]): Promise<Row[] | undefin
     const master = await makeGateway(spec);
     const shared: number[] = [];
     for (let i = 0; i < 5; i++) shared.push(await startOnce());
-    const ch = master.remoteExec(W.workloads('python').echo);
-    let i = 0;
-    const rttUs = await perOpUs(
-      () => {
-        ch.send(i++);
-        return ch.receive();
-      },
-      Math.max(1000, Math.round(rtt / 5)),
-    );
-    ch.close();
+    const rttUs = await pingPongUs(master, W.workloads('python'), Math.max(1000, Math.round(rtt / 5)));
     await master.exit();
     return [
       { metric: 'start, fresh connection', ours: median(cold), unit: 'ms' },

@@ -5,7 +5,7 @@
  * hypervisor adapt to frequent wake-ups. A figure taken from a cold start says more about what ran
  * before it than about the code measured, so each one is taken after the same warm-up.
  */
-export const WARMUP_MS = 400;
+const WARMUP_MS = 400;
 const WARMUP_MIN = 200;
 
 /** Microseconds per `op`, timed over `count` runs after WARMUP_MS (and at least WARMUP_MIN runs) of warm-up. */

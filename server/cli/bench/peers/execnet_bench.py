@@ -11,22 +11,7 @@ import time
 
 import execnet
 
-
-# The bench's timing rule (server/cli/bench/timing.ts): every latency is timed after the same warm-up.
-WARMUP_S = 0.4
-WARMUP_MIN = 200
-
-
-def per_op_us(op, count):
-    end = time.perf_counter() + WARMUP_S
-    i = 0
-    while i < WARMUP_MIN or time.perf_counter() < end:
-        op()
-        i += 1
-    t = time.perf_counter()
-    for i in range(count):
-        op()
-    return (time.perf_counter() - t) / count * 1e6
+from bench_timing import per_op_us  # beside this script
 
 
 def read(path):

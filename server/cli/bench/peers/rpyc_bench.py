@@ -10,25 +10,10 @@ import time
 import rpyc.utils.classic as classic
 from rpyc.utils import factory
 
+from bench_timing import per_op_us  # beside this script
+
 # rpyc_classic.py's stdio mode, inline: Debian ships the library without that script.
 SERVER = "import rpyc.utils.classic as c; c.connect_stdpipes().serve_all()"
-
-
-# The bench's timing rule (server/cli/bench/timing.ts): every latency is timed after the same warm-up.
-WARMUP_S = 0.4
-WARMUP_MIN = 200
-
-
-def per_call(fn, count):
-    end = time.perf_counter() + WARMUP_S
-    i = 0
-    while i < WARMUP_MIN or time.perf_counter() < end:
-        fn()
-        i += 1
-    t = time.perf_counter()
-    for i in range(count):
-        fn()
-    return (time.perf_counter() - t) / count * 1e6
 
 
 def main(argv):
@@ -39,14 +24,14 @@ def main(argv):
     tm = conn.modules.time
     d = conn.builtins.dict()
     out = {}
-    out["attr_us"] = per_call(lambda: sysmod.maxsize, n)
-    out["call_us"] = per_call(lambda: operator.add(1, 2), n)
-    out["chain_us"] = per_call(lambda: tm.gmtime(0).tm_year, n)
+    out["attr_us"] = per_op_us(lambda: sysmod.maxsize, n)
+    out["call_us"] = per_op_us(lambda: operator.add(1, 2), n)
+    out["chain_us"] = per_op_us(lambda: tm.gmtime(0).tm_year, n)
 
     def si():
         d["x"] = 1
         return d["x"]
-    out["setget_us"] = per_call(si, n)
+    out["setget_us"] = per_op_us(si, n)
     objs = [conn.builtins.object() for i in range(n)]
     t = time.perf_counter()
     del objs
