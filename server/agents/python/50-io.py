@@ -757,10 +757,7 @@ class _FramedIO(object):
                 self._bgcond.notify()
             elif self._bg_threads < BG_READERS:
                 self._bg_threads += 1
-                t = threading.Thread(target=self._read_to_end, args=((), False),
-                                     name='remote-exec-reader-%d' % self._bg_threads)
-                t.daemon = True
-                t.start()
+                self._start_reader('remote-exec-reader-%d' % self._bg_threads, (), False)
             else:
                 return False
             self._leader = None
@@ -787,6 +784,11 @@ class _FramedIO(object):
             self._leader = me
             self._bg_now = False
             return True
+
+    def _start_reader(self, name, early, primary):
+        t = threading.Thread(target=self._read_to_end, args=(early, primary), name=name)
+        t.daemon = True
+        t.start()
 
     def _read_to_end(self, early=(), primary=True):
         """A background reader thread's body: the messages read before HELLO, then the stream until

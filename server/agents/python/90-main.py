@@ -83,9 +83,7 @@ def main():
     aux.daemon = True
     aux.start()
     # the stream is read on a thread of its own; the main thread runs the exec jobs that need it
-    reader = threading.Thread(target=gw._read_to_end, args=(early,), name='remote-exec-reader')
-    reader.daemon = True
-    reader.start()
+    gw._start_reader('remote-exec-reader', early, True)
     gw._main.run()
 
 
