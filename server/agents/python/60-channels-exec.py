@@ -30,6 +30,7 @@ class _ChannelsAndExec(object):
         self._execmodel = os.environ.pop('REMOTE_EXEC_EXECMODEL', '') or 'thread'
         self._tasks = set()
         self._exec_tasks = {}
+        self._interrupted_early = set()     # EXEC channels interrupted before their task started
         self._tasks_lock = threading.Lock()
         self.numexecuting = 0
         self._session_ns = {'__name__': '__main__', '__builtins__': builtins, '__doc__': None}
@@ -295,6 +296,8 @@ class _ChannelsAndExec(object):
             self._tasks.add(task)
             self._exec_tasks[ch.id] = task
             self.numexecuting += 1
+            early = ch.id in self._interrupted_early
+            self._interrupted_early.discard(ch.id)
         source = payload['source']
         session = bool(payload.get('session'))
         err = None
@@ -302,6 +305,8 @@ class _ChannelsAndExec(object):
         ns = None
         try:
             try:
+                if early:
+                    raise KeyboardInterrupt()
                 if session:
                     self._session_n += 1
                     if not isinstance(filename, str) or not filename:

@@ -316,6 +316,13 @@ class _ProcessServices(object):
             else:
                 t = self._exec_tasks.get(cid)
                 tasks = [t] if t is not None else []
+                if t is None:
+                    # an EXEC still waiting for its thread (the main thread busy, or not yet awake):
+                    # its task raises the interrupt as it starts, before any of its code runs
+                    r = self._channels.get(cid)
+                    ch = r() if r is not None else None
+                    if ch is not None and ch._executing:
+                        self._interrupted_early.add(cid)
         for t in tasks:
             t.interrupt(self)
 

@@ -227,6 +227,18 @@ channel.send(got)
     assert.equal(await gw.remoteExec('channel.send(3)').receive(), 3);
   });
 
+  test('an interrupt sent before its task has started stops it as it starts: its code never runs', async () => {
+    // session runs take the main thread one at a time: the second waits behind the first
+    const first = gw.remoteExec('import time\nchannel.send("first")\ntime.sleep(0.5)\nchannel.send("first done")', { session: true });
+    assert.equal(await first.receive(), 'first');
+    const second = gw.remoteExec('ran_second = True', { session: true });
+    gw.interrupt(second);
+    assert.equal(await first.receive(), 'first done');
+    await assert.rejects(second.waitClose(5000), (e: Error) => e instanceof RemoteError && e.remoteType.endsWith('KeyboardInterrupt'));
+    const check = gw.remoteExec("channel.send('ran_second' in globals())", { session: true });
+    assert.equal(await check.receive(), false);
+  });
+
   test('an unencodable value is refused at the sender, nothing sent', async () => {
     const ch = gw.remoteExec('for x in channel: channel.send(x)');
     assert.throws(() => ch.send({ when: new Date() }), /Date at value\.when/);
